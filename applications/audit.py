@@ -1,0 +1,50 @@
+"""Audit events: written by the services, in the same transaction as the change they describe."""
+
+from typing import Any
+
+from applications.models import Application, AuditEvent
+
+SECRET_CHANGED = "(secret changed)"
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    obj: Any = None,
+    object_repr: str = "",
+    application: Application | None = None,
+    changes: dict | None = None,
+    message: str = "",
+    options_revision: int | None = None,
+) -> AuditEvent:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_name=user.get_username() if user else (actor if isinstance(actor, str) else "system"),
+        action=action,
+        object_type=object_type,
+        object_id=str(getattr(obj, "pk", "") or ""),
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:500],
+        application=application,
+        changes=changes or {},
+        message=message,
+        options_revision=options_revision,
+    )
+
+
+def field_changes(before: dict, after: dict) -> dict[str, list]:
+    """``{field: [old, new]}`` for the fields whose value differs."""
+    return {key: [before.get(key), after[key]] for key in after if before.get(key) != after[key]}
+
+
+def snapshot(instance, fields: list[str]) -> dict:
+    """Plain JSON-able values of ``fields`` (foreign keys as their text)."""
+    values = {}
+    for name in fields:
+        value = getattr(instance, name)
+        if hasattr(value, "pk"):
+            value = str(value)
+        values[name] = value
+    return values

@@ -1,0 +1,275 @@
+"""Forms of the applications pages. Validation here; writes go through the services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from applications.catalogue import PROTECTED_SECTIONS, spec_for
+from applications.models import AppType, Application, Connection, Host, OperatingSystem, Port, Protocol
+from applications.validators import validate_transport_params, validate_version
+
+MAX_CFG_BYTES = 1024 * 1024
+
+
+class HostForm(forms.ModelForm):
+    class Meta:
+        model = Host
+        fields = ["name", "address", "os_type", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+
+class ApplicationForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = [
+            "name", "app_type", "version", "host", "enabled", "cluster", "scs_controlled",
+            "service_account", "working_directory",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].validators.append(validate_version)
+        self.fields["host"].queryset = Host.objects.order_by("name")
+        clusters = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER).order_by("name")
+        if self.instance.pk:
+            clusters = clusters.exclude(pk=self.instance.pk)
+        self.fields["cluster"].queryset = clusters
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_version(self):
+        return self.cleaned_data["version"].strip()
+
+    def clean(self):
+        data = super().clean()
+        app_type, cluster = data.get("app_type"), data.get("cluster")
+        if cluster and app_type != AppType.COBROWSE_NODE:
+            self.add_error("cluster", "Only a Co-browse Node belongs to a Cluster.")
+        if self.instance.pk and app_type and app_type != self.instance.app_type:
+            if self.instance.app_type == AppType.COBROWSE_CLUSTER and self.instance.nodes.exists():
+                self.add_error("app_type", "This Cluster still has Nodes: move them first.")
+        return data
+
+
+class CloneForm(forms.Form):
+    name = forms.CharField(max_length=255, help_text="Name of the new application.")
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if Application.objects.filter(name=name).exists():
+            raise ValidationError(f"An application named {name!r} already exists.")
+        return name
+
+
+class PortForm(forms.ModelForm):
+    number = forms.IntegerField(min_value=1, max_value=65535)
+
+    class Meta:
+        model = Port
+        fields = ["port_id", "number", "secured", "mutual_tls"]
+
+    def __init__(self, *args, application: Application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.application = application
+
+    def clean_port_id(self):
+        port_id = self.cleaned_data["port_id"].strip()
+        if not port_id:
+            raise ValidationError("A port needs an ID, such as default or secure.")
+        clash = Port.objects.filter(application=self.instance.application, port_id=port_id)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(f"This application already has a port with ID {port_id!r}.")
+        return port_id
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mutual_tls") and not data.get("secured"):
+            self.add_error("mutual_tls", "Mutual TLS needs a secured port.")
+        return data
+
+
+class ConnectionForm(forms.ModelForm):
+    """The server is chosen, then one of its ports by port ID, as in Genesys Administrator."""
+
+    server = forms.ModelChoiceField(queryset=Application.objects.none())
+    port_id = forms.CharField(label="Port ID", max_length=64, initial="secure",
+                              help_text="One of the server's port IDs (see its Server Info tab).")
+
+    class Meta:
+        model = Connection
+        fields = ["protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace", "transport_params"]
+
+    field_order = ["server", "port_id", "protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace",
+                   "transport_params"]
+
+    def __init__(self, *args, client: Application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.client = client
+        self.fields["server"].queryset = (
+            Application.objects.filter(ports__isnull=False).exclude(pk=client.pk).distinct().order_by("name")
+        )
+        self.fields["transport_params"].validators.append(validate_transport_params)
+        if self.instance.pk:
+            self.fields["server"].initial = self.instance.port.application_id
+            self.fields["port_id"].initial = self.instance.port.port_id
+
+    def clean(self):
+        data = super().clean()
+        server, port_id = data.get("server"), (data.get("port_id") or "").strip()
+        if server and port_id:
+            port = Port.objects.filter(application=server, port_id=port_id).first()
+            if port is None:
+                ids = ", ".join(server.ports.values_list("port_id", flat=True)) or "none"
+                self.add_error("port_id", f"{server.name} has no port with ID {port_id!r} (its ports: {ids}).")
+            else:
+                clash = Connection.objects.filter(client=self.instance.client, port=port)
+                if self.instance.pk:
+                    clash = clash.exclude(pk=self.instance.pk)
+                if clash.exists():
+                    self.add_error("port_id", f"There is already a connection to {server.name} through {port_id!r}.")
+                self.instance.port = port
+        if data.get("protocol") == Protocol.ADDP:
+            for field in ("addp_local_timeout", "addp_remote_timeout"):
+                if data.get(field) is None:
+                    self.add_error(field, "ADDP needs both timeouts.")
+            if not data.get("addp_trace"):
+                data["addp_trace"] = "off"
+        else:
+            data["addp_local_timeout"] = data["addp_remote_timeout"] = None
+            data["addp_trace"] = ""
+        return data
+
+
+class OptionRowForm(forms.Form):
+    """One option in the editor. Existing rows have fixed names; blank rows add a new option."""
+
+    section = forms.CharField(max_length=255, required=False)
+    name = forms.CharField(max_length=255, required=False)
+    value = forms.CharField(max_length=4000, required=False)
+    delete = forms.BooleanField(required=False, label="Remove")
+    existing = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    read_only_reason = ""
+
+    def __init__(self, *args, application: Application, may_edit_protected: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.application = application
+        section = self.initial.get("section") or self.data.get(self.add_prefix("section"), "")
+        name = self.initial.get("name") or self.data.get(self.add_prefix("name"), "")
+        self.spec = spec_for(application.app_type, application.version, section, name)
+        if self.initial.get("existing") or self.initial.get("known"):
+            self.fields["section"].widget = forms.HiddenInput()
+            self.fields["name"].widget = forms.HiddenInput()
+        if self.spec and self.spec.valid_values is not None:
+            choices = [(v, v or "(empty)") for v in self.spec.valid_values]
+            current = self.initial.get("value")
+            if current is not None and current not in self.spec.valid_values:
+                choices.append((current, f"{current} (invalid)"))
+            self.fields["value"] = forms.ChoiceField(choices=choices, required=False)
+        elif self.spec and self.spec.secret:
+            self.fields["value"].widget = forms.PasswordInput(
+                render_value=False, attrs={"placeholder": "leave empty to keep", "autocomplete": "new-password"}
+            )
+
+        if section in PROTECTED_SECTIONS and not may_edit_protected and (
+            self.initial.get("existing") or self.initial.get("known")
+        ):
+            # Shown, not editable: the security section is the Security officer's (server checks too).
+            self.fields["value"].disabled = True
+            self.fields["delete"].disabled = True
+            self.read_only_reason = "Security officers edit this section (Security tab)."
+        widget = self.fields["value"].widget
+        widget.attrs.setdefault("class", "form-select form-select-sm" if isinstance(widget, forms.Select)
+                                else "form-control form-control-sm mono")
+        widget.attrs.setdefault("aria-label", f"Value of {section} {name}".strip())
+
+    @property
+    def is_secret(self) -> bool:
+        return bool(self.spec and self.spec.secret)
+
+
+class OptionRowFormSet(forms.BaseFormSet):
+    def __init__(self, *args, application: Application, may_edit_protected: bool = True, **kwargs):
+        self.application = application
+        self.may_edit_protected = may_edit_protected
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"application": self.application, "may_edit_protected": self.may_edit_protected}
+
+
+OptionFormSet = forms.formset_factory(OptionRowForm, formset=OptionRowFormSet, extra=3, max_num=2000)
+
+
+class CfgImportForm(forms.Form):
+    file = forms.FileField(label=".cfg file", help_text="Genesys options file: [section] then option = value, UTF-8.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_CFG_BYTES:
+            raise ValidationError(f"The file is {upload.size:,} bytes; an options file is at most {MAX_CFG_BYTES:,}.")
+        return upload
+
+
+class CompactFormMixin:
+    """Small Bootstrap widgets for the filter bars above lists."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            else:
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class ApplicationFilterForm(CompactFormMixin, forms.Form):
+    q = forms.CharField(required=False, label="Text")
+    app_type = forms.ChoiceField(required=False, label="Type", choices=[("", "any type")] + list(AppType.choices))
+    host = forms.ModelChoiceField(required=False, queryset=Host.objects.order_by("name"), empty_label="any host")
+    version = forms.CharField(required=False, help_text="e.g. 8.5.003 or >=8.5.001")
+    restart = forms.BooleanField(required=False, label="Restart required only")
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[("name", "name"), ("-name", "name ↓"), ("type", "type"), ("version", "version"),
+                 ("-version", "version ↓"), ("host", "host")],
+    )
+
+    def clean_version(self):
+        text = (self.cleaned_data.get("version") or "").strip()
+        if not text:
+            return None
+        op = "="
+        for candidate in (">=", "<=", ">", "<", "="):
+            if text.startswith(candidate):
+                op, text = candidate, text[len(candidate):].strip()
+                break
+        validate_version(text)
+        return op, text
+
+
+class AuditFilterForm(CompactFormMixin, forms.Form):
+    q = forms.CharField(required=False, label="Text")
+    actor = forms.CharField(required=False)
+    object_type = forms.ChoiceField(
+        required=False,
+        label="Object",
+        choices=[("", "any object")] + [(t, t) for t in (
+            "host", "application", "port", "connection", "option", "certificate", "store")],
+    )
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("", "any action")] + [(a, a) for a in ("create", "update", "delete", "restart", "import")],
+    )
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+OS_CHOICES = OperatingSystem.choices

@@ -1,0 +1,142 @@
+"""Create (idempotently) a demo environment that shows every rule of the source document."""
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from applications import audit
+from applications.models import AppType, Application, Connection, Host, OperatingSystem, Option, Port
+from applications.restart import take_running_snapshot
+from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER
+
+DEMO_USERS = [
+    ("viewer", "viewer-demo-pass", VIEWER),
+    ("operator", "operator-demo-pass", OPERATOR),
+    ("security", "security-demo-pass", SECURITY_OFFICER),
+    ("admin", "admin-demo-pass", ADMINISTRATOR),
+]
+
+HOSTS = [
+    ("genesys-core-01", "10.0.0.5", OperatingSystem.LINUX, "Configuration, Message, Chat and Solution Control Servers"),
+    ("cb-linux-01", "10.0.1.11", OperatingSystem.LINUX, "Co-browse Nodes (Linux)"),
+    ("cb-linux-02", "10.0.1.12", OperatingSystem.LINUX, "Co-browse Nodes (Linux)"),
+    ("cb-win-01", "10.0.2.21", OperatingSystem.WINDOWS, "Co-browse Node on Windows (MSCAPI possible)"),
+]
+
+# name, type, version, host, cluster, scs, service account
+APPLICATIONS = [
+    ("ConfigServer", AppType.CONFIG_SERVER, "8.5.100.07", "genesys-core-01", None, False, ""),
+    ("MessageServer", AppType.MESSAGE_SERVER, "8.5.100.03", "genesys-core-01", None, False, ""),
+    ("ChatServer", AppType.CHAT_SERVER, "8.5.104.02", "genesys-core-01", None, False, ""),
+    ("SCS", AppType.SCS, "8.5.100.14", "genesys-core-01", None, False, ""),
+    ("Cobrowse_Server_850", AppType.COBROWSE_SERVER, "8.5.000.12", "cb-linux-01", None, False, ""),
+    ("Cobrowse_Cluster", AppType.COBROWSE_CLUSTER, "8.5.003.04", "cb-linux-01", None, False, ""),
+    ("Cobrowse_Node_1", AppType.COBROWSE_NODE, "8.5.003.04", "cb-linux-01", "Cobrowse_Cluster", False, ""),
+    ("Cobrowse_Node_2", AppType.COBROWSE_NODE, "8.5.003.04", "cb-linux-02", "Cobrowse_Cluster", False, ""),
+    ("Cobrowse_Node_3", AppType.COBROWSE_NODE, "8.5.003.04", "cb-win-01", "Cobrowse_Cluster", False, "Local System"),
+    ("Cobrowse_Cluster_SCS", AppType.COBROWSE_CLUSTER, "8.5.003.04", "cb-linux-02", None, True, ""),
+    ("Cobrowse_Node_SCS_1", AppType.COBROWSE_NODE, "8.5.003.04", "cb-linux-02", "Cobrowse_Cluster_SCS", False, ""),
+]
+
+# server, port id, number, secured
+PORTS = [
+    ("ConfigServer", "default", 2020, False),
+    ("ConfigServer", "secure", 2021, True),
+    ("MessageServer", "default", 4020, False),
+    ("MessageServer", "secure", 4021, True),
+    ("ChatServer", "default", 4120, False),
+    ("ChatServer", "secure", 4121, True),
+    ("SCS", "default", 4000, False),
+    ("Cobrowse_Cluster", "default", 8700, False),
+    ("Cobrowse_Cluster_SCS", "default", 8800, False),
+]
+
+# client, server, port id: secure and non-secure, on the right and the wrong objects (R2, R3)
+CONNECTIONS = [
+    ("Cobrowse_Server_850", "MessageServer", "secure"),
+    ("Cobrowse_Server_850", "ChatServer", "default"),
+    ("Cobrowse_Cluster", "MessageServer", "secure"),
+    ("Cobrowse_Cluster", "ChatServer", "default"),
+    ("Cobrowse_Cluster_SCS", "MessageServer", "secure"),
+    ("Cobrowse_Cluster_SCS", "ChatServer", "secure"),
+    ("Cobrowse_Node_2", "ChatServer", "secure"),
+]
+
+OPTIONS = [
+    ("Cobrowse_Cluster", "cluster", "url", "https://cobrowse.example.com/cobrowse"),
+    ("Cobrowse_Cluster", "cluster", "serverUrl", "http://10.0.1.11:8700/cobrowse"),
+    ("Cobrowse_Cluster_SCS", "cluster", "url", "https://cobrowse-scs.example.com/cobrowse"),
+    ("Cobrowse_Node_1", "cluster", "serverUrl", "http://10.0.1.11:8700/cobrowse"),
+    ("Cobrowse_Node_2", "cluster", "serverUrl", "http://10.0.1.12:8700/cobrowse"),
+    ("Cobrowse_Node_3", "cluster", "serverUrl", "http://10.0.2.21:8700/cobrowse"),
+    ("Cobrowse_Server_850", "log", "verbose", "standard"),
+    ("Cobrowse_Cluster", "log", "verbose", "standard"),
+    ("MessageServer", "log", "verbose", "standard"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo environment (idempotent) and one demo user per role."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            created = self.seed()
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo environment ready ({created} object(s) created): {Host.objects.count()} hosts, "
+            f"{Application.objects.count()} applications, {Connection.objects.count()} connections."
+        ))
+        self.stdout.write("Demo users (username / password / role):")
+        for username, password, role in DEMO_USERS:
+            self.stdout.write(f"  {username:<9} {password:<20} {role}")
+
+    def seed(self) -> int:
+        created = 0
+        for username, password, role in DEMO_USERS:
+            user, new = User.objects.get_or_create(username=username)
+            if new:
+                user.set_password(password)
+                user.save()
+                created += 1
+            user.groups.add(Group.objects.get(name=role))
+        hosts = {}
+        for name, address, os_type, description in HOSTS:
+            hosts[name], new = Host.objects.get_or_create(
+                name=name, defaults={"address": address, "os_type": os_type, "description": description}
+            )
+            created += new
+        apps, new_apps = {}, []
+        for name, app_type, version, host, cluster, scs, account in APPLICATIONS:
+            app, new = Application.objects.get_or_create(
+                name=name,
+                defaults={
+                    "app_type": app_type, "version": version, "host": hosts[host],
+                    "cluster": apps.get(cluster), "scs_controlled": scs, "service_account": account,
+                    "working_directory": f"/opt/genesys/{name.lower()}" if hosts[host].os_type != "windows"
+                    else f"C:\\GCTI\\{name}",
+                },
+            )
+            apps[name] = app
+            if new:
+                new_apps.append(app)
+                created += 1
+        for server, port_id, number, secured in PORTS:
+            _, new = Port.objects.get_or_create(
+                application=apps[server], port_id=port_id, defaults={"number": number, "secured": secured}
+            )
+            created += new
+        for client, server, port_id in CONNECTIONS:
+            port = Port.objects.get(application=apps[server], port_id=port_id)
+            _, new = Connection.objects.get_or_create(client=apps[client], port=port)
+            created += new
+        for app, section, name, value in OPTIONS:
+            _, new = Option.objects.get_or_create(
+                application=apps[app], section=section, name=name, defaults={"value": value}
+            )
+            created += new
+        # A fresh demo server runs with what it was given: nothing is pending a restart.
+        for app in new_apps:
+            take_running_snapshot(app)
+        if created:
+            audit.record(actor="seed_demo", action="import", object_type="application",
+                         message=f"Demo environment loaded ({created} object(s) created).")
+        return created

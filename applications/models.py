@@ -1,0 +1,298 @@
+"""Hosts, applications, their ports, connections and options, and the audit trail.
+
+What must never be wrong is a database constraint, not only a form check: unique names, port
+numbers in range, one value per application/section/option. A connection does not store its
+server separately: it points at one of the server's ports, so "the port belongs to the server"
+holds by construction.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from applications.versions import version_key
+
+
+class OperatingSystem(models.TextChoices):
+    WINDOWS = "windows", "Windows"
+    LINUX = "linux", "Linux"
+    SOLARIS = "solaris", "Solaris"
+    AIX = "aix", "AIX"
+    HPUX = "hpux", "HP-UX"
+
+
+class Host(models.Model):
+    name = models.CharField(max_length=255, unique=True)
+    address = models.CharField(max_length=255, help_text="Host name or IP address the servers listen on.")
+    os_type = models.CharField("operating system", max_length=16, choices=OperatingSystem.choices)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:host_detail", args=[self.pk])
+
+    @property
+    def is_windows(self) -> bool:
+        return self.os_type == OperatingSystem.WINDOWS
+
+
+class AppType(models.TextChoices):
+    COBROWSE_SERVER = "cobrowse_server", "Co-browse Server"
+    COBROWSE_NODE = "cobrowse_node", "Co-browse Node"
+    COBROWSE_CLUSTER = "cobrowse_cluster", "Co-browse Cluster"
+    CONFIG_SERVER = "config_server", "Configuration Server"
+    MESSAGE_SERVER = "message_server", "Message Server"
+    CHAT_SERVER = "chat_server", "Chat Server"
+    SCS = "scs", "Solution Control Server"
+    OTHER = "other", "Other"
+
+
+COBROWSE_TYPES = {AppType.COBROWSE_SERVER, AppType.COBROWSE_NODE, AppType.COBROWSE_CLUSTER}
+
+
+class Application(models.Model):
+    name = models.CharField(max_length=255, unique=True)
+    app_type = models.CharField("type", max_length=32, choices=AppType.choices, db_index=True)
+    version = models.CharField(max_length=32, help_text="Genesys version, like 8.5.003.04.")
+    # Zero-padded copy of the version so the database sorts and filters it numerically.
+    version_key = models.CharField(max_length=64, editable=False, db_index=True)
+    host = models.ForeignKey(Host, on_delete=models.PROTECT, null=True, blank=True, related_name="applications")
+    enabled = models.BooleanField(default=True, db_index=True)
+    cluster = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="nodes",
+        limit_choices_to={"app_type": AppType.COBROWSE_CLUSTER},
+        help_text="The Co-browse Cluster this Node belongs to (at most one).",
+    )
+    scs_controlled = models.BooleanField(
+        "controlled by Solution Control Server",
+        default=False,
+        help_text="When SCS controls the deployment, a Cluster's security section cannot be used (R1).",
+    )
+    service_account = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Windows account the service runs as (MSCAPI stores are per account), e.g. Local System.",
+    )
+    working_directory = models.CharField(
+        max_length=500, blank=True, help_text="Server directory on the host (where setenv.sh / setenv.bat live)."
+    )
+    # Incremented by every options write; an edit form carries the revision it was opened at.
+    options_revision = models.PositiveIntegerField(default=0, editable=False)
+    # Set in the same transaction as a change that needs the checks run again, cleared by the
+    # task that ran them: work is never lost when the broker is down (the sweep picks it up).
+    checks_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_restarted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["app_type", "version_key"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(cluster=models.F("id")), name="application_not_own_cluster"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The sort key is derived, never edited: keep it in step with the version.
+        self.version_key = version_key(self.version)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:detail", args=[self.pk])
+
+    @property
+    def is_cobrowse(self) -> bool:
+        return self.app_type in COBROWSE_TYPES
+
+    @property
+    def uses_scs(self) -> bool:
+        """A Node is SCS-controlled when its Cluster's deployment is, or when marked itself."""
+        if self.scs_controlled:
+            return True
+        return bool(self.cluster_id and self.cluster and self.cluster.scs_controlled)
+
+
+class Port(models.Model):
+    """A listening port of a server application (Genesys Administrator's Server Info tab)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="ports")
+    port_id = models.CharField("port ID", max_length=64, help_text="default, secure, …")
+    number = models.PositiveIntegerField()
+    secured = models.BooleanField(default=False, help_text="The port speaks TLS.")
+    mutual_tls = models.BooleanField("mutual TLS", default=False)
+
+    class Meta:
+        ordering = ["application__name", "port_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "port_id"], name="port_id_unique_per_application"),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=65535), name="port_number_in_range"),
+            models.CheckConstraint(condition=Q(mutual_tls=False) | Q(secured=True), name="mutual_tls_needs_tls"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.name}:{self.port_id} ({self.number})"
+
+
+class Protocol(models.TextChoices):
+    DEFAULT = "default", "default"
+    ADDP = "addp", "addp"
+
+
+class AddpTrace(models.TextChoices):
+    OFF = "off", "Trace is turned off"
+    LOCAL = "local", "Trace on client side"
+    REMOTE = "remote", "Trace on server side"
+    FULL = "full", "Trace on both sides"
+
+
+class Connection(models.Model):
+    """Client application → server application through one of the server's ports."""
+
+    client = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="connections")
+    port = models.ForeignKey(Port, on_delete=models.CASCADE, related_name="connections")
+    protocol = models.CharField(max_length=16, choices=Protocol.choices, default=Protocol.DEFAULT)
+    addp_local_timeout = models.PositiveIntegerField("ADDP local timeout (s)", null=True, blank=True)
+    addp_remote_timeout = models.PositiveIntegerField("ADDP remote timeout (s)", null=True, blank=True)
+    addp_trace = models.CharField("ADDP trace mode", max_length=16, choices=AddpTrace.choices, blank=True)
+    transport_params = models.CharField(
+        "transport parameters", max_length=1000, blank=True, help_text="name=value;name=value"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["client__name", "port__application__name", "port__port_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "port"], name="one_connection_per_client_and_port"),
+            models.CheckConstraint(
+                condition=Q(protocol="addp")
+                | Q(addp_local_timeout__isnull=True, addp_remote_timeout__isnull=True, addp_trace=""),
+                name="addp_settings_only_with_addp",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client.name} → {self.port.application.name}:{self.port.port_id}"
+
+    @property
+    def server(self) -> Application:
+        return self.port.application
+
+    @property
+    def secure(self) -> bool:
+        """A connection is secure exactly when its port is secured."""
+        return self.port.secured
+
+
+class Option(models.Model):
+    """One option of an application: section → name → value. Names are case-sensitive.
+
+    Secret options (the truststore password) hold a Fernet token, never the clear value.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="options")
+    section = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    value = models.TextField(blank=True)
+    is_secret = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["section", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "section", "name"], name="one_value_per_option"),
+            models.CheckConstraint(condition=~Q(section="") & ~Q(name=""), name="option_names_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.name} [{self.section}] {self.name}"
+
+
+class RunningOption(models.Model):
+    """What the server runs with: the options as they were when it was last (marked) restarted.
+
+    Secrets hold a keyed digest, never the value, so "changed back" can still be recognised.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="running_options")
+    section = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    value = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "section", "name"], name="one_running_value_per_option"),
+        ]
+
+
+class PendingRestartChange(models.Model):
+    """An options change the running server has not picked up yet (it takes effect after restart).
+
+    Derived from the options and the running snapshot by ``restart.reconcile``; never edited by
+    hand. ``running_value`` None: the option was absent at start; ``new_value`` None: removed.
+    Secret values are never kept here: both sides are masked when shown.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="pending_changes")
+    section = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    running_value = models.TextField(null=True, blank=True)
+    new_value = models.TextField(null=True, blank=True)
+    is_secret = models.BooleanField(default=False)
+    changed_by_name = models.CharField(max_length=150, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["section", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "section", "name"], name="one_pending_change_per_option"),
+        ]
+
+    @property
+    def kind(self) -> str:
+        if self.running_value is None:
+            return "added"
+        if self.new_value is None:
+            return "removed"
+        return "changed"
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when; old → new. Secret values are recorded only as "changed"."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # Kept apart from the foreign key so the trail survives the user's deletion.
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32, db_index=True)
+    object_type = models.CharField(max_length=32, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=500, blank=True)
+    application = models.ForeignKey(
+        Application, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    changes = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    # The application's options revision this event produced (for the stale-edit message).
+    options_revision = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["application", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type} {self.object_repr}"

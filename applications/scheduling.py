@@ -1,0 +1,36 @@
+"""Asking for the checks of an application to run again, without ever losing the request.
+
+The request is a timestamp written in the caller's transaction; the task is sent only after the
+commit. If the broker is down the flag stays set and the periodic sweep runs the work later.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def request_checks(application_ids: list[int], *, restart: bool = False) -> None:
+    from applications.models import Application
+
+    if not application_ids:
+        return
+    Application.objects.filter(pk__in=application_ids).update(checks_requested_at=timezone.now())
+    transaction.on_commit(lambda: send_checks(list(application_ids), restart=restart))
+
+
+def send_checks(application_ids: list[int], *, restart: bool = False) -> None:
+    """Enqueue the tasks; a broker failure is logged, never raised at the operator."""
+    from applications.tasks import flag_restart_required
+    from security.tasks import validate_application
+
+    for app_id in application_ids:
+        try:
+            if restart:
+                flag_restart_required.delay(app_id)
+            validate_application.delay(app_id)
+        except Exception as exc:  # noqa: BLE001 - any broker error: the sweep will pick it up
+            logger.warning("Could not enqueue checks for application %s (%s); they stay pending.", app_id, exc)
+            return

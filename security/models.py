@@ -1,0 +1,156 @@
+"""Certificates, trusted stores, check findings and TLS probe results.
+
+A certificate is kept as DER with its queryable fields copied into columns; private keys are
+never stored (a trusted store never needs one). A store's JKS password is a Fernet token.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from applications.models import Application, Connection
+
+
+class Certificate(models.Model):
+    der = models.BinaryField()
+    fingerprint_sha256 = models.CharField(max_length=64, unique=True)
+    subject = models.TextField()
+    issuer = models.TextField()
+    common_name = models.CharField(max_length=500, blank=True)
+    serial_hex = models.CharField(max_length=128)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField(db_index=True)
+    is_ca = models.BooleanField()
+    self_signed = models.BooleanField(default=False)
+    key_type = models.CharField(max_length=16)
+    key_size = models.PositiveIntegerField(null=True, blank=True)
+    signature_hash = models.CharField(max_length=32, blank=True)
+    source_kind = models.CharField(max_length=16, help_text="What the certificate came in: pem, der, pkcs12, pkcs7, jks.")
+    source_filename = models.CharField(max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["common_name", "not_after"]
+
+    def __str__(self) -> str:
+        return self.common_name or self.subject
+
+    def get_absolute_url(self) -> str:
+        return reverse("security:certificate_detail", args=[self.pk])
+
+    @property
+    def short_fingerprint(self) -> str:
+        return ":".join(self.fingerprint_sha256[i : i + 2] for i in range(0, 16, 2)).upper() + "…"
+
+
+class Provider(models.TextChoices):
+    PEM = "PEM", "PEM file"
+    JKS = "JKS", "JKS keystore"
+    MSCAPI = "MSCAPI", "MSCAPI (Windows certificate store)"
+
+
+class TrustedStore(models.Model):
+    name = models.CharField(max_length=255, unique=True)
+    provider = models.CharField(max_length=8, choices=Provider.choices)
+    path = models.CharField(
+        "path on the Co-browse host",
+        max_length=1000,
+        blank=True,
+        help_text="Where the file lives on the Co-browse host: the value that goes into trusted-ca.",
+    )
+    description = models.TextField(blank=True)
+    password_encrypted = models.TextField(blank=True, editable=False)
+    certificates = models.ManyToManyField(Certificate, through="StoreEntry", related_name="stores")
+    # Hash of the member fingerprints: stores with identical contents share one validation.
+    contents_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    checks_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_validated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(provider__in=["PEM", "JKS", "MSCAPI"]), name="store_provider_known"),
+            models.CheckConstraint(condition=Q(provider="MSCAPI") | ~Q(path=""), name="file_store_needs_path"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("security:store_detail", args=[self.pk])
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+
+class StoreEntry(models.Model):
+    store = models.ForeignKey(TrustedStore, on_delete=models.CASCADE, related_name="entries")
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="entries")
+    alias = models.CharField(max_length=255, help_text="JKS alias; the first CA is 'root'.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "certificate"], name="certificate_once_per_store"),
+            models.UniqueConstraint(fields=["store", "alias"], name="alias_unique_per_store"),
+        ]
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", "error"
+    WARNING = "warning", "warning"
+    INFO = "info", "info"
+
+
+class Finding(models.Model):
+    """The result of one check about one object. Replaced as a whole each time the check runs."""
+
+    subject = models.CharField(max_length=64, db_index=True, help_text="store:ID, application:ID or connection:ID")
+    code = models.CharField(max_length=64, db_index=True)
+    detail_key = models.CharField(max_length=128, blank=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    message = models.TextField()
+    hint = models.TextField(blank=True)
+    store = models.ForeignKey(TrustedStore, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="findings"
+    )
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["severity", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "code", "detail_key"], name="one_finding_per_subject_code"),
+        ]
+
+
+class ProbeOutcome(models.TextChoices):
+    OK = "ok", "trusted"
+    UNTRUSTED = "untrusted", "untrusted certificate"
+    EXPIRED = "expired", "expired certificate"
+    HOSTNAME = "hostname_mismatch", "host name mismatch"
+    REFUSED = "refused", "connection refused"
+    TIMEOUT = "timeout", "timed out"
+    ERROR = "error", "error"
+
+
+class ProbeResult(models.Model):
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="probes")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    host = models.CharField(max_length=255)
+    port_number = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=32, choices=ProbeOutcome.choices)
+    detail = models.TextField(blank=True)
+    store = models.ForeignKey(TrustedStore, on_delete=models.SET_NULL, null=True, blank=True)
+    chain_pem = models.TextField(blank=True, help_text="The certificates the server presented.")
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]

@@ -1,0 +1,50 @@
+"""Shared fixtures: one user per role, clients logged in as each, and the test certificates."""
+
+import os
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER
+from tests.certs.fixtures import cert_files  # noqa: F401  (session fixture: real generated certificates)
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+ROLE_USERS = {
+    "viewer": VIEWER,
+    "operator": OPERATOR,
+    "security": SECURITY_OFFICER,
+    "admin": ADMINISTRATOR,
+}
+
+
+def require(available: bool, what: str) -> None:
+    """Skip when a real component is missing here; in CI a missing component is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not available.")
+    pytest.skip(f"{what} is not available here.")
+
+
+@pytest.fixture
+def users(db):
+    created = {}
+    for username, role in ROLE_USERS.items():
+        user = User.objects.create_user(username=username, password=f"{username}-pass-123")
+        user.groups.add(Group.objects.get(name=role))
+        created[username] = user
+    return created
+
+
+@pytest.fixture
+def client_as(client, users):
+    """``client_as("operator")`` → the test client logged in as that role (None: anonymous)."""
+
+    def login(username):
+        client.logout()
+        if username:
+            client.force_login(users[username])
+        return client
+
+    return login
