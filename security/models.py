@@ -154,3 +154,15 @@ class ProbeResult(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+
+class StoreAssignment(models.Model):
+    """Which trusted store an application's security section was set from.
+
+    ``trusted-ca`` holds only a path on the host; two stores may share a path on different hosts,
+    so the console remembers the store chosen in the security form instead of guessing by path.
+    """
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="store_assignment")
+    store = models.ForeignKey(TrustedStore, on_delete=models.CASCADE, related_name="assignments")
+    assigned_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,168 @@
+"""Trusted stores: their contents, password, and the artefact each provider needs.
+
+PEM → one PEM file for ``trusted-ca``; JKS → a keystore (first CA under alias ``root``) whose
+password goes into ``truststore-password``; MSCAPI → the console cannot write a Windows store, so it
+hands over a ``.cer`` (one certificate) or ``.p7b`` (several) to import (R7).
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from applications import audit
+from applications.models import Application, Option
+from applications.scheduling import request_checks
+from cobrowse_admin import secret_box
+from security.models import Certificate, Provider, StoreAssignment, StoreEntry, TrustedStore
+
+
+@dataclass(frozen=True)
+class Artifact:
+    filename: str
+    content: bytes
+    content_type: str
+
+
+def store_password(store: TrustedStore) -> str:
+    """The clear JKS password, for building the keystore. Never for templates, logs or exports."""
+    return secret_box.decrypt(store.password_encrypted)
+
+
+def member_ders(store: TrustedStore) -> list[bytes]:
+    return [bytes(der) for der in store.entries.order_by("position", "id").values_list("certificate__der", flat=True)]
+
+
+def contents_digest(fingerprints: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(fingerprints)).encode()).hexdigest()
+
+
+def base_filename(store: TrustedStore) -> str:
+    """The file name the store has on the host (from its path), or one made from its name."""
+    if store.path:
+        name = store.path.replace("\\", "/").rsplit("/", 1)[-1]
+        if name:
+            return name
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in store.name).strip("-") or "store"
+    return safe
+
+
+def build_artifact(store: TrustedStore) -> Artifact:
+    """The file for this store. Raises CertificateError when it cannot be built (e.g. no password)."""
+    from security.crypto.build import build_der, build_jks, build_p7b, build_pem
+
+    ders = member_ders(store)
+    name = base_filename(store)
+    if store.provider == Provider.PEM:
+        return Artifact(with_suffix(name, ".pem"), build_pem(ders), "application/x-pem-file")
+    if store.provider == Provider.JKS:
+        aliases = list(store.entries.order_by("position", "id").values_list("alias", flat=True))
+        return Artifact(with_suffix(name, ".jks"), build_jks(ders, store_password(store), aliases=aliases),
+                        "application/octet-stream")
+    if len(ders) == 1:
+        return Artifact(with_suffix(name, ".cer"), build_der(ders[0]), "application/pkix-cert")
+    return Artifact(with_suffix(name, ".p7b"), build_p7b(ders), "application/x-pkcs7-certificates")
+
+
+def with_suffix(name: str, suffix: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return stem + suffix
+
+
+def applications_using(store: TrustedStore) -> list[int]:
+    """Applications set from this store, or whose ``trusted-ca`` names its path."""
+    assigned = set(StoreAssignment.objects.filter(store=store).values_list("application_id", flat=True))
+    if store.path:
+        assigned |= set(
+            Option.objects.filter(section="security", name="trusted-ca", value=store.path)
+            .values_list("application_id", flat=True)
+        )
+    return sorted(assigned)
+
+
+def request_store_checks(store: TrustedStore) -> None:
+    from django.utils import timezone
+
+    TrustedStore.objects.filter(pk=store.pk).update(checks_requested_at=timezone.now())
+    transaction.on_commit(lambda: send_store_checks(store.pk))
+    request_checks(applications_using(store))
+
+
+def send_store_checks(store_id: int) -> None:
+    import logging
+
+    try:
+        from security.tasks import validate_store
+
+        validate_store.delay(store_id)
+    except Exception as exc:  # noqa: BLE001 - broker down: the sweep picks the request up later
+        logging.getLogger(__name__).warning("Could not enqueue checks for store %s (%s).", store_id, exc)
+
+
+@transaction.atomic
+def store_save(
+    *,
+    store: TrustedStore,
+    certificates: list[Certificate],
+    password: str | None,
+    actor,
+) -> TrustedStore:
+    """Create or update a store: fields already set on ``store``; ``password`` None keeps the old one.
+
+    Aliases follow the document: the first CA is ``root``, the others unique names from their CN.
+    """
+    from security.crypto.build import jks_aliases
+
+    creating = store.pk is None
+    before = {} if creating else audit.snapshot(TrustedStore.objects.get(pk=store.pk), ["name", "provider", "path"])
+    password_changed = password is not None and password != store_password(store)
+    if password is not None:
+        store.password_encrypted = secret_box.encrypt(password) if password else ""
+    if store.provider != Provider.JKS:
+        store.password_encrypted = ""
+    store.contents_digest = contents_digest([c.fingerprint_sha256 for c in certificates])
+    store.save()
+    old_members = set(store.entries.values_list("certificate_id", flat=True))
+    StoreEntry.objects.filter(store=store).delete()
+    aliases = jks_aliases([bytes(c.der) for c in certificates]) if certificates else []
+    StoreEntry.objects.bulk_create(
+        StoreEntry(store=store, certificate=cert, alias=alias, position=index)
+        for index, (cert, alias) in enumerate(zip(certificates, aliases, strict=True))
+    )
+    changes = audit.field_changes(before, audit.snapshot(store, ["name", "provider", "path"]))
+    new_members = {c.pk for c in certificates}
+    if new_members != old_members:
+        changes["certificates"] = [len(old_members), len(new_members)]
+    if password_changed:
+        changes["password"] = [None, audit.SECRET_CHANGED]  # never the value
+    if creating or changes:
+        audit.record(actor=actor, action="create" if creating else "update", object_type="store", obj=store,
+                     changes=changes)
+    request_store_checks(store)
+    return store
+
+
+@transaction.atomic
+def store_delete(*, store: TrustedStore, actor) -> None:
+    apps = applications_using(store)  # before the delete: their checks must run again
+    name = str(store)
+    store.delete()
+    audit.record(actor=actor, action="delete", object_type="store", object_repr=name)
+    request_checks(apps)
+
+
+def stores_for_path(path: str) -> list[TrustedStore]:
+    return list(TrustedStore.objects.filter(path=path)) if path else []
+
+
+def store_for_application(app: Application) -> TrustedStore | None:
+    """The store chosen for the application in the security form; otherwise the only store whose
+    path is the application's ``trusted-ca`` (None when unknown or ambiguous)."""
+    assignment = StoreAssignment.objects.filter(application=app).select_related("store").first()
+    if assignment:
+        return assignment.store
+    option = Option.objects.filter(application=app, section="security", name="trusted-ca").first()
+    if option is None or not option.value:
+        return None
+    matches = list(TrustedStore.objects.filter(path=option.value)[:2])
+    return matches[0] if len(matches) == 1 else None
