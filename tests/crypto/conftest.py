@@ -4,11 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.certs.fixtures import cert_files  # noqa: F401  (session fixture, shared with the suite)
-
 
 @pytest.fixture(scope="session")
-def cert_bytes(cert_files: dict[str, Path]):  # noqa: F811
+def cert_bytes(cert_files: dict[str, Path]):
     """``cert_bytes("ca.crt")`` → the file's content."""
 
     def read(name: str) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -14,8 +15,10 @@ from cryptography.hazmat.primitives import hashes
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 KEYTOOL = shutil.which("keytool") or "/usr/bin/keytool"
 
-needs_openssl = pytest.mark.skipif(not Path(OPENSSL).exists(), reason="openssl is not installed")
-needs_keytool = pytest.mark.skipif(not Path(KEYTOOL).exists(), reason="keytool is not installed")
+# In CI the real tools must be there: a missing one fails the test instead of skipping it.
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+needs_openssl = pytest.mark.skipif(not Path(OPENSSL).exists() and not IN_CI, reason="openssl is not installed")
+needs_keytool = pytest.mark.skipif(not Path(KEYTOOL).exists() and not IN_CI, reason="keytool is not installed")
 
 
 def run(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[bytes]:
