@@ -1,0 +1,186 @@
+"""Importing CA certificates into the library: preview first, then store (DER only, never a key).
+
+The preview is computed from the uploaded bytes and keeps only the certificates' DER, so the
+confirmation step never needs the file, the password or anything a private key was in.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from applications import audit
+from security.models import Certificate, StoreEntry, TrustedStore
+
+
+@dataclass
+class FoundCertificate:
+    der: bytes
+    source_kind: str
+    filename: str
+    common_name: str
+    subject: str
+    issuer: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    is_ca: bool
+    fingerprint: str
+    key: str
+    signature_hash: str
+    warnings: list[str] = field(default_factory=list)
+    existing_id: int | None = None
+
+
+@dataclass
+class FilePreview:
+    filename: str
+    kind_label: str = ""
+    certificates: list[FoundCertificate] = field(default_factory=list)
+    private_key_found: bool = False
+    error: str = ""
+    password_problem: bool = False
+
+
+def certificate_warnings(
+    *, is_ca: bool, not_before: dt.datetime, not_after: dt.datetime, now: dt.datetime
+) -> list[str]:
+    """Reasons a certificate is a poor trust anchor; it may still be imported, visibly warned."""
+    warnings = []
+    if not is_ca:
+        warnings.append("not a CA certificate (BasicConstraints CA is not set)")
+    if not_after < now:
+        warnings.append(f"expired on {not_after:%Y-%m-%d}")
+    if not_before > now:
+        warnings.append(f"not valid before {not_before:%Y-%m-%d}")
+    return warnings
+
+
+def preview_files(files: list[tuple[str, bytes]], password: str | None, *, max_bytes: int) -> list[FilePreview]:
+    """Read every uploaded file; a bad file gets an error, the others still preview."""
+    from security.crypto.errors import CertificateError, PasswordRequired, WrongPassword
+    from security.crypto.parse import certificate_details, read_upload
+
+    now = timezone.now()
+    previews, seen = [], set()
+    for filename, data in files:
+        preview = FilePreview(filename=filename)
+        previews.append(preview)
+        if len(data) > max_bytes:
+            preview.error = f"the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes"
+            continue
+        try:
+            parsed = read_upload(data, password=password, filename=filename)
+        except CertificateError as exc:
+            preview.error = str(exc)
+            preview.password_problem = isinstance(exc, PasswordRequired | WrongPassword)
+            continue
+        preview.kind_label = parsed.kind_label
+        preview.private_key_found = parsed.private_key_found
+        for cert in parsed.certificates:
+            details = certificate_details(cert)
+            if details.fingerprint_sha256 in seen:
+                continue
+            seen.add(details.fingerprint_sha256)
+            preview.certificates.append(
+                FoundCertificate(
+                    der=details.der,
+                    source_kind=parsed.kind,
+                    filename=filename,
+                    common_name=details.common_name,
+                    subject=details.subject,
+                    issuer=details.issuer,
+                    not_before=details.not_before,
+                    not_after=details.not_after,
+                    is_ca=details.is_ca,
+                    fingerprint=details.fingerprint_sha256,
+                    key=f"{details.key_type} {details.key_size or ''}".strip(),
+                    signature_hash=details.signature_hash or "",
+                    warnings=certificate_warnings(
+                        is_ca=details.is_ca, not_before=details.not_before, not_after=details.not_after, now=now
+                    ),
+                )
+            )
+    existing = dict(
+        Certificate.objects.filter(fingerprint_sha256__in=seen).values_list("fingerprint_sha256", "pk")
+    )
+    for preview in previews:
+        for found in preview.certificates:
+            found.existing_id = existing.get(found.fingerprint)
+    return previews
+
+
+@dataclass
+class ImportResult:
+    created: list[Certificate]
+    already_present: list[Certificate]
+
+
+@transaction.atomic
+def import_certificates(
+    *,
+    items: list[tuple[bytes, str, str]],
+    actor,
+    store: TrustedStore | None = None,
+) -> ImportResult:
+    """Store ``(der, source_kind, filename)`` certificates not yet in the library (by fingerprint)
+    and, with ``store``, add them all to it. Parsing happens again here: the DER is the only input."""
+    from security.crypto.parse import certificate_details, load_der_certificate
+
+    created, present = [], []
+    for der, kind, filename in items:
+        details = certificate_details(load_der_certificate(der))
+        cert = Certificate.objects.filter(fingerprint_sha256=details.fingerprint_sha256).first()
+        if cert:
+            present.append(cert)
+            continue
+        cert = Certificate.objects.create(
+            der=details.der,
+            fingerprint_sha256=details.fingerprint_sha256,
+            subject=details.subject,
+            issuer=details.issuer,
+            common_name=details.common_name[:500],
+            serial_hex=details.serial_hex,
+            not_before=details.not_before,
+            not_after=details.not_after,
+            is_ca=details.is_ca,
+            self_signed=details.self_signed,
+            key_type=details.key_type,
+            key_size=details.key_size,
+            signature_hash=details.signature_hash or "",
+            source_kind=kind,
+            source_filename=filename[:255],
+            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit.record(
+            actor=actor, action="import", object_type="certificate", obj=cert,
+            changes={"fingerprint": [None, cert.fingerprint_sha256], "not_after": [None, f"{cert.not_after:%Y-%m-%d}"]},
+            message=f"from {filename} ({kind})",
+        )
+        created.append(cert)
+    if store is not None:
+        add_to_store(store=store, certificates=created + present, actor=actor)
+    return ImportResult(created, present)
+
+
+def trust_order(certificates: list[Certificate]) -> list[Certificate]:
+    """Roots first, then other CAs, then the rest; oldest upload first. The first gets alias root."""
+    return sorted(certificates, key=lambda c: (not (c.is_ca and c.self_signed), not c.is_ca, c.uploaded_at, c.pk))
+
+
+def add_to_store(*, store: TrustedStore, certificates: list[Certificate], actor) -> None:
+    from security.stores import store_save
+
+    current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position"))
+    known = {c.pk for c in current}
+    additions = trust_order([c for c in certificates if c.pk not in known])
+    store_save(store=store, certificates=current + additions, password=None, actor=actor)
+
+
+@transaction.atomic
+def certificate_delete(*, certificate: Certificate, actor) -> None:
+    if StoreEntry.objects.filter(certificate=certificate).exists():
+        raise ValueError("This certificate is in a trusted store: remove it from the store first.")
+    name = str(certificate)
+    certificate.delete()
+    audit.record(actor=actor, action="delete", object_type="certificate", object_repr=name)

@@ -1,0 +1,145 @@
+"""Forms for the certificate library and trusted stores. Parsing errors become form errors here."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from security.models import Certificate, Provider, TrustedStore
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (the pattern from Django's documentation)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Certificate files",
+        help_text="PEM (.pem .crt), DER (.crt .cer .der), PKCS#7 (.p7b), PKCS#12 (.pfx .p12) or a JKS keystore. "
+                  "Several files at once are fine.",
+    )
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Only for a PKCS#12 file or a JKS keystore. It is used to read the file and never stored.",
+    )
+    store = forms.ModelChoiceField(
+        queryset=TrustedStore.objects.order_by("name"),
+        required=False,
+        empty_label="(library only)",
+        help_text="Also add the certificates to this trusted store.",
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        limit = settings.CERTIFICATE_UPLOAD_MAX_BYTES
+        for upload in files:
+            if upload.size > limit:
+                raise ValidationError(
+                    f"{upload.name} is {upload.size:,} bytes; a certificate file may be at most {limit:,} bytes "
+                    f"(CERTIFICATE_UPLOAD_MAX_BYTES)."
+                )
+            if upload.size == 0:
+                raise ValidationError(f"{upload.name} is empty.")
+        return files
+
+
+class ConfirmImportForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+    accept_warnings = forms.BooleanField(
+        required=False,
+        label="Import the certificates with warnings too (not a CA, expired or not yet valid)",
+    )
+
+
+class StoreForm(forms.ModelForm):
+    password = forms.CharField(
+        label="Keystore password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="JKS only. Leave empty to keep the current password. It is stored encrypted and never shown.",
+    )
+    password_again = forms.CharField(
+        label="Keystore password again",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    certificates = forms.ModelMultipleChoiceField(
+        queryset=Certificate.objects.order_by("common_name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The first root CA goes in under alias root (keytool -alias root).",
+    )
+
+    class Meta:
+        model = TrustedStore
+        fields = ["name", "provider", "path", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["path"].help_text = (
+            "Full path of the file on the Co-browse host, e.g. /opt/genesys/cobrowse/certs/certificateCA.pem. "
+            "This is the value of trusted-ca. Not used for MSCAPI."
+        )
+        self.fields["certificates"].label_from_instance = certificate_choice_label
+        if self.instance.pk:
+            self.fields["certificates"].initial = list(
+                self.instance.entries.values_list("certificate_id", flat=True)
+            )
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_path(self):
+        return self.cleaned_data.get("path", "").strip()
+
+    def clean(self):
+        data = super().clean()
+        provider, path = data.get("provider"), data.get("path", "")
+        if provider in (Provider.PEM, Provider.JKS):
+            if not path:
+                self.add_error("path", "A PEM or JKS store needs the path of its file on the Co-browse host.")
+            elif not (path.startswith("/") or (len(path) > 2 and path[1] == ":" and path[2] in "\\/")):
+                self.add_error("path", "Give the full path, starting with / (Linux) or a drive like C:\\ (Windows).")
+            elif path.endswith(("/", "\\")):
+                self.add_error("path", "The path must end with the file name, not a directory.")
+        elif provider == Provider.MSCAPI:
+            data["path"] = ""
+        password, again = data.get("password", ""), data.get("password_again", "")
+        if provider == Provider.JKS:
+            if password != again:
+                self.add_error("password_again", "The two passwords differ.")
+            if not password and not (self.instance.pk and self.instance.has_password):
+                self.add_error("password", "A JKS keystore needs a password.")
+            if password and len(password) < 6:
+                self.add_error("password", "keytool requires a keystore password of at least 6 characters.")
+        return data
+
+    def new_password(self) -> str | None:
+        """The password to store, or None to keep the current one."""
+        if self.cleaned_data.get("provider") != Provider.JKS:
+            return ""
+        return self.cleaned_data.get("password") or None
+
+
+def certificate_choice_label(cert: Certificate) -> str:
+    flags = [] if cert.is_ca else ["not a CA"]
+    return f"{cert.common_name or cert.subject} — until {cert.not_after:%Y-%m-%d}" + (
+        f" ({', '.join(flags)})" if flags else ""
+    )

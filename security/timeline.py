@@ -1,0 +1,81 @@
+"""The expiry timeline of the certificate library, as plain numbers for an SVG template.
+
+Operators would rather look than read dates: one bar per certificate from not-before to
+not-after, a dashed line for today, colours for expired / expiring soon / valid / not yet valid.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+WIDTH = 1000
+LABEL_WIDTH = 260
+ROW_HEIGHT = 22
+TOP = 24
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    x: float
+    width: float
+    y: int
+    css: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Timeline:
+    bars: list[Bar]
+    ticks: list[tuple[float, str]]
+    today_x: float
+    height: int
+    width: int = WIDTH
+    label_width: int = LABEL_WIDTH
+
+
+def status_class(not_before: dt.datetime, not_after: dt.datetime, now: dt.datetime, soon_days: int) -> str:
+    if not_after < now:
+        return "bar-expired"
+    if not_before > now:
+        return "bar-future"
+    if not_after < now + dt.timedelta(days=soon_days):
+        return "bar-soon"
+    return "bar-ok"
+
+
+def build_timeline(certs, *, now: dt.datetime, soon_days: int, max_rows: int = 60) -> Timeline | None:
+    certs = list(certs)[:max_rows]
+    if not certs:
+        return None
+    start = min(min(c.not_before for c in certs), now - dt.timedelta(days=365))
+    end = max(max(c.not_after for c in certs), now + dt.timedelta(days=365))
+    # Long-lived roots (30 years) would squeeze everything else: cap the view at 12 years ahead.
+    end = min(end, now + dt.timedelta(days=365 * 12))
+    start = max(start, now - dt.timedelta(days=365 * 8))
+    span = (end - start).total_seconds()
+    plot = WIDTH - LABEL_WIDTH - 10
+
+    def x_of(moment: dt.datetime) -> float:
+        clamped = min(max(moment, start), end)
+        return round(LABEL_WIDTH + (clamped - start).total_seconds() / span * plot, 1)
+
+    bars = []
+    for row, cert in enumerate(certs):
+        x1, x2 = x_of(cert.not_before), x_of(cert.not_after)
+        bars.append(Bar(
+            label=(cert.common_name or cert.subject)[:38],
+            x=x1,
+            width=max(x2 - x1, 2),
+            y=TOP + row * ROW_HEIGHT,
+            css=status_class(cert.not_before, cert.not_after, now, soon_days),
+            title=f"{cert.common_name or cert.subject}: {cert.not_before:%Y-%m-%d} → {cert.not_after:%Y-%m-%d}",
+            url=cert.get_absolute_url(),
+        ))
+    ticks = []
+    for year in range(start.year + 1, end.year + 1):
+        moment = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+        ticks.append((x_of(moment), str(year)))
+    if len(ticks) > 14:
+        ticks = ticks[:: (len(ticks) // 14) + 1]
+    return Timeline(bars=bars, ticks=ticks, today_x=x_of(now), height=TOP + len(certs) * ROW_HEIGHT + 10)

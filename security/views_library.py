@@ -1,0 +1,245 @@
+"""Certificate library (upload with preview, list, detail, downloads) and trusted stores."""
+
+import base64
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.roles import security_officer_required, viewer_required
+from security import certificates as cert_service
+from security import stores as store_service
+from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
+from security.models import Certificate, Provider, TrustedStore
+from security.timeline import build_timeline
+
+PREVIEW_SESSION_KEY = "certificate-import-preview"
+PAGE_SIZE = 50
+
+
+def soon_days() -> int:
+    return settings.CERTIFICATE_EXPIRY_WARNING_DAYS
+
+
+@viewer_required
+def certificate_list(request):
+    now = timezone.now()
+    certs = Certificate.objects.annotate(store_count=Count("entries")).order_by("not_after")
+    text = request.GET.get("q", "").strip()
+    if text:
+        certs = certs.filter(Q(common_name__icontains=text) | Q(subject__icontains=text)
+                             | Q(fingerprint_sha256__istartswith=text.replace(":", "").lower()))
+    page = Paginator(certs, PAGE_SIZE).get_page(request.GET.get("page"))
+    soon = now + timezone.timedelta(days=soon_days())
+    return render(request, "security/certificate_list.html", {
+        "page": page, "now": now, "soon": soon, "q": text, "query": f"q={text}" if text else "",
+        "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
+    })
+
+
+@viewer_required
+def certificate_detail(request, pk):
+    cert = get_object_or_404(Certificate, pk=pk)
+    now = timezone.now()
+    return render(request, "security/certificate_detail.html", {
+        "cert": cert, "now": now, "soon": now + timezone.timedelta(days=soon_days()),
+        "warnings": cert_service.certificate_warnings(
+            is_ca=cert.is_ca, not_before=cert.not_before, not_after=cert.not_after, now=now),
+        "stores": TrustedStore.objects.filter(entries__certificate=cert),
+    })
+
+
+@viewer_required
+def certificate_download(request, pk, fmt):
+    from security.crypto.build import build_der, build_pem
+
+    cert = get_object_or_404(Certificate, pk=pk)
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in (cert.common_name or "certificate"))[:60]
+    if fmt == "pem":
+        response = HttpResponse(build_pem([bytes(cert.der)]), content_type="application/x-pem-file")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.pem"'
+    else:
+        response = HttpResponse(build_der(bytes(cert.der)), content_type="application/pkix-cert")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.crt"'
+    return response
+
+
+@security_officer_required
+def certificate_upload(request):
+    if request.method == "POST" and "token" in request.POST:
+        return certificate_import_confirm(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
+        previews = cert_service.preview_files(
+            files, form.cleaned_data["password"] or None, max_bytes=settings.CERTIFICATE_UPLOAD_MAX_BYTES
+        )
+        if not any(p.certificates for p in previews):
+            # Nothing readable: back to the form with the reasons, where the password can be fixed.
+            for p in previews:
+                form.add_error("password" if p.password_problem else "files", f"{p.filename}: {p.error}.")
+            return render(request, "security/certificate_upload.html", {"form": form})
+        store = form.cleaned_data["store"]
+        token = secrets.token_urlsafe(16)
+        # Only the certificates' DER goes into the session: never the file, the key or the password.
+        request.session[PREVIEW_SESSION_KEY] = {
+            "token": token,
+            "store": store.pk if store else None,
+            "items": [
+                {"der": base64.b64encode(c.der).decode(), "kind": c.source_kind, "filename": c.filename,
+                 "warned": bool(c.warnings)}
+                for p in previews for c in p.certificates
+            ],
+        }
+        return render(request, "security/certificate_preview.html", {
+            "previews": previews, "store": store, "confirm": ConfirmImportForm(initial={"token": token}),
+            "importable": sum(1 for p in previews for c in p.certificates if not c.existing_id),
+            "any_warnings": any(c.warnings for p in previews for c in p.certificates),
+            "any_certificates": any(p.certificates for p in previews),
+        })
+    return render(request, "security/certificate_upload.html", {"form": form})
+
+
+def certificate_import_confirm(request):
+    form = ConfirmImportForm(request.POST)
+    pending = request.session.get(PREVIEW_SESSION_KEY)
+    if not form.is_valid() or not pending or pending["token"] != form.cleaned_data["token"]:
+        messages.error(request, "That preview has expired or was already imported: upload the files again.")
+        return redirect("security:certificate_upload")
+    accept = form.cleaned_data["accept_warnings"]
+    items = [
+        (base64.b64decode(item["der"]), item["kind"], item["filename"])
+        for item in pending["items"] if accept or not item["warned"]
+    ]
+    skipped = sum(1 for item in pending["items"] if item["warned"] and not accept)
+    store = TrustedStore.objects.filter(pk=pending["store"]).first() if pending["store"] else None
+    result = cert_service.import_certificates(items=items, actor=request.user, store=store)
+    del request.session[PREVIEW_SESSION_KEY]
+    text = f"Imported {len(result.created)} certificate(s); {len(result.already_present)} were already in the library."
+    if skipped:
+        text += f" {skipped} with warnings were not imported (tick the box to import them)."
+    if store:
+        text += f" Added to the store {store}."
+    messages.success(request, text)
+    if store:
+        return redirect(store)
+    if len(result.created) == 1:
+        return redirect(result.created[0])
+    return redirect("security:certificate_list")
+
+
+@security_officer_required
+def certificate_delete(request, pk):
+    cert = get_object_or_404(Certificate, pk=pk)
+    stores = list(TrustedStore.objects.filter(entries__certificate=cert))
+    if request.method == "POST" and not stores:
+        cert_service.certificate_delete(certificate=cert, actor=request.user)
+        messages.success(request, f"Deleted the certificate {cert}.")
+        return redirect("security:certificate_list")
+    return render(request, "applications/confirm_delete.html", {
+        "object": cert, "impact": {"trusted stores holding it (remove it from them first)": stores},
+        "blocked": bool(stores), "cancel_url": cert.get_absolute_url(),
+    })
+
+
+# Trusted stores
+
+
+@viewer_required
+def store_list(request):
+    stores = TrustedStore.objects.annotate(certificate_count=Count("entries")).order_by("name")
+    page = Paginator(stores, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "security/store_list.html", {"page": page})
+
+
+@viewer_required
+def store_detail(request, pk):
+    store = get_object_or_404(TrustedStore, pk=pk)
+    entries = store.entries.select_related("certificate").order_by("position")
+    now = timezone.now()
+    context = {
+        "store": store, "entries": entries, "now": now, "soon": now + timezone.timedelta(days=soon_days()),
+        "findings": store.findings.all() if hasattr(store, "findings") else [],
+        "used_by": store_service.applications_using(store),
+    }
+    if store.provider == Provider.MSCAPI and entries:
+        context["mscapi"] = mscapi_instructions(store)
+    from applications.models import Application
+
+    context["used_by"] = Application.objects.filter(pk__in=context["used_by"]).order_by("name")
+    return render(request, "security/store_detail.html", context)
+
+
+def mscapi_instructions(store: TrustedStore) -> dict:
+    """R7: the console cannot write a Windows store; it hands over the file and the commands."""
+    filename = store_service.build_artifact(store).filename
+    return {
+        "filename": filename,
+        "certutil": f'certutil -addstore -f Root "{filename}"',
+        "certutil_user": f'certutil -user -addstore -f Root "{filename}"',
+        "powershell": f'Import-Certificate -FilePath "{filename}" -CertStoreLocation Cert:\\LocalMachine\\Root',
+        "powershell_user": f'Import-Certificate -FilePath "{filename}" -CertStoreLocation Cert:\\CurrentUser\\Root',
+    }
+
+
+@security_officer_required
+def store_edit(request, pk=None):
+    store = get_object_or_404(TrustedStore, pk=pk) if pk else TrustedStore()
+    form = StoreForm(request.POST or None, instance=store)
+    if request.method == "POST" and form.is_valid():
+        chosen = list(form.cleaned_data["certificates"])
+        current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position")) if pk else []
+        kept = [c for c in current if c in chosen]
+        ordered = kept + cert_service.trust_order([c for c in chosen if c not in kept])
+        store = form.save(commit=False)
+        store = store_service.store_save(store=store, certificates=ordered, password=form.new_password(),
+                                         actor=request.user)
+        messages.success(request, f"Saved the trusted store {store}.")
+        if "_apply" in request.POST:
+            return redirect("security:store_edit", store.pk)
+        return redirect(store)
+    return render(request, "security/store_form.html", {
+        "form": form, "store": store, "title": f"Edit {store}" if pk else "New trusted store",
+        "cancel_url": store.get_absolute_url() if pk else reverse("security:store_list"),
+    })
+
+
+@security_officer_required
+def store_delete(request, pk):
+    store = get_object_or_404(TrustedStore, pk=pk)
+    if request.method == "POST":
+        store_service.store_delete(store=store, actor=request.user)
+        messages.success(request, f"Deleted the trusted store {store}.")
+        return redirect("security:store_list")
+    from applications.models import Application
+
+    users = Application.objects.filter(pk__in=store_service.applications_using(store))
+    return render(request, "applications/confirm_delete.html", {
+        "object": store,
+        "impact": {"applications whose security section uses it (their checks will report it unknown)": users},
+        "cancel_url": store.get_absolute_url(),
+    })
+
+
+@security_officer_required
+def store_download(request, pk):
+    from security.crypto.errors import CertificateError
+
+    store = get_object_or_404(TrustedStore, pk=pk)
+    if not store.entries.exists():
+        messages.error(request, "This store holds no certificate yet: add one before downloading it.")
+        return redirect(store)
+    try:
+        artifact = store_service.build_artifact(store)
+    except CertificateError as exc:
+        messages.error(request, f"The store cannot be built: {exc}.")
+        return redirect(store)
+    response = HttpResponse(artifact.content, content_type=artifact.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{artifact.filename}"'
+    return response
