@@ -1,0 +1,32 @@
+"""What the operator commands share: reading a password file, finding a store, one-line errors."""
+
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+
+def read_password_file(path: str | None) -> str | None:
+    """The first line of the file, without its line ending. Passwords never come on the command line."""
+    if not path:
+        return None
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"password file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read the password file {path}: {exc.__class__.__name__}") from None
+    lines = text.splitlines()
+    password = lines[0] if lines else ""
+    if not password:
+        raise CommandError(f"the password file {path} is empty")
+    return password
+
+
+def find_store(name: str):
+    from security.models import TrustedStore
+
+    store = TrustedStore.objects.filter(name=name).first()
+    if store is None:
+        known = ", ".join(TrustedStore.objects.order_by("name").values_list("name", flat=True)[:10]) or "none yet"
+        raise CommandError(f"no trusted store named {name!r} (known: {known})")
+    return store
