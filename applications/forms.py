@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from applications.catalogue import PROTECTED_SECTIONS, spec_for
-from applications.models import AppType, Application, Connection, Host, OperatingSystem, Port, Protocol
+from applications.models import Application, AppType, Connection, Host, OperatingSystem, Port, Protocol
 from applications.validators import validate_transport_params, validate_version
 
 MAX_CFG_BYTES = 1024 * 1024
@@ -262,7 +262,7 @@ class AuditFilterForm(CompactFormMixin, forms.Form):
         required=False,
         label="Object",
         choices=[("", "any object")] + [(t, t) for t in (
-            "host", "application", "port", "connection", "option", "certificate", "store")],
+            "host", "application", "port", "connection", "option", "certificate", "store", "user")],
     )
     action = forms.ChoiceField(
         required=False,

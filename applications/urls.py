@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications import views, views_options, views_ports
+from applications import users, views, views_options, views_ports
 
 app_name = "applications"
 urlpatterns = [
@@ -32,4 +32,7 @@ urlpatterns = [
     path("applications/<int:pk>/options/export/", views_options.options_export, name="options_export"),
     path("applications/<int:pk>/options/import/", views_options.options_import, name="options_import"),
     path("audit/", views.audit_list, name="audit"),
+    path("users/", users.user_list, name="user_list"),
+    path("users/new/", users.user_edit, name="user_new"),
+    path("users/<int:pk>/", users.user_edit, name="user_edit"),
 ]
