@@ -238,6 +238,9 @@ class RunningOption(models.Model):
             models.UniqueConstraint(fields=["application", "section", "name"], name="one_running_value_per_option"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.application_id} [{self.section}] {self.name} (running)"
+
 
 class PendingRestartChange(models.Model):
     """An options change the running server has not picked up yet (it takes effect after restart).
@@ -261,6 +264,9 @@ class PendingRestartChange(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "section", "name"], name="one_pending_change_per_option"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} [{self.section}] {self.name} ({self.kind}, pending restart)"
 
     @property
     def kind(self) -> str:

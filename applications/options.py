@@ -165,11 +165,11 @@ def options_apply(
                 option.value, option.is_secret = stored, secret
                 option.save(update_fields=["value", "is_secret", "updated_at"])
                 action = "update"
-        shown_old, shown_new = (
-            (audit.SECRET_CHANGED if old is not None else None, audit.SECRET_CHANGED if change.value is not None else None)
-            if secret
-            else (old, change.value)
-        )
+        if secret:
+            shown_old = audit.SECRET_CHANGED if old is not None else None
+            shown_new = audit.SECRET_CHANGED if change.value is not None else None
+        else:
+            shown_old, shown_new = old, change.value
         audit.record(
             actor=actor,
             action=action,

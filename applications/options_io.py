@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from applications import audit
 from applications.catalogue import is_secret
-
 from applications.cfg import SECRET_PLACEHOLDER, CfgEntry, parse_cfg, render_cfg
 from applications.models import Application, Option
 from applications.options import OptionChange, clean_change, clear_value, options_apply

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from applications import audit
 from applications.roles import ROLES, administrator_required, role_name
@@ -68,6 +69,7 @@ def user_save(*, user: User | None, username: str, role: str, active: bool, pass
 
 
 @administrator_required
+@require_safe
 def user_list(request):
     users = User.objects.order_by("username").prefetch_related("groups")
     rows = [(u, role_name(u)) for u in users]

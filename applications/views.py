@@ -5,11 +5,11 @@ from django.core.paginator import Paginator
 from django.db.models import ProtectedError, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from applications import services
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
-from applications.models import AppType, Application, AuditEvent, Host
+from applications.models import Application, AppType, AuditEvent, Host
 from applications.queries import applications_with_flags, filter_applications, restart_required_count, type_counts
 from applications.roles import operator_required, viewer_required
 
@@ -26,6 +26,7 @@ def after_save(request, obj, *, edit_url: str, done_url: str):
 
 
 @viewer_required
+@require_safe
 def dashboard(request):
     from security.models import Certificate, Finding, TrustedStore
 
@@ -49,6 +50,7 @@ def dashboard(request):
 
 
 @viewer_required
+@require_safe
 def host_list(request):
     hosts = Host.objects.order_by("name")
     page = Paginator(hosts, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -56,6 +58,7 @@ def host_list(request):
 
 
 @viewer_required
+@require_safe
 def host_detail(request, pk):
     host = get_object_or_404(Host, pk=pk)
     apps = applications_with_flags().filter(host=host)
@@ -68,7 +71,8 @@ def host_edit(request, pk=None):
     form = HostForm(request.POST or None, instance=host)
     if request.method == "POST" and form.is_valid():
         host = services.save_object(form=form, actor=request.user)
-        return after_save(request, host, edit_url=reverse("applications:host_edit", args=[host.pk]), done_url=host.get_absolute_url())
+        return after_save(request, host, edit_url=reverse("applications:host_edit", args=[host.pk]),
+                          done_url=host.get_absolute_url())
     cancel = host.get_absolute_url() if host.pk else reverse("applications:host_list")
     return render(request, "applications/form.html", {"form": form, "title": f"Edit {host}" if pk else "New host",
                                                        "cancel_url": cancel, "apply": bool(pk)})
@@ -95,6 +99,7 @@ def host_delete(request, pk):
 
 
 @viewer_required
+@require_safe
 def application_list(request):
     form = ApplicationFilterForm(request.GET or None)
     apps = applications_with_flags()
@@ -114,6 +119,7 @@ def application_or_404(pk) -> Application:
 
 
 @viewer_required
+@require_safe
 def application_detail(request, pk):
     app = application_or_404(pk)
     from security.readiness import application_security_summary
@@ -134,7 +140,8 @@ def application_edit(request, pk=None):
     form = ApplicationForm(request.POST or None, instance=app)
     if request.method == "POST" and form.is_valid():
         app = services.save_object(form=form, actor=request.user)
-        return after_save(request, app, edit_url=reverse("applications:edit", args=[app.pk]), done_url=app.get_absolute_url())
+        return after_save(request, app, edit_url=reverse("applications:edit", args=[app.pk]),
+                          done_url=app.get_absolute_url())
     cancel = app.get_absolute_url() if app.pk else reverse("applications:list")
     return render(request, "applications/form.html", {"form": form, "title": f"Edit {app}" if pk else "New application",
                                                        "cancel_url": cancel, "apply": bool(pk)})
@@ -175,6 +182,7 @@ def application_mark_restarted(request, pk):
 
 
 @viewer_required
+@require_safe
 def application_history(request, pk):
     app = application_or_404(pk)
     events = Paginator(AuditEvent.objects.filter(application=app), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -185,6 +193,7 @@ def application_history(request, pk):
 
 
 @viewer_required
+@require_safe
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
     events = AuditEvent.objects.all()

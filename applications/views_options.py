@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 
 from applications.catalogue import spec_for, specs_for
 from applications.cfg import CfgError
@@ -24,6 +25,7 @@ IMPORT_SESSION_KEY = "cfg-import-{}"
 
 
 @viewer_required
+@require_safe
 def options_tab(request, pk):
     app = application_or_404(pk)
     options = list(Option.objects.filter(application=app).order_by("section", "name"))
@@ -136,6 +138,7 @@ def editor_initial_from_post(request, app) -> list[dict]:
 
 
 @viewer_required
+@require_safe
 def options_export(request, pk):
     app = application_or_404(pk)
     response = HttpResponse(export_cfg(app), content_type="text/plain; charset=utf-8")

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from applications import services
 from applications.forms import ConnectionForm, PortForm
@@ -12,6 +13,7 @@ from applications.views import after_save, application_or_404
 
 
 @viewer_required
+@require_safe
 def ports_tab(request, pk):
     app = application_or_404(pk)
     ports = app.ports.all()
@@ -51,6 +53,7 @@ def port_delete(request, pk, port_pk):
 
 
 @viewer_required
+@require_safe
 def connections_tab(request, pk):
     app = application_or_404(pk)
     connections = app.connections.select_related("port__application__host")

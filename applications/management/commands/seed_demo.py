@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from applications import audit
-from applications.models import AppType, Application, Connection, Host, OperatingSystem, Option, Port
+from applications.models import Application, AppType, Connection, Host, OperatingSystem, Option, Port
 from applications.restart import take_running_snapshot
 from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER
 

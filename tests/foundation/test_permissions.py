@@ -1,0 +1,147 @@
+"""The permission matrix: every URL × anonymous/Viewer/Operator/Security officer/Administrator × GET/POST.
+
+The routes are read from ``applications.urls`` so a new page cannot escape the matrix: a route that
+is missing from ``ACCESS`` fails ``test_every_route_is_in_the_access_table``.
+"""
+
+import pytest
+from django.urls import reverse
+
+from applications import urls as application_urls
+
+VIEWER, OPERATOR, ADMIN = "viewer", "operator", "admin"
+READ = (VIEWER, {"GET"})  # pages: Viewer may GET; a POST there is 405
+WRITE = (OPERATOR, {"GET", "POST"})  # forms: Operator may GET and POST
+POST_ONLY = (OPERATOR, {"POST"})
+ADMIN_READ = (ADMIN, {"GET"})
+ADMIN_WRITE = (ADMIN, {"GET", "POST"})
+
+ACCESS = {
+    "dashboard": READ,
+    "applications:host_list": READ,
+    "applications:host_new": WRITE,
+    "applications:host_detail": READ,
+    "applications:host_edit": WRITE,
+    "applications:host_delete": WRITE,
+    "applications:list": READ,
+    "applications:new": WRITE,
+    "applications:detail": READ,
+    "applications:edit": WRITE,
+    "applications:clone": WRITE,
+    "applications:delete": WRITE,
+    "applications:mark_restarted": POST_ONLY,
+    "applications:history": READ,
+    "applications:ports": READ,
+    "applications:port_new": WRITE,
+    "applications:port_edit": WRITE,
+    "applications:port_delete": WRITE,
+    "applications:connections": READ,
+    "applications:connection_new": WRITE,
+    "applications:connection_edit": WRITE,
+    "applications:connection_delete": WRITE,
+    "applications:options": READ,
+    "applications:options_edit": WRITE,
+    "applications:options_export": READ,
+    "applications:options_import": WRITE,
+    "applications:audit": READ,
+    "applications:user_list": ADMIN_READ,
+    "applications:user_new": ADMIN_WRITE,
+    "applications:user_edit": ADMIN_WRITE,
+}
+
+ROLES = [None, "viewer", "operator", "security", "admin"]
+RANK = {None: 0, "viewer": 1, "operator": 2, "security": 3, "admin": 4}
+
+
+def application_route_names() -> list[str]:
+    return [f"{application_urls.app_name}:{p.name}" for p in application_urls.urlpatterns]
+
+
+def route_params(name: str) -> list[str]:
+    short = name.split(":")[-1]
+    pattern = next(p for p in application_urls.urlpatterns if p.name == short) if ":" in name else None
+    return list(pattern.pattern.converters) if pattern else []
+
+
+def url_for(name: str, env) -> str:
+    """The URL with real ids: ports of the Message Server, connections of the Cluster, a host, a user,
+    else the Cluster application."""
+    params = route_params(name)
+    if not params:
+        return reverse(name)
+    if "port_pk" in params:
+        return reverse(name, kwargs={"pk": env.message.pk, "port_pk": env.message_default.pk})
+    if "conn_pk" in params:
+        return reverse(name, kwargs={"pk": env.cluster.pk, "conn_pk": env.connection.pk})
+    if name.startswith("applications:host_"):
+        return reverse(name, kwargs={"pk": env.linux.pk})
+    if name.startswith("applications:user_"):
+        return reverse(name, kwargs={"pk": env.users["viewer"].pk})
+    return reverse(name, kwargs={"pk": env.cluster.pk})
+
+
+MATRIX = [
+    (name, method, role)
+    for name in ["dashboard", *application_route_names()]
+    for method in ("GET", "POST")
+    for role in ROLES
+]
+
+
+def test_every_route_is_in_the_access_table():
+    names = set(application_route_names()) | {"dashboard"}
+    assert names - set(ACCESS) == set(), "classify the new route in ACCESS"
+    assert set(ACCESS) - names == set(), "ACCESS lists a route that no longer exists"
+
+
+@pytest.mark.parametrize(("name", "method", "role"), MATRIX, ids=[f"{n}-{m}-{r or 'anonymous'}" for n, m, r in MATRIX])
+def test_each_role_gets_what_the_access_table_says(name, method, role, env, client_as, committed):
+    client = client_as(role)
+    url = url_for(name, env)
+    min_role, methods = ACCESS[name]
+    with committed():
+        response = client.get(url) if method == "GET" else client.post(url, {})
+    if role is None:
+        assert response.status_code == 302, response.status_code
+        assert response["Location"].startswith(reverse("login") + "?next=")
+    elif RANK[role] < RANK[min_role]:
+        assert response.status_code == 403
+    elif method not in methods:
+        assert response.status_code == 405
+    else:
+        assert response.status_code in (200, 302), response.status_code
+        if response.status_code == 302:
+            assert not response["Location"].startswith(reverse("login"))
+
+
+def test_the_login_page_is_the_only_page_anonymous_users_see(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
+
+
+def test_a_wrong_password_shows_the_login_form_again(client, users):
+    response = client.post(reverse("login"), {"username": "viewer", "password": "wrong"})
+    assert response.status_code == 200
+    assert b'name="password"' in response.content
+
+
+def test_a_logged_in_user_opening_the_login_page_goes_to_the_dashboard(client_as):
+    response = client_as("viewer").get(reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")
+
+
+def test_logout_is_a_post_and_leads_to_the_login_page(client_as):
+    client = client_as("viewer")
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_a_user_without_any_role_is_refused_everywhere(client, env, django_user_model):
+    client.force_login(django_user_model.objects.create_user("nobody", password="nobody-pass-123"))
+    assert client.get(reverse("dashboard")).status_code == 403
+    assert client.get(url_for("applications:detail", env)).status_code == 403
