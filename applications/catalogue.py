@@ -31,11 +31,17 @@ class OptionValueError(ValueError):
 
 
 def validate_absolute_http_url(value: str) -> None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise OptionValueError(f"{value!r} is not an absolute http:// or https:// URL.")
     if any(ch.isspace() for ch in value):
         raise OptionValueError("A URL cannot contain spaces.")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError for a port that is not a number in 0-65535
+    except ValueError:
+        raise OptionValueError(f"{value!r} is not a valid URL (check the host name and port).") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OptionValueError(f"{value!r} is not an absolute http:// or https:// URL with a host name.")
+    if port == 0:
+        raise OptionValueError(f"{value!r}: the port must be between 1 and 65535.")
 
 
 def validate_file_path(value: str) -> None:

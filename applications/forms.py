@@ -167,8 +167,11 @@ class OptionRowForm(forms.Form):
         if self.spec and self.spec.valid_values is not None:
             choices = [(v, v or "(empty)") for v in self.spec.valid_values]
             current = self.initial.get("value")
-            if current is not None and current not in self.spec.valid_values:
-                choices.append((current, f"{current} (invalid)"))
+            if self.initial.get("known") and "" not in self.spec.valid_values:
+                # Not set yet: the first choice leaves it unset (it is not an invalid value).
+                choices.insert(0, ("", "(not set)"))
+            elif current is not None and current not in self.spec.valid_values:
+                choices.append((current, f"{current or '(empty)'} (invalid)"))
             self.fields["value"] = forms.ChoiceField(choices=choices, required=False)
         elif self.spec and self.spec.secret:
             self.fields["value"].widget = forms.PasswordInput(

@@ -15,7 +15,14 @@ from applications.catalogue import spec_for, specs_for
 from applications.cfg import CfgError
 from applications.forms import CfgImportForm, OptionFormSet
 from applications.models import Option
-from applications.options import OptionChange, OptionsInvalid, StaleEdit, clear_value, options_apply
+from applications.options import (
+    OptionChange,
+    OptionsInvalid,
+    StaleEdit,
+    clear_value,
+    events_since,
+    options_apply,
+)
 from applications.options_io import INVALID, apply_import, export_cfg, preview_import
 from applications.restart import option_label
 from applications.roles import SECURITY_OFFICER, has_role, operator_required, viewer_required
@@ -101,16 +108,20 @@ def options_edit(request, pk):
     conflict = None
     may_edit_protected = has_role(request.user, SECURITY_OFFICER)
     if request.method == "POST":
-        formset = OptionFormSet(request.POST, application=app, initial=editor_initial_from_post(request, app),
+        formset = OptionFormSet(request.POST, application=app, initial=editor_initial_from_post(request.POST, app),
                                 may_edit_protected=may_edit_protected)
         revision = request.POST.get("revision", "")
-        if formset.is_valid():
+        expected = int(revision) if revision.isdigit() else -1
+        if expected != app.options_revision:
+            # Said first, before any row error: the rows on the page are not the current options.
+            conflict = StaleEdit(events_since(app, expected), app.options_revision)
+        elif formset.is_valid():
             try:
                 changed = options_apply(
                     application=app,
                     changes=changes_from_formset(formset),
                     actor=request.user,
-                    expected_revision=int(revision) if revision.isdigit() else -1,
+                    expected_revision=expected,
                 )
             except StaleEdit as stale:
                 conflict = stale
@@ -130,11 +141,26 @@ def options_edit(request, pk):
     })
 
 
-def editor_initial_from_post(request, app) -> list[dict]:
-    """Rebuild each posted row's role (existing / known / new) from the rows shown when opened.
+def editor_initial_from_post(post, app) -> list[dict]:
+    """Each posted row keeps the role it had on the page (existing / known option, or a new row).
 
-    The revision check stops a save if the options changed since, so the rows are the same."""
-    return editor_initial(app)
+    Rebuilt from the posted rows, not from the options now: if someone saved since, the rows would
+    have moved and a value would meet another row's select. The revision check reports the conflict."""
+    try:
+        count = min(int(post.get("form-INITIAL_FORMS", "")), int(post.get("form-TOTAL_FORMS", "")))
+    except ValueError:
+        return editor_initial(app)
+    options = {(o.section, o.name): o for o in Option.objects.filter(application=app)}
+    rows = []
+    for i in range(max(0, min(count, OptionFormSet.max_num))):
+        section, name = post.get(f"form-{i}-section", ""), post.get(f"form-{i}-name", "")
+        if post.get(f"form-{i}-existing") == "True":
+            option = options.get((section, name))
+            value = "" if option is None or option.is_secret else clear_value(option)
+            rows.append({"section": section, "name": name, "value": value, "existing": True})
+        else:
+            rows.append({"section": section, "name": name, "value": "", "known": True})
+    return rows
 
 
 @viewer_required
