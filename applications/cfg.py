@@ -7,6 +7,8 @@ naming the line.
 
 from dataclasses import dataclass
 
+from applications.validators import has_control_characters
+
 SECRET_PLACEHOLDER = "<secret not exported>"
 
 
@@ -52,7 +54,7 @@ def parse_cfg(data: bytes) -> list[CfgEntry]:
         name, value = name.strip(), value.strip()
         if not name:
             raise CfgError(f"Line {number}: the option name is missing before '='.")
-        if not all(ch.isprintable() for ch in name + value):
+        if has_control_characters(name + value):
             raise CfgError(f"Line {number}: control characters are not allowed.")
         if (section, name) in seen:
             raise CfgError(f"Line {number}: [{section}] {name} is given twice.")

@@ -13,6 +13,7 @@ from applications.catalogue import PROTECTED_SECTIONS, OptionValueError, spec_fo
 from applications.models import Application, AuditEvent, Option
 from applications.restart import option_label
 from applications.scheduling import request_checks
+from applications.validators import has_control_characters
 from cobrowse_admin import secret_box
 
 
@@ -47,7 +48,7 @@ def validate_name(label: str, text: str) -> str | None:
         return f"the {label} name cannot be empty"
     if text != text.strip():
         return f"the {label} name cannot start or end with spaces"
-    if any(ch in text for ch in "[]=\n\r\t") or not text.isprintable():
+    if any(ch in text for ch in "[]=") or has_control_characters(text):
         return f"the {label} name cannot contain [, ], = or control characters"
     if len(text) > 255:
         return f"the {label} name is longer than 255 characters"

@@ -1,12 +1,20 @@
 """Reusable validators for the applications forms and the .cfg importer."""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 
 from applications.versions import InvalidVersion, parse_version
 
 PARAM_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+# Control characters, surrogates and line/paragraph separators: they would break a one-line value
+# in a .cfg file or in Genesys. Other characters (accents, non-breaking spaces, CJK) are fine.
+FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(ch) in FORBIDDEN_CATEGORIES for ch in text)
 
 
 class TransportParamsError(ValueError):
@@ -34,7 +42,7 @@ def parse_transport_params(text: str) -> list[tuple[str, str]]:
         name, value = name.strip(), value.strip()
         if not PARAM_NAME_RE.match(name):
             raise TransportParamsError(f"{name!r} is not a parameter name (letters, digits, _ . -).")
-        if not value.isprintable() or "=" in value:
+        if has_control_characters(value) or "=" in value:
             raise TransportParamsError(f"The value of {name} must be printable text without '='.")
         if name in seen:
             raise TransportParamsError(f"{name} is given twice.")
