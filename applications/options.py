@@ -50,6 +50,9 @@ def validate_name(label: str, text: str) -> str | None:
         return f"the {label} name cannot start or end with spaces"
     if any(ch in text for ch in "[]=") or has_control_characters(text):
         return f"the {label} name cannot contain [, ], = or control characters"
+    if label == "option" and text.startswith(("#", ";")):
+        # In a .cfg file such a line is a comment: the option would vanish on export and import.
+        return f"the {label} name cannot start with # or ;"
     if len(text) > 255:
         return f"the {label} name is longer than 255 characters"
     return None

@@ -9,7 +9,7 @@ from applications import audit
 from applications.catalogue import is_secret
 from applications.cfg import SECRET_PLACEHOLDER, CfgEntry, parse_cfg, render_cfg
 from applications.models import Application, Option
-from applications.options import OptionChange, clean_change, clear_value, options_apply
+from applications.options import OptionChange, clean_change, clear_value, may_change_section, options_apply
 
 NEW, CHANGED, UNCHANGED, INVALID, SECRET_KEPT = "new", "changed", "unchanged", "invalid", "secret kept"
 
@@ -38,19 +38,24 @@ class PreviewRow:
     secret: bool = False
 
 
-def preview_import(application: Application, data: bytes) -> list[PreviewRow]:
-    """Classify each entry of the file; raises CfgError for a file that cannot be read at all."""
+def preview_import(application: Application, data: bytes, actor=None) -> list[PreviewRow]:
+    """Classify each entry of the file; raises CfgError for a file that cannot be read at all.
+
+    ``actor`` is who will confirm: what they may not change is invalid already in the preview."""
     entries = parse_cfg(data)
     existing = {(o.section, o.name): o for o in Option.objects.filter(application=application)}
-    return [classify(application, entry, existing.get((entry.section, entry.name))) for entry in entries]
+    return [classify(application, entry, existing.get((entry.section, entry.name)), actor) for entry in entries]
 
 
-def classify(app: Application, entry: CfgEntry, option: Option | None) -> PreviewRow:
+def classify(app: Application, entry: CfgEntry, option: Option | None, actor=None) -> PreviewRow:
     secret = bool(option and option.is_secret)
     if entry.value == SECRET_PLACEHOLDER:
         # A placeholder means "keep what is stored": it never overwrites the secret.
         return PreviewRow(entry.section, entry.name, SECRET_KEPT, None, "", secret=True)
     fixed, error = clean_change(app, OptionChange(entry.section, entry.name, entry.value))
+    unchanged = option is not None and clear_value(option) == fixed.value
+    if not error and not unchanged and not may_change_section(actor, entry.section):
+        error = f"only a Security officer may change the [{entry.section}] section"
     secret = secret or is_secret(app.app_type, app.version, entry.section, entry.name)
     old = clear_value(option) if option else None
     if error:

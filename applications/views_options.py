@@ -184,7 +184,7 @@ def options_import(request, pk):
         upload = form.cleaned_data["file"]
         data = upload.read()
         try:
-            preview = preview_import(app, data)
+            preview = preview_import(app, data, actor=request.user)
         except CfgError as exc:
             form.add_error("file", str(exc))
         else:
