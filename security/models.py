@@ -166,3 +166,59 @@ class StoreAssignment(models.Model):
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="store_assignment")
     store = models.ForeignKey(TrustedStore, on_delete=models.CASCADE, related_name="assignments")
     assigned_at = models.DateTimeField(auto_now=True)
+
+
+class SweepStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
+class Sweep(models.Model):
+    """One run of "validate everything" (beat, the UI or the command), with its progress.
+
+    Progress is the count of its items: an item is written in the same transaction as the findings
+    of its object, so a sweep restarted after a crash skips what is done and counts nothing twice.
+    """
+
+    trigger = models.CharField(max_length=16, help_text="beat, ui or command")
+    # The Celery task that started it (beat sweeps): a redelivered message finds its sweep again.
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    requested_by_name = models.CharField(max_length=150, blank=True)
+    status = models.CharField(max_length=8, choices=SweepStatus.choices, default=SweepStatus.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Sweep #{self.pk} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("security:sweep_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (SweepStatus.DONE, SweepStatus.FAILED)
+
+
+class SweepItem(models.Model):
+    """An object (``store:ID`` / ``application:ID``) a sweep has validated."""
+
+    sweep = models.ForeignKey(Sweep, on_delete=models.CASCADE, related_name="items")
+    subject = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sweep", "subject"], name="sweep_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} in sweep #{self.sweep_id}"

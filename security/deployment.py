@@ -1,0 +1,112 @@
+"""Which security section and trusted store an application actually runs with.
+
+A Node without a section of its own uses its Cluster's (8.5.003+, no SCS: R1); a Cluster's
+connections are run by its Nodes, so a probe of a Cluster's connection uses the Nodes' store.
+Everything here loads in bulk (a fixed number of queries for any number of applications), so
+pages and sweeps can use it for many applications at once.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from applications.models import Application, AppType, Option
+from cobrowse_admin import secret_box
+from security.checks.application import SectionFacts
+from security.models import StoreAssignment, TrustedStore
+from security.rules import security_section_placement
+
+SECURITY = "security"
+
+
+@dataclass(frozen=True)
+class SavedSection:
+    """The ``security`` section of one application as saved (the password stays encrypted)."""
+
+    app_id: int
+    present: bool = False
+    provider: str | None = None
+    trusted_ca: str = ""
+    password_token: str = ""
+
+    @property
+    def facts(self) -> SectionFacts:
+        return SectionFacts(self.present, self.provider, self.trusted_ca, bool(self.password_token))
+
+    @property
+    def password(self) -> str:
+        """The clear password, for opening a keystore in this process only. Never shown or logged."""
+        return secret_box.decrypt(self.password_token) if self.password_token else ""
+
+    @property
+    def password_digest(self) -> str:
+        return secret_box.digest(self.password) if self.password_token else ""
+
+
+def saved_sections(app_ids: Iterable[int]) -> dict[int, SavedSection]:
+    ids = set(app_ids)
+    found: dict[int, dict[str, Option]] = {i: {} for i in ids}
+    for option in Option.objects.filter(application_id__in=ids, section=SECURITY):
+        found[option.application_id][option.name] = option
+    sections = {}
+    for app_id, options in found.items():
+        provider = options.get("provider")
+        trusted = options.get("trusted-ca")
+        password = options.get("truststore-password")
+        sections[app_id] = SavedSection(
+            app_id=app_id,
+            present=bool(options),
+            provider=provider.value.strip() if provider else None,
+            trusted_ca=trusted.value.strip() if trusted else "",
+            password_token=password.value if password and password.value else "",
+        )
+    return sections
+
+
+def stores_for(sections: dict[int, SavedSection]) -> dict[int, TrustedStore]:
+    """The store chosen for each application in the security form; otherwise the only store whose
+    path is its ``trusted-ca`` (absent when unknown or ambiguous). Same answer as
+    ``security.stores.store_for_application``, for many applications in two queries."""
+    result: dict[int, TrustedStore] = {}
+    for assignment in StoreAssignment.objects.filter(application_id__in=list(sections)).select_related("store"):
+        result[assignment.application_id] = assignment.store
+    paths = {s.trusted_ca for app_id, s in sections.items() if app_id not in result and s.trusted_ca}
+    by_path: dict[str, list[TrustedStore]] = {}
+    for store in TrustedStore.objects.filter(path__in=paths):
+        by_path.setdefault(store.path, []).append(store)
+    for app_id, section in sections.items():
+        if app_id not in result and len(by_path.get(section.trusted_ca, [])) == 1:
+            result[app_id] = by_path[section.trusted_ca][0]
+    return result
+
+
+def cluster_may_hold_section(cluster: Application) -> bool:
+    return security_section_placement(cluster.app_type, cluster.version, cluster.scs_controlled).allowed
+
+
+def inherited_section(app: Application, sections: dict[int, SavedSection]) -> SavedSection | None:
+    """The Cluster's section a Node without its own uses (R1: 8.5.003+ without SCS), or None."""
+    if app.app_type != AppType.COBROWSE_NODE or not app.cluster_id or app.cluster is None:
+        return None
+    cluster_section = sections.get(app.cluster_id)
+    if cluster_section and cluster_section.present and cluster_may_hold_section(app.cluster):
+        return cluster_section
+    return None
+
+
+def runs_with(app: Application, sections: dict[int, SavedSection], nodes: list[Application] = ()) -> SavedSection:
+    """The section whose store verifies this application's TLS connections.
+
+    ``sections`` must hold the application, its Cluster and (for a Cluster) its ``nodes``.
+    """
+    own = sections.get(app.pk) or SavedSection(app.pk)
+    if own.present:
+        return own
+    inherited = inherited_section(app, sections)
+    if inherited is not None:
+        return inherited
+    if app.app_type == AppType.COBROWSE_CLUSTER:
+        for node in sorted(nodes, key=lambda n: n.name):
+            node_section = sections.get(node.pk)
+            if node_section and node_section.present:
+                return node_section
+    return own
