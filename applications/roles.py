@@ -61,3 +61,11 @@ viewer_required = role_required(VIEWER)
 operator_required = role_required(OPERATOR)
 security_officer_required = role_required(SECURITY_OFFICER)
 administrator_required = role_required(ADMINISTRATOR)
+
+
+def ensure_role_groups() -> None:
+    """The groups exist after migrate; this recreates them where a test database was flushed."""
+    from django.contrib.auth.models import Group
+
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)

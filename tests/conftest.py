@@ -5,7 +5,7 @@ import os
 import pytest
 from django.contrib.auth.models import Group, User
 
-from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER
+from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER, ensure_role_groups
 from tests.certs.fixtures import cert_files  # noqa: F401  (session fixture: real generated certificates)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -29,6 +29,7 @@ def require(available: bool, what: str) -> None:
 
 @pytest.fixture
 def users(db):
+    ensure_role_groups()
     created = {}
     for username, role in ROLE_USERS.items():
         user = User.objects.create_user(username=username, password=f"{username}-pass-123")

@@ -7,7 +7,7 @@ from django.db import transaction
 from applications import audit
 from applications.models import Application, AppType, Connection, Host, OperatingSystem, Option, Port
 from applications.restart import take_running_snapshot
-from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER
+from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER, ensure_role_groups
 
 DEMO_USERS = [
     ("viewer", "viewer-demo-pass", VIEWER),
@@ -91,6 +91,7 @@ class Command(BaseCommand):
 
     def seed(self) -> int:
         created = 0
+        ensure_role_groups()
         for username, password, role in DEMO_USERS:
             user, new = User.objects.get_or_create(username=username)
             if new:
