@@ -1,0 +1,333 @@
+"""The ``security`` section of a Co-browse application: the rules R1 and R4, and cluster-wide apply.
+
+The three options (``provider``, ``trusted-ca``, ``truststore-password``) are written only through
+``applications.options.options_apply``, like every other options write, so validation, encryption
+of the password, audit, stale edits and restart tracking are the same as in the options editor.
+
+Decisions:
+- An empty provider *removes* the three options. The source document's default is "none" and
+  "if empty, TLS support is disabled": an absent option says the same as an empty one, and does
+  not add a pointless "restart required" entry for a server that never had a provider.
+- The JKS password always comes from a trusted store (the console never asks for it here), so a
+  typed path is accepted for PEM only: a keystore already on the host is imported into a JKS store
+  with its password first.
+- MSCAPI may name an MSCAPI store (to remember which CA the Windows store must hold); the path and
+  the password do not apply and are removed.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.urls import reverse
+
+from applications import audit
+from applications.catalogue import OptionValueError, validate_file_path
+from applications.models import Application, AppType, Option, Port
+from applications.options import OptionChange, options_apply
+from applications.versions import at_least
+from cobrowse_admin import secret_box
+from security.models import Provider, StoreAssignment, TrustedStore
+from security.rules import V_8_5_001, Placement, security_section_placement
+from security.stores import store_password
+
+SECTION = "security"
+PROVIDER = "provider"
+TRUSTED_CA = "trusted-ca"
+PASSWORD = "truststore-password"
+OPTION_NAMES = (PROVIDER, TRUSTED_CA, PASSWORD)
+PROVIDERS = ("", Provider.PEM, Provider.JKS, Provider.MSCAPI)
+
+
+class SectionRefused(Exception):
+    """The security section cannot be set as asked. ``field`` names the form field it is about."""
+
+    def __init__(self, message: str, field: str = ""):
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
+def placement_for(app: Application) -> Placement:
+    """R1 for this application, SCS taken from the application or its Cluster."""
+    return security_section_placement(app.app_type, app.version, app.uses_scs)
+
+
+def host_label(app: Application) -> str:
+    if app.host is None:
+        return "no host"
+    return f"{app.host.name}, {app.host.get_os_type_display()}"
+
+
+def section_changes(
+    *, application: Application, provider: str, store: TrustedStore | None, typed_path: str = ""
+) -> list[OptionChange]:
+    """The three option changes for this request, or ``SectionRefused`` saying why not (R1, R4)."""
+    app = application
+    placement = placement_for(app)
+    if not placement.allowed:
+        raise SectionRefused(f"{app.name} cannot hold the security section. {placement.reason}")
+    provider = (provider or "").strip()
+    typed_path = (typed_path or "").strip()
+    if provider not in PROVIDERS:
+        raise SectionRefused(f"{provider!r} is not a provider: use PEM, JKS, MSCAPI or empty (TLS disabled).",
+                             "provider")
+    if not provider:
+        if store is not None or typed_path:
+            raise SectionRefused("TLS is disabled (empty provider): no trusted store or path applies.", "store")
+        return [OptionChange(SECTION, name, None) for name in OPTION_NAMES]
+    if store is not None and store.provider != provider:
+        raise SectionRefused(
+            f"The store {store.name} is a {store.provider} store; provider {provider} needs a {provider} store.",
+            "store",
+        )
+    if store is not None and typed_path:
+        raise SectionRefused("Choose a trusted store or type a path, not both.", "typed_path")
+    if provider == Provider.MSCAPI:
+        return mscapi_changes(app, typed_path)
+    if provider == Provider.PEM:
+        if store is None and not typed_path:
+            raise SectionRefused("Choose a PEM store or type the path of the PEM file on the host.", "store")
+        path = store.path if store is not None else typed_path
+        check_path(path)
+        return [OptionChange(SECTION, PROVIDER, provider), OptionChange(SECTION, TRUSTED_CA, path),
+                OptionChange(SECTION, PASSWORD, None)]
+    # JKS
+    if typed_path:
+        raise SectionRefused(
+            "A JKS keystore needs its password, which the console takes from a trusted store: import the "
+            "keystore into a JKS store (with its password) and choose that store.",
+            "typed_path",
+        )
+    if store is None:
+        raise SectionRefused("Choose a JKS store: trusted-ca and truststore-password are filled from it.", "store")
+    password = store_password(store)
+    if not password:
+        raise SectionRefused(
+            f"The JKS store {store.name} has no password: set the keystore password on the store first.", "store"
+        )
+    check_path(store.path)
+    return [OptionChange(SECTION, PROVIDER, provider), OptionChange(SECTION, TRUSTED_CA, store.path),
+            OptionChange(SECTION, PASSWORD, password)]
+
+
+def mscapi_changes(app: Application, typed_path: str) -> list[OptionChange]:
+    if typed_path:
+        raise SectionRefused("trusted-ca does not apply to MSCAPI (the Windows certificate store): "
+                             "leave the path empty.", "typed_path")
+    if app.host is None:
+        raise SectionRefused(f"{app.name} has no host: MSCAPI needs to know it runs on Windows. "
+                             "Set its host first.", "provider")
+    if not app.host.is_windows:
+        raise SectionRefused(
+            f"MSCAPI is the Windows certificate store, but {app.name} runs on {app.host.name} "
+            f"({app.host.get_os_type_display()}). Use PEM (recommended on Linux) or JKS.",
+            "provider",
+        )
+    return [OptionChange(SECTION, PROVIDER, Provider.MSCAPI), OptionChange(SECTION, TRUSTED_CA, None),
+            OptionChange(SECTION, PASSWORD, None)]
+
+
+def check_path(path: str) -> None:
+    try:
+        validate_file_path(path)
+    except OptionValueError as exc:
+        raise SectionRefused(str(exc), "typed_path") from None
+    if not path:
+        raise SectionRefused("The path of the trusted store file on the host is missing.", "typed_path")
+
+
+def describe(provider: str, store: TrustedStore | None, typed_path: str) -> str:
+    if not provider:
+        return "Security section: TLS disabled."
+    source = f" from trusted store {store.name}" if store else (f" with typed path {typed_path}" if typed_path else "")
+    return f"Security section: provider {provider}{source}."
+
+
+@transaction.atomic
+def security_section_set(
+    *,
+    application: Application,
+    provider: str,
+    store: TrustedStore | None,
+    typed_path: str = "",
+    actor,
+    expected_revision: int | None = None,
+) -> int:
+    """Set the security section of one application; returns how many options changed.
+
+    Raises ``SectionRefused`` (R1, R4), and whatever ``options_apply`` raises (``StaleEdit`` when the
+    options changed since ``expected_revision``, ``OptionsInvalid``). Nothing is saved on error.
+    """
+    app = Application.objects.select_related("host", "cluster").get(pk=application.pk)
+    changes = section_changes(application=app, provider=provider, store=store, typed_path=typed_path)
+    changed = options_apply(
+        application=app,
+        changes=changes,
+        actor=actor,
+        expected_revision=expected_revision,
+        action_note=describe(provider, store, typed_path),
+    )
+    record_assignment(app, store if provider else None, actor)
+    application.options_revision = app.options_revision
+    return changed
+
+
+def record_assignment(app: Application, store: TrustedStore | None, actor) -> None:
+    """Remember which store the section was set from (the path alone can be ambiguous)."""
+    current = StoreAssignment.objects.filter(application=app).select_related("store").first()
+    old_name = current.store.name if current else None
+    new_name = store.name if store else None
+    if old_name == new_name:
+        return
+    if store is None:
+        current.delete()
+    else:
+        StoreAssignment.objects.update_or_create(application=app, defaults={"store": store})
+    audit.record(actor=actor, action="update", object_type="application", obj=app, application=app,
+                 changes={"trusted store": [old_name, new_name]})
+
+
+@transaction.atomic
+def cluster_apply(
+    *,
+    cluster: Application,
+    provider: str,
+    store: TrustedStore | None,
+    typed_path: str = "",
+    actor,
+    expected_revisions: dict[int, int] | None = None,
+) -> list[tuple[Application, int]]:
+    """The same security section on every Node of the Cluster, all or nothing.
+
+    Returns ``(node, options changed)`` for each Node. Every Node is checked before anything is
+    written; ``expected_revisions`` (Node id → options revision shown) turns a concurrent edit of
+    any Node into ``StaleEdit`` and nothing is saved.
+    """
+    cluster = Application.objects.select_related("host").get(pk=cluster.pk)
+    if cluster.app_type != AppType.COBROWSE_CLUSTER:
+        raise SectionRefused(f"{cluster.name} is not a Co-browse Cluster.")
+    if not at_least(cluster.version, V_8_5_001):
+        raise SectionRefused("Co-browse Clusters have Nodes from 8.5.001: configure the Co-browse Server instead.")
+    nodes = list(cluster.nodes.select_related("host", "cluster").order_by("name"))
+    if not nodes:
+        raise SectionRefused(f"{cluster.name} has no Nodes: add Nodes to the Cluster first.")
+    if (provider or "").strip() == Provider.MSCAPI:
+        not_windows = [n for n in nodes if n.host is None or not n.host.is_windows]
+        if not_windows:
+            names = ", ".join(f"{n.name} ({host_label(n)})" for n in not_windows)
+            raise SectionRefused(
+                f"MSCAPI exists only on Windows, and these Nodes are not on a Windows host: {names}. "
+                "Nothing was applied. Use PEM or JKS for the whole Cluster, or set the Windows Nodes one by one.",
+                "provider",
+            )
+    problems, field = [], ""
+    for node in nodes:
+        try:
+            section_changes(application=node, provider=provider, store=store, typed_path=typed_path)
+        except SectionRefused as exc:
+            problems.append(f"{node.name}: {exc.message}")
+            field = exc.field
+    if problems:
+        raise SectionRefused("Nothing was applied. " + " ".join(problems), field)
+    revisions = expected_revisions or {}
+    return [
+        (node, security_section_set(application=node, provider=provider, store=store, typed_path=typed_path,
+                                    actor=actor, expected_revision=revisions.get(node.pk)))
+        for node in nodes
+    ]
+
+
+# Read side: what the pages show.
+
+
+@dataclass(frozen=True)
+class SectionState:
+    """The security section as stored. The password itself is never part of it."""
+
+    provider: str
+    trusted_ca: str
+    has_password: bool
+    store: TrustedStore | None
+    # Keyed digest of the password, to tell "configured identically" apart; never shown.
+    password_digest: str = ""
+
+    @property
+    def is_set(self) -> bool:
+        return bool(self.provider or self.trusted_ca or self.has_password)
+
+    @property
+    def signature(self) -> tuple:
+        return (self.provider, self.trusted_ca, self.password_digest, self.store.pk if self.store else None)
+
+
+def section_state(app: Application) -> SectionState:
+    from security.stores import store_for_application
+
+    options = {o.name: o for o in Option.objects.filter(application=app, section=SECTION, name__in=OPTION_NAMES)}
+    password = options.get(PASSWORD)
+    clear = secret_box.decrypt(password.value) if password and password.is_secret else (password.value if password
+                                                                                         else "")
+    return SectionState(
+        provider=options[PROVIDER].value if PROVIDER in options else "",
+        trusted_ca=options[TRUSTED_CA].value if TRUSTED_CA in options else "",
+        has_password=bool(clear),
+        store=store_for_application(app),
+        password_digest=secret_box.digest(clear) if clear else "",
+    )
+
+
+def nodes_identical(states: list[SectionState]) -> bool:
+    return len({s.signature for s in states}) <= 1
+
+
+def effective_section(app: Application) -> tuple[Application, SectionState]:
+    """The application whose security section this one runs with: its own, or, for a Node with none,
+    its Cluster's when R1 lets the Cluster hold it (8.5.003+ without SCS)."""
+    own = section_state(app)
+    if own.is_set or app.app_type != AppType.COBROWSE_NODE or app.cluster is None:
+        return app, own
+    if placement_for(app.cluster).allowed:
+        cluster_state = section_state(app.cluster)
+        if cluster_state.is_set:
+            return app.cluster, cluster_state
+    return app, own
+
+
+@dataclass
+class ConfigServerTarget:
+    """The Configuration Server and secure port a setenv fragment points at, or what is missing."""
+
+    config_server: Application | None = None
+    port: Port | None = None
+    candidates: list[Application] | None = None
+    missing: list[tuple[str, str]] | None = None  # (message, URL where to fix it)
+
+
+def config_server_target(config_server_id: int | None = None) -> ConfigServerTarget:
+    """R3: the Configuration Server (the chosen one, or the first with a secured port) and its secure
+    port (port ID ``secure`` preferred, else the lowest secured port)."""
+    servers = list(Application.objects.filter(app_type=AppType.CONFIG_SERVER).select_related("host").order_by("name"))
+    target = ConfigServerTarget(candidates=servers, missing=[])
+    if not servers:
+        target.missing.append((
+            "No Configuration Server application exists: add one (type Configuration Server) with a secured port.",
+            reverse("applications:new"),
+        ))
+        return target
+    chosen = next((s for s in servers if s.pk == config_server_id), None)
+    if chosen is None:
+        chosen = next((s for s in servers if s.ports.filter(secured=True).exists()), servers[0])
+    target.config_server = chosen
+    ports = list(chosen.ports.filter(secured=True).order_by("number"))
+    target.port = next((p for p in ports if p.port_id == "secure"), ports[0] if ports else None)
+    if target.port is None:
+        target.missing.append((
+            f"{chosen.name} has no secured port: add one on its Server Info tab.",
+            reverse("applications:ports", args=[chosen.pk]),
+        ))
+    if chosen.host is None:
+        target.missing.append((
+            f"{chosen.name} has no host: set its host so the console knows the address to connect to.",
+            reverse("applications:edit", args=[chosen.pk]),
+        ))
+    return target
