@@ -1,0 +1,266 @@
+"""The Security tab of a Co-browse application (R1, R4), cluster-wide apply, and setenv (R3)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods, require_safe
+
+from applications.models import Application, AppType
+from applications.options import OptionsInvalid, StaleEdit
+from applications.roles import SECURITY_OFFICER, has_role, security_officer_required, viewer_required
+from applications.versions import at_least
+from applications.views import application_or_404
+from security.forms_section import SecuritySectionForm
+from security.models import Provider
+from security.rules import V_8_5_001
+from security.section import (
+    SECTION,
+    SectionRefused,
+    cluster_apply,
+    config_server_target,
+    effective_section,
+    nodes_identical,
+    placement_for,
+    section_state,
+    security_section_set,
+)
+from security.setenv import SetenvRequest, render_bat, render_sh, setenv_lines, setenv_notes
+
+NODE_LIST = "cobrowse_node"
+SERVER_LIST = "cobrowse_server"
+
+
+def cobrowse_or_404(pk) -> Application:
+    app = application_or_404(pk)
+    if not app.is_cobrowse:
+        raise Http404("Only Co-browse applications have a Co-browse security section.")
+    return app
+
+
+def list_url(app_type: str) -> str:
+    return f"{reverse('applications:list')}?app_type={app_type}"
+
+
+def section_instead(app: Application) -> list[tuple[str, str]]:
+    """(label, URL) of the objects R1 says hold the section when this one may not."""
+    placement = placement_for(app)
+    if placement.allowed:
+        return []
+    if app.app_type == AppType.COBROWSE_CLUSTER:
+        nodes = [(f"{n.name} (Node {n.version})", reverse("security:section", args=[n.pk]))
+                 for n in app.nodes.order_by("name")]
+        return nodes or [("Co-browse Nodes (this Cluster has none yet)", list_url(NODE_LIST))]
+    if app.app_type == AppType.COBROWSE_SERVER:
+        return [("Co-browse Node applications", list_url(NODE_LIST))]
+    return [("Co-browse Server applications", list_url(SERVER_LIST))]
+
+
+def has_nodes_to_apply(app: Application) -> bool:
+    return app.app_type == AppType.COBROWSE_CLUSTER and at_least(app.version, V_8_5_001)
+
+
+def cluster_rows(cluster: Application) -> list[dict]:
+    return [{"node": node, "state": section_state(node)}
+            for node in cluster.nodes.select_related("host").order_by("name")]
+
+
+def section_context(app: Application) -> dict:
+    placement = placement_for(app)
+    context = {
+        "app": app,
+        "tab": "security",
+        "placement": placement,
+        "instead": section_instead(app),
+        "state": section_state(app),
+        "pending": app.pending_changes.filter(section=SECTION),
+        "cluster_apply": has_nodes_to_apply(app),
+    }
+    if context["cluster_apply"]:
+        rows = cluster_rows(app)
+        context["node_rows"] = rows
+        context["nodes_identical"] = nodes_identical([r["state"] for r in rows])
+    if app.app_type == AppType.COBROWSE_NODE and app.cluster and placement_for(app.cluster).allowed:
+        cluster_state = section_state(app.cluster)
+        if cluster_state.is_set:
+            context["cluster_state"] = cluster_state
+    return context
+
+
+@viewer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def section(request, pk):
+    app = cobrowse_or_404(pk)
+    may_edit = has_role(request.user, SECURITY_OFFICER)
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied("Changing the security section needs the Security officer role.")
+    placement = placement_for(app)
+    form, conflict, revision = None, None, app.options_revision
+    if request.method == "POST":
+        if not placement.allowed:
+            messages.error(request, f"Nothing was saved: {placement.reason}")
+            return redirect("security:section", app.pk)
+        form = SecuritySectionForm(request.POST, application=app)
+        revision = request.POST.get("revision", "")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                changed = security_section_set(
+                    application=app, provider=data["provider"], store=data["store"], typed_path=data["typed_path"],
+                    actor=request.user, expected_revision=int(revision) if revision.isdigit() else -1,
+                )
+            except StaleEdit as stale:
+                conflict = stale
+            except SectionRefused as refused:
+                form.add_refusal(refused)
+            except OptionsInvalid as invalid:
+                form.add_error(None, f"Nothing was saved: {invalid}")
+            else:
+                return after_section_save(request, app, changed, typed=bool(data["typed_path"]))
+    elif placement.allowed and may_edit:
+        state = section_state(app)
+        form = SecuritySectionForm(application=app, initial=SecuritySectionForm.initial_for(
+            state.provider, state.trusted_ca, state.store))
+    context = section_context(app)
+    context.update({"form": form, "conflict": conflict, "revision": revision})
+    return render(request, "security/section.html", context)
+
+
+def after_section_save(request, app: Application, changed: int, *, typed: bool):
+    if changed:
+        messages.success(request, f"Saved the security section of {app.name}: {changed} option(s) changed. "
+                                  "They take effect after the server is restarted.")
+    else:
+        messages.info(request, "No changes to save.")
+    if typed:
+        messages.warning(request, "The path was typed: the console cannot check that the file exists on the host "
+                                  "or what it holds.")
+    if "_apply" in request.POST:
+        return redirect("security:section", app.pk)
+    return redirect(app)
+
+
+def revisions_field(rows: list[dict]) -> str:
+    return ",".join(f"{r['node'].pk}:{r['node'].options_revision}" for r in rows)
+
+
+def parse_revisions(text: str) -> dict[int, int]:
+    revisions = {}
+    for part in (text or "").split(","):
+        node_id, _, revision = part.partition(":")
+        if node_id.isdigit() and revision.isdigit():
+            revisions[int(node_id)] = int(revision)
+    return revisions
+
+
+@security_officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def section_cluster(request, pk):
+    app = cobrowse_or_404(pk)
+    if not has_nodes_to_apply(app):
+        raise Http404("Only a Co-browse Cluster (8.5.001+) has Nodes to apply a security section to.")
+    rows = cluster_rows(app)
+    conflict = None
+    if request.method == "POST":
+        form = SecuritySectionForm(request.POST)
+        shown = parse_revisions(request.POST.get("revisions", ""))
+        if set(shown) != {r["node"].pk for r in rows}:
+            form.is_valid()
+            form.add_error(None, "The Nodes of this Cluster changed since you opened the page: check the list "
+                                 "below and apply again.")
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                results = cluster_apply(cluster=app, provider=data["provider"], store=data["store"],
+                                        typed_path=data["typed_path"], actor=request.user, expected_revisions=shown)
+            except StaleEdit as stale:
+                conflict = stale
+            except SectionRefused as refused:
+                form.add_refusal(refused)
+            except OptionsInvalid as invalid:
+                form.add_error(None, f"Nothing was applied: {invalid}")
+            else:
+                changed = sum(n for _node, n in results)
+                messages.success(request, f"Applied the security section to the {len(results)} Node(s) of "
+                                          f"{app.name}: {changed} option(s) changed. They take effect after each "
+                                          "Node is restarted.")
+                if data["typed_path"]:
+                    messages.warning(request, "The path was typed: the console cannot check that the file exists "
+                                              "on the hosts.")
+                return redirect("security:section", app.pk)
+    else:
+        states = [r["state"] for r in rows]
+        initial = {}
+        if states and nodes_identical(states):
+            initial = SecuritySectionForm.initial_for(states[0].provider, states[0].trusted_ca, states[0].store)
+        form = SecuritySectionForm(initial=initial)
+    return render(request, "security/section_cluster.html", {
+        "app": app, "tab": "security", "form": form, "node_rows": rows, "conflict": conflict,
+        "revisions": revisions_field(rows), "nodes_identical": nodes_identical([r["state"] for r in rows]),
+        "windows_nodes": [r["node"] for r in rows if r["node"].host and r["node"].host.is_windows],
+    })
+
+
+# R3: setenv
+
+
+def setenv_request(app: Application, target) -> SetenvRequest:
+    holder, state = effective_section(app)
+    return SetenvRequest(
+        application_name=app.name,
+        application_label=f"{app.get_app_type_display()} {app.version}",
+        config_server_name=target.config_server.name,
+        config_host=target.config_server.host.address,
+        config_port=target.port.number,
+        port_id=target.port.port_id,
+        mutual_tls=target.port.mutual_tls,
+        provider=state.provider,
+        trusted_ca=state.trusted_ca if state.provider in (Provider.PEM, Provider.JKS) else "",
+        section_holder=holder.name,
+        windows_host=bool(app.host and app.host.is_windows),
+        server_directory=app.working_directory,
+    )
+
+
+def setenv_target(request, app: Application):
+    if app.app_type == AppType.COBROWSE_CLUSTER:
+        return None
+    chosen = request.GET.get("cs", "")
+    return config_server_target(int(chosen) if chosen.isdigit() else None)
+
+
+@viewer_required
+@require_safe
+def setenv(request, pk):
+    app = cobrowse_or_404(pk)
+    target = setenv_target(request, app)
+    context = {"app": app, "tab": "security", "target": target}
+    if target is None:
+        context["nodes"] = app.nodes.order_by("name")
+    elif not target.missing:
+        req = setenv_request(app, target)
+        context.update({
+            "req": req, "lines": setenv_lines(req), "notes": setenv_notes(req),
+            "sh": render_sh(req), "bat": render_bat(req),
+            "query": f"?cs={target.config_server.pk}",
+        })
+    return render(request, "security/setenv.html", context)
+
+
+@viewer_required
+@require_safe
+def setenv_download(request, pk, kind):
+    app = cobrowse_or_404(pk)
+    target = setenv_target(request, app)
+    if target is None or target.missing:
+        raise Http404("No setenv fragment can be generated for this application.")
+    req = setenv_request(app, target)
+    if kind == "sh":
+        body, filename = render_sh(req), f"{slugify(app.name) or 'cobrowse'}-setenv.sh"
+    else:
+        body, filename = render_bat(req), f"{slugify(app.name) or 'cobrowse'}-setenv.bat"
+    response = HttpResponse(body.encode("utf-8"), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
