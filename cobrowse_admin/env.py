@@ -13,7 +13,11 @@ FALSE_VALUES = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """A blank value counts as unset: ``FIELD_ENCRYPTION_KEY=`` in an env file means "not given"."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return raw
 
 
 def env_bool(name: str, default: bool = False) -> bool:
