@@ -163,10 +163,12 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 
 CERTIFICATE_EXPIRY_WARNING_DAYS = env_int("CERTIFICATE_EXPIRY_WARNING_DAYS", 30, minimum=1)
 TLS_PROBE_TIMEOUT_SECONDS = env_int("TLS_PROBE_TIMEOUT_SECONDS", 5, minimum=1)
+# Probe every connection through a secure port at the end of each sweep (otherwise: on demand only).
+TLS_PROBE_IN_SWEEP = env_bool("TLS_PROBE_IN_SWEEP", False)
 
 # Celery. Without REDIS_URL the tasks run in-process, so a checkout needs nothing else running.
 REDIS_URL = env_str("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -177,11 +179,26 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    # A task whose worker died unacknowledged is delivered again after this many seconds. It must
+    # exceed the longest task (a sweep); a task that runs longer is delivered twice (harmless: the
+    # tasks are idempotent, but wasteful).
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+}
 CELERY_BEAT_SCHEDULE = {
     "validate-everything": {
         "task": "security.tasks.validate_everything",
         "schedule": env_int("VALIDATION_SWEEP_SECONDS", 3600, minimum=60),
+    },
+    # Checks requested while the broker was unreachable (the flag stayed set): picked up soon.
+    "validate-pending": {
+        "task": "security.tasks.validate_pending",
+        "schedule": env_int("VALIDATION_PENDING_SECONDS", 60, minimum=1),
     },
 }
 

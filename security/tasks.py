@@ -1,17 +1,58 @@
-"""Celery tasks of the security app: thin, idempotent; load by id and call a service."""
+"""Celery tasks of the security app: thin and idempotent; each loads by id and calls a service.
+
+All are acknowledged late (settings): a worker that dies mid-task leaves the message to be
+delivered again, and running a task twice gives the same findings as running it once. Transient
+failures (database or broker connection lost) are retried with backoff.
+"""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
-from applications import restart
-from applications.models import Application
+from security import probe, sweeps, validation
+
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+    "ignore_result": True,
+}
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(**OPTIONS)
+def validate_store(store_id: int) -> None:
+    validation.validate_store(store_id=store_id)
+
+
+@shared_task(**OPTIONS)
 def validate_application(application_id: int) -> None:
-    app = Application.objects.filter(pk=application_id).first()
-    if app is None:
-        return
-    requested = app.checks_requested_at
-    restart.reconcile(application_id=application_id)
-    # Clear the request only if no newer one arrived while this ran.
-    Application.objects.filter(pk=application_id, checks_requested_at=requested).update(checks_requested_at=None)
+    validation.validate_application(application_id=application_id)
+
+
+@shared_task(**OPTIONS)
+def validate_pending() -> int:
+    """Periodic: the checks requested while the broker was unreachable."""
+    return validation.validate_pending()
+
+
+@shared_task(bind=True, **OPTIONS)
+def validate_everything(self, sweep_id: int | None = None) -> None:
+    """The sweep: periodic through beat (no id: the sweep is tied to this task's id), or on demand."""
+    if sweep_id is None:
+        sweep_id = sweeps.sweep_for_task(self.request.id or "", trigger="beat").pk
+    try:
+        sweeps.run_sweep(sweep_id)
+    except TRANSIENT:
+        if self.request.retries >= self.max_retries:
+            sweeps.sweep_failed(sweep_id, "The database or the broker stayed unreachable; the sweep gave up.")
+        raise
+    except Exception as exc:
+        sweeps.sweep_failed(sweep_id, f"The sweep stopped: {exc}")
+        raise
+
+
+@shared_task(**OPTIONS)
+def probe_connection(connection_id: int) -> None:
+    probe.probe_connection(connection_id=connection_id)

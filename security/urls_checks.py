@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import path
+
+from security import views_checks
+
+urlpatterns = [
+    path("review/", views_checks.review, name="review"),
+    path("review/export.csv", views_checks.review_export, name="review_export"),
+    path("review/connections/<int:pk>/probe/", views_checks.probe, name="probe"),
+    path("sweeps/start/", views_checks.sweep_start, name="sweep_start"),
+    path("sweeps/<int:pk>/", views_checks.sweep_detail, name="sweep_detail"),
+    path("sweeps/<int:pk>/status/", views_checks.sweep_status, name="sweep_status"),
+]

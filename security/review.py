@@ -1,0 +1,147 @@
+"""The connection port security review: every connection, with what decides whether its TLS works.
+
+``review_queryset`` filters in the database; ``review_rows`` loads what a page (or a CSV chunk)
+shows in a fixed number of queries, whatever the number of connections.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+
+from applications.models import Application, AppType, Connection, PendingRestartChange
+from security.deployment import runs_with, saved_sections, stores_for
+from security.models import Finding, ProbeOutcome, ProbeResult, TrustedStore
+
+STORE_STATUS_LABELS = {
+    "error": "errors",
+    "warning": "warnings",
+    "ok": "valid",
+    "unchecked": "not validated yet",
+    "unknown": "not a known store",
+    "none": "no store",
+}
+
+
+def review_queryset(*, insecure: bool = False, failing: bool = False,
+                    cluster: Application | None = None) -> QuerySet[Connection]:
+    last_probe = ProbeResult.objects.filter(connection=OuterRef("pk")).order_by("-at", "-id")
+    qs = (
+        Connection.objects.select_related("client__host", "client__cluster", "port__application__host")
+        .annotate(
+            last_probe_id=Subquery(last_probe.values("id")[:1]),
+            last_probe_outcome=Subquery(last_probe.values("outcome")[:1]),
+            has_error=Exists(Finding.objects.filter(connection=OuterRef("pk"), severity="error")),
+            client_restart_required=Exists(PendingRestartChange.objects.filter(application=OuterRef("client_id"))),
+        )
+        .order_by("client__name", "port__application__name", "port__port_id", "pk")
+    )
+    if insecure:
+        qs = qs.filter(port__secured=False)
+    if failing:
+        probe_failed = Q(last_probe_outcome__isnull=False) & ~Q(last_probe_outcome=ProbeOutcome.OK)
+        qs = qs.filter(Q(has_error=True) | probe_failed)
+    if cluster is not None:
+        qs = qs.filter(Q(client=cluster) | Q(client__cluster=cluster))
+    return qs
+
+
+@dataclass
+class ReviewRow:
+    connection: Connection
+    provider: str | None
+    provider_on: str
+    store: TrustedStore | None
+    store_status: str
+    probe: ProbeResult | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def client(self) -> Application:
+        return self.connection.client
+
+    @property
+    def server(self) -> Application:
+        return self.connection.port.application
+
+    @property
+    def store_status_label(self) -> str:
+        return STORE_STATUS_LABELS[self.store_status]
+
+    @property
+    def worst(self) -> str:
+        severities = {f.severity for f in self.findings}
+        return next((s for s in ("error", "warning", "info") if s in severities), "")
+
+
+def review_rows(connections: list[Connection]) -> list[ReviewRow]:
+    clients = {c.client_id: c.client for c in connections}
+    cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
+    nodes: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
+    for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name"):
+        nodes[node.cluster_id].append(node)
+    ids = set(clients) | {n.pk for ns in nodes.values() for n in ns} | {a.cluster_id for a in clients.values()
+                                                                         if a.cluster_id}
+    sections = saved_sections(ids)
+    effective = {pk: runs_with(app, sections, nodes.get(pk, [])) for pk, app in clients.items()}
+    stores = stores_for({s.app_id: s for s in effective.values() if s.present})
+    names = {a.pk: a.name for a in clients.values()} | {n.pk: n.name for ns in nodes.values() for n in ns}
+    store_severity: dict[int, set[str]] = {}
+    for subject, severity in Finding.objects.filter(
+            subject__in=[f"store:{s.pk}" for s in stores.values()]).values_list("subject", "severity"):
+        store_severity.setdefault(int(subject.split(":")[1]), set()).add(severity)
+    probes = ProbeResult.objects.in_bulk([c.last_probe_id for c in connections if c.last_probe_id])
+    findings: dict[int, list[Finding]] = {}
+    for finding in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by("severity", "code"):
+        findings.setdefault(finding.connection_id, []).append(finding)
+    rows = []
+    for connection in connections:
+        section = effective[connection.client_id]
+        store = stores.get(section.app_id) if section.present else None
+        rows.append(ReviewRow(
+            connection=connection,
+            provider=section.provider if section.present else None,
+            provider_on=names.get(section.app_id, "") if section.app_id != connection.client_id else "",
+            store=store,
+            store_status=store_status(section, store, store_severity),
+            probe=probes.get(connection.last_probe_id),
+            findings=findings.get(connection.pk, []),
+        ))
+    return rows
+
+
+def store_status(section, store: TrustedStore | None, severities: dict[int, set[str]]) -> str:
+    if store is None:
+        return "unknown" if section.present and section.provider else "none"
+    found = severities.get(store.pk, set())
+    if "error" in found:
+        return "error"
+    if "warning" in found:
+        return "warning"
+    return "ok" if store.last_validated_at else "unchecked"
+
+
+CSV_HEADER = [
+    "client", "client type", "server", "server type", "host", "port ID", "port", "secured", "client provider",
+    "provider from", "trusted store", "store status", "last probe", "last probe at", "findings",
+    "client restart required",
+]
+
+
+def csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ is a formula to spreadsheet programs: keep it text.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_row(row: ReviewRow) -> list[str]:
+    connection, server = row.connection, row.server
+    return [csv_cell(v) for v in (
+        row.client.name, row.client.get_app_type_display(), server.name, server.get_app_type_display(),
+        server.host.address if server.host else "", connection.port.port_id, connection.port.number,
+        "yes" if connection.port.secured else "no",
+        row.provider if row.provider is not None else "", row.provider_on,
+        row.store.name if row.store else "", row.store_status_label,
+        row.probe.outcome if row.probe else "", row.probe.at.isoformat() if row.probe else "",
+        "; ".join(f"{f.severity} {f.code}" for f in row.findings),
+        "yes" if connection.client_restart_required else "no",
+    )]

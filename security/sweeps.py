@@ -1,0 +1,196 @@
+"""Validate everything: every store, then every application with its connections.
+
+A sweep is resumable. Each object is validated in its own transaction, which also records it as an
+item of the sweep; a sweep started again (the task redelivered after its worker died) skips the
+items already done. Stores with the same contents share one parse through the sweep's cache.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from applications.models import Application, Connection
+from security.models import Finding, Sweep, SweepItem, SweepStatus, TrustedStore
+from security.validation import ValidationCache, validate_one_application, validate_store
+
+logger = logging.getLogger(__name__)
+
+KEEP_ITEMS_DAYS = 2
+KEEP_SWEEPS_DAYS = 30
+
+
+def sweep_create(*, trigger: str, actor=None, task_id: str = "") -> Sweep:
+    name = actor.get_username() if getattr(actor, "is_authenticated", False) else (actor or "")
+    return Sweep.objects.create(trigger=trigger, requested_by_name=str(name)[:150], task_id=task_id)
+
+
+def sweep_for_task(task_id: str, trigger: str) -> Sweep:
+    """The sweep a (possibly redelivered) beat task runs: the same one every time it is delivered."""
+    if task_id:
+        existing = Sweep.objects.filter(task_id=task_id).first()
+        if existing:
+            return existing
+    return sweep_create(trigger=trigger, task_id=task_id or "")
+
+
+def sweep_plan() -> list[str]:
+    stores = [f"store:{pk}" for pk in TrustedStore.objects.order_by("pk").values_list("pk", flat=True)]
+    apps = [f"application:{pk}" for pk in Application.objects.order_by("pk").values_list("pk", flat=True)]
+    return stores + apps
+
+
+def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
+    """Run (or resume) a sweep to the end. ``progress(done, total)`` is called after each object."""
+    sweep = Sweep.objects.filter(pk=sweep_id).first()
+    if sweep is None or sweep.finished:
+        return sweep
+    plan = sweep_plan()
+    Sweep.objects.filter(pk=sweep.pk).update(
+        status=SweepStatus.RUNNING, total=len(plan), started_at=sweep.started_at or timezone.now())
+    done = set(SweepItem.objects.filter(sweep=sweep).values_list("subject", flat=True))
+    cache = ValidationCache()
+    failures: list[str] = []
+    for subject in plan:
+        if subject in done:
+            continue
+        kind, _, pk = subject.partition(":")
+        try:
+            if kind == "store":
+                validate_store(store_id=int(pk), cache=cache, sweep=sweep)
+            else:
+                validate_one_application(application_id=int(pk), cache=cache, sweep=sweep)
+        except DatabaseError:
+            raise  # the database went away: the task is retried and resumes here
+        except Exception as exc:  # noqa: BLE001 - one broken object must not stop the sweep
+            logger.exception("Validation of %s failed", subject)
+            failures.append(f"{subject}: {exc}")
+            SweepItem.objects.get_or_create(sweep=sweep, subject=subject)
+        done.add(subject)
+        if progress:
+            progress(len(done), len(plan))
+    if getattr(settings, "TLS_PROBE_IN_SWEEP", False):
+        probe_all()
+    return sweep_finish(sweep, failures)
+
+
+def probe_all() -> None:
+    from security.probe import probe_connection
+
+    for connection_id in Connection.objects.filter(port__application__ports__secured=True).distinct().values_list(
+            "pk", flat=True):
+        probe_connection(connection_id=connection_id)
+
+
+def finding_counts() -> dict[str, int]:
+    counts = Finding.objects.aggregate(errors=Count("pk", filter=Q(severity="error")),
+                                       warnings=Count("pk", filter=Q(severity="warning")))
+    return {"errors": counts["errors"] or 0, "warnings": counts["warnings"] or 0}
+
+
+def sweep_finish(sweep: Sweep, failures: list[str]) -> Sweep:
+    counts = finding_counts()
+    message = ""
+    if failures:
+        message = f"{len(failures)} object(s) could not be validated: " + "; ".join(failures[:5])
+    with transaction.atomic():
+        Sweep.objects.filter(pk=sweep.pk).update(
+            status=SweepStatus.DONE, finished_at=timezone.now(), error_count=counts["errors"],
+            warning_count=counts["warnings"], message=message[:2000])
+        prune()
+    sweep.refresh_from_db()
+    return sweep
+
+
+def sweep_failed(sweep_id: int, reason: str) -> None:
+    Sweep.objects.filter(pk=sweep_id).exclude(status=SweepStatus.DONE).update(
+        status=SweepStatus.FAILED, finished_at=timezone.now(), message=reason[:2000])
+
+
+def prune() -> None:
+    now = timezone.now()
+    SweepItem.objects.filter(sweep__finished_at__lt=now - timezone.timedelta(days=KEEP_ITEMS_DAYS)).delete()
+    Sweep.objects.filter(created_at__lt=now - timezone.timedelta(days=KEEP_SWEEPS_DAYS)).delete()
+
+
+@dataclass
+class SweepProgress:
+    sweep: Sweep
+    done: int
+    total: int
+    percent: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.percent = 100 if self.sweep.status == SweepStatus.DONE else (
+            int(self.done * 100 / self.total) if self.total else 0)
+
+    def as_json(self) -> dict:
+        s = self.sweep
+        return {"id": s.pk, "status": s.status, "done": self.done, "total": self.total, "percent": self.percent,
+                "errors": s.error_count, "warnings": s.warning_count, "finished": s.finished,
+                "message": s.message}
+
+
+def sweep_progress(sweep: Sweep) -> SweepProgress:
+    done = SweepItem.objects.filter(sweep=sweep).count()
+    return SweepProgress(sweep, min(done, sweep.total) if sweep.total else done, sweep.total)
+
+
+def enqueue_sweep(sweep: Sweep) -> bool:
+    """Queue the sweep after the caller's transaction; False (and a log line) when the queue is down."""
+    from security.tasks import validate_everything
+
+    try:
+        validate_everything.delay(sweep.pk)
+    except Exception as exc:  # noqa: BLE001 - any broker error
+        logger.warning("Could not enqueue sweep %s (%s).", sweep.pk, exc)
+        return False
+    return True
+
+
+@dataclass
+class ObjectSummary:
+    kind: str
+    name: str
+    url: str
+    findings: list = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+
+def object_url(obj) -> str:
+    try:
+        return obj.get_absolute_url()
+    except Exception:  # noqa: BLE001 - a page another feature provides may not exist (yet)
+        return ""
+
+
+def findings_summary() -> list[ObjectSummary]:
+    """Every object with findings, the ones with most errors first."""
+    summaries: dict[str, ObjectSummary] = {}
+    findings = Finding.objects.select_related(
+        "store", "application", "connection__client", "connection__port__application").order_by("severity", "code")
+    for finding in findings:
+        summary = summaries.get(finding.subject)
+        if summary is None:
+            if finding.store_id:
+                summary = ObjectSummary("store", finding.store.name, object_url(finding.store))
+            elif finding.application_id:
+                summary = ObjectSummary("application", finding.application.name, object_url(finding.application))
+            elif finding.connection_id:
+                connection = finding.connection
+                summary = ObjectSummary("connection", str(connection), object_url(connection.client))
+            else:
+                summary = ObjectSummary("object", finding.subject, "")
+            summaries[finding.subject] = summary
+        summary.findings.append(finding)
+    return sorted(summaries.values(), key=lambda s: (-s.errors, -s.warnings, s.kind, s.name))

@@ -1,0 +1,134 @@
+"""Connection review (with CSV export), validation sweeps with their progress, and live probes."""
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from applications.models import Application, AppType, Connection
+from applications.roles import operator_required, security_officer_required, viewer_required
+from security import sweeps
+from security.models import Sweep, TrustedStore
+from security.probe import enqueue_probe, probe_target
+from security.review import CSV_HEADER, csv_row, review_queryset, review_rows
+
+PAGE_SIZE = 50
+CSV_CHUNK = 500
+
+
+class ReviewFilterForm(forms.Form):
+    insecure = forms.BooleanField(required=False, label="Insecure only")
+    failing = forms.BooleanField(required=False, label="Failing only")
+    cluster = forms.ModelChoiceField(
+        queryset=Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER).order_by("name"),
+        required=False, empty_label="All clusters",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+
+def filtered_connections(request):
+    form = ReviewFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    qs = review_queryset(insecure=bool(data.get("insecure")), failing=bool(data.get("failing")),
+                         cluster=data.get("cluster"))
+    return form, qs
+
+
+@viewer_required
+@require_safe
+def review(request):
+    form, qs = filtered_connections(request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    latest = Sweep.objects.first()
+    return render(request, "security/review.html", {
+        "filter_form": form,
+        "page": page,
+        "rows": review_rows(list(page.object_list)),
+        "query": query.urlencode(),
+        "latest_sweep": latest,
+        "pending_applications": Application.objects.filter(checks_requested_at__isnull=False).count(),
+        "pending_stores": TrustedStore.objects.filter(checks_requested_at__isnull=False).count(),
+    })
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+@viewer_required
+@require_safe
+def review_export(request):
+    _form, qs = filtered_connections(request)
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield writer.writerow(CSV_HEADER)
+        connections = list(qs)
+        for start in range(0, len(connections), CSV_CHUNK):
+            for row in review_rows(connections[start:start + CSV_CHUNK]):
+                yield writer.writerow(csv_row(row))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="connection-review.csv"'
+    return response
+
+
+@operator_required
+@require_POST
+def sweep_start(request):
+    with transaction.atomic():
+        sweep = sweeps.sweep_create(trigger="ui", actor=request.user)
+    if sweeps.enqueue_sweep(sweep):
+        messages.success(request, f"Validation of everything started (sweep #{sweep.pk}).")
+    else:
+        sweeps.sweep_failed(sweep.pk, "The task queue (Redis) could not be reached.")
+        messages.error(request, "The task queue could not be reached, so the validation did not start. The changes "
+                                "saved meanwhile are kept as pending and run when the queue is back; an administrator "
+                                "can also run `manage.py validate --here`.")
+    return redirect(sweep)
+
+
+@viewer_required
+@require_safe
+def sweep_detail(request, pk):
+    sweep = get_object_or_404(Sweep, pk=pk)
+    progress = sweeps.sweep_progress(sweep)
+    summary = sweeps.findings_summary() if sweep.finished else []
+    return render(request, "security/review_sweep.html", {
+        "sweep": sweep, "progress": progress, "summary": summary[:200], "summary_more": max(len(summary) - 200, 0),
+    })
+
+
+@viewer_required
+@require_safe
+def sweep_status(request, pk):
+    sweep = get_object_or_404(Sweep, pk=pk)
+    return JsonResponse(sweeps.sweep_progress(sweep).as_json())
+
+
+@security_officer_required
+@require_POST
+def probe(request, pk):
+    connection = get_object_or_404(Connection.objects.select_related("client", "port__application"), pk=pk)
+    target = probe_target(connection)
+    if target is None:
+        messages.error(request, f"{connection.port.application.name} has no secure port: there is nothing to probe.")
+    elif enqueue_probe(connection.pk):
+        messages.success(request, f"Probe of {connection.port.application.name}:{target.port_id} ({target.number}) "
+                                  f"for {connection.client.name} requested; the result shows here when it is done.")
+    else:
+        messages.error(request, "The task queue could not be reached: the probe did not run. Try again later.")
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                     require_https=request.is_secure()):
+        return redirect(next_url)
+    return redirect("security:review")

@@ -1,0 +1,126 @@
+"""The connection port security review: one table of every connection, filters, CSV, pagination."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from applications.models import AppType, Connection
+from security.models import ProbeResult
+from tests.checks.world import World
+
+REVIEW = reverse("security:review")
+EXPORT = reverse("security:review_export")
+
+
+@pytest.fixture
+def deployment(world: World):
+    """Cluster → Message Server secure (probed: untrusted) and default; Node → Message secure (R2)."""
+    world.security(world.node1, store=world.store("Genesys CA"))
+    secure = world.connect(world.cluster, world.message_secure)
+    insecure = world.connect(world.cluster, world.message_default)
+    misplaced = world.connect(world.node1, world.message_secure)
+    ProbeResult.objects.create(connection=secure, host=world.core.address, port_number=4021, outcome="untrusted",
+                               detail="the application's trusted store does not trust the server's certificate.")
+    world.validate(world.cluster)
+    world.validate(world.node1)
+    world.secure, world.insecure, world.misplaced = secure, insecure, misplaced
+    return world
+
+
+def rows(response) -> list[int]:
+    return [row.connection.pk for row in response.context["rows"]]
+
+
+def test_the_review_lists_every_connection_with_what_decides_its_security(client_as, deployment):
+    response = client_as("viewer").get(REVIEW)
+
+    assert response.status_code == 200
+    assert sorted(rows(response)) == sorted([deployment.secure.pk, deployment.insecure.pk, deployment.misplaced.pk])
+    row = next(r for r in response.context["rows"] if r.connection == deployment.secure)
+    assert (row.provider, row.provider_on, row.store.name) == ("PEM", "Cobrowse_Node_1", "Genesys CA")
+    assert row.probe.outcome == "untrusted"
+    assert [f.code for f in row.findings] == ["connection.probe_untrusted"]
+    html = response.content.decode()
+    for text in ("Cobrowse_Cluster", "MessageServer", "secure", "10.0.0.5:4021", "not secure", "untrusted certificate",
+                 "connection.misplaced"):
+        assert text in html
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("insecure=on", ["insecure"]),
+    ("failing=on", ["secure", "misplaced"]),
+])
+def test_the_filters(client_as, deployment, query, expected):
+    response = client_as("viewer").get(f"{REVIEW}?{query}")
+
+    assert sorted(rows(response)) == sorted(getattr(deployment, name).pk for name in expected)
+
+
+def test_the_cluster_filter_keeps_the_clusters_and_its_nodes_connections(client_as, deployment):
+    other = deployment.app("Other_Cluster", AppType.COBROWSE_CLUSTER, "8.5.003.04", host=deployment.linux)
+    deployment.connect(other, deployment.message_secure)
+
+    response = client_as("viewer").get(f"{REVIEW}?cluster={deployment.cluster.pk}")
+
+    assert sorted(rows(response)) == sorted([deployment.secure.pk, deployment.insecure.pk, deployment.misplaced.pk])
+
+
+def test_the_csv_export_has_the_same_rows_and_filters(client_as, deployment):
+    response = client_as("viewer").get(f"{EXPORT}?insecure=on")
+
+    assert response["Content-Type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert lines[0][:4] == ["client", "client type", "server", "server type"]
+    assert len(lines) == 2
+    assert lines[1][0] == "Cobrowse_Cluster" and lines[1][5:8] == ["default", "4020", "no"]
+    assert "connection.insecure_port" in lines[1][14]
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_the_csv(client_as, deployment):
+    evil = deployment.app("=HYPERLINK(1)", AppType.COBROWSE_CLUSTER, "8.5.003.04", host=deployment.linux)
+    deployment.connect(evil, deployment.message_secure)
+
+    response = client_as("viewer").get(EXPORT)
+
+    text = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK(1)" in text
+
+
+def test_the_page_is_paginated_and_its_query_count_does_not_grow_with_the_connections(client_as, world):
+    viewer = client_as("viewer")
+    store = world.store("Genesys CA")
+
+    def add(count: int) -> None:
+        start = Connection.objects.count()
+        for i in range(start, start + count):
+            cluster = world.app(f"Cluster_{i:03}", AppType.COBROWSE_CLUSTER, "8.5.003.04", host=world.linux)
+            node = world.app(f"Node_{i:03}", AppType.COBROWSE_NODE, "8.5.003.04", host=world.linux, cluster=cluster)
+            world.security(node, store=store)
+            connection = world.connect(cluster, world.message_secure)
+            ProbeResult.objects.create(connection=connection, host=world.core.address, port_number=4021, outcome="ok")
+            world.validate(cluster)
+
+    def queries() -> int:
+        with CaptureQueriesContext(db_connection) as captured:
+            assert viewer.get(REVIEW).status_code == 200
+        return len(captured)
+
+    add(3)
+    few = queries()
+    add(57)
+    many = queries()
+
+    assert many == few
+    response = viewer.get(REVIEW)
+    assert len(response.context["rows"]) == 50
+    assert len(viewer.get(f"{REVIEW}?page=2").context["rows"]) == 10
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client):
+    response = client.get(REVIEW)
+
+    assert response.status_code == 302 and reverse("login") in response["Location"]
