@@ -85,7 +85,9 @@ def latest_option_changes(app: Application) -> dict[str, tuple[str, object]]:
 def mark_restarted(*, application: Application, actor) -> None:
     """The server now runs with the current options: snapshot them and clear the pending list."""
     app = Application.objects.select_for_update().get(pk=application.pk)
-    pending = list(PendingRestartChange.objects.filter(application=app))
+    # Recomputed here, not read: when the broker was down the task has not run, and the audit
+    # event must still name what the restart picked up.
+    pending = reconcile(application_id=app.pk)
     take_running_snapshot(app)
     PendingRestartChange.objects.filter(application=app).delete()
     app.last_restarted_at = timezone.now()

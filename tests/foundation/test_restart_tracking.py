@@ -165,3 +165,14 @@ def test_reconciling_twice_gives_the_same_list(env, committed):
     reconcile(application_id=env.node.pk)
     reconcile(application_id=env.node.pk)
     assert pending(env.node) == first
+
+
+def test_mark_as_restarted_names_the_pending_changes_even_when_the_checks_have_not_run(env, client_as, committed):
+    # No on-commit callbacks here: as if the broker were down, the pending list was never computed.
+    option_set(application=env.node, section="security", name="provider", value="JKS", actor=env.users["security"])
+    assert pending(env.node) == {}
+    with committed():
+        client_as("operator").post(reverse("applications:mark_restarted", args=[env.node.pk]))
+    event = AuditEvent.objects.get(application=env.node, action="restart")
+    assert event.changes["pending"] == ["[security] provider"]
+    assert pending(env.node) == {}
