@@ -1,0 +1,96 @@
+"""Probing a connection configured in the console: the store it uses, what is recorded, the findings."""
+
+from django.test import override_settings
+from django.urls import reverse
+
+from security import sweeps
+from security.models import ProbeResult, TrustedStore
+from security.probe import probe_connection
+from tests.checks.world import codes
+from tests.probe.conftest import closed_port
+
+
+def listening_on(world, port: int):
+    world.message_secure.number = port
+    world.message_secure.save()
+    return world.connect(world.cluster, world.message_secure)
+
+
+def test_a_security_officer_probes_from_the_review_and_sees_the_result(client_as, probe_world, serve):
+    officer = client_as("security")
+    with serve("trusted") as port:
+        connection = listening_on(probe_world, port)
+        response = officer.post(reverse("security:probe", args=[connection.pk]),
+                                {"next": reverse("security:review")}, follow=True)
+
+    result = ProbeResult.objects.get(connection=connection)
+    assert (result.outcome, result.host, result.port_number) == ("ok", "127.0.0.1", port)
+    assert result.store.name == "Genesys CA"  # the Nodes' store: they run the Cluster's connections
+    assert result.chain_pem.count("BEGIN CERTIFICATE") == 2
+    assert "trusted" in response.content.decode()
+    assert codes(connection) == set()
+
+
+def test_an_untrusted_server_becomes_a_finding_until_the_store_trusts_its_ca(probe_world, serve):
+    with serve("untrusted") as port:
+        connection = listening_on(probe_world, port)
+        probe_connection(connection_id=connection.pk)
+        assert codes(connection) == {"connection.probe_untrusted"}
+
+        store = TrustedStore.objects.get(name="Genesys CA")
+        from security.stores import store_save
+
+        store_save(store=store, certificates=[probe_world.cert("ca.pem"), probe_world.cert("other-ca.pem")],
+                   password=None, actor="tests")
+        probe_connection(connection_id=connection.pk)
+
+    assert codes(connection) == set()
+    assert list(ProbeResult.objects.filter(connection=connection).values_list("outcome", flat=True)) == [
+        "ok", "untrusted"]
+
+
+def test_expired_and_wrong_host_certificates_become_findings(probe_world, serve):
+    for kind, code in (("expired", "connection.probe_expired"), ("wronghost", "connection.probe_hostname_mismatch")):
+        with serve(kind) as port:
+            connection = listening_on(probe_world, port)
+            probe_connection(connection_id=connection.pk)
+        assert codes(connection) == {code}
+        connection.delete()
+
+
+def test_a_refused_port_is_a_warning(probe_world):
+    connection = listening_on(probe_world, closed_port())
+
+    probe_connection(connection_id=connection.pk)
+
+    assert codes(connection) == {"connection.probe_unreachable"}
+
+
+def test_an_insecure_connection_is_probed_on_the_servers_secure_port(probe_world, serve):
+    with serve("trusted") as port:
+        probe_world.message_secure.number = port
+        probe_world.message_secure.save()
+        connection = probe_world.connect(probe_world.cluster, probe_world.message_default)
+        probe_connection(connection_id=connection.pk)
+
+    assert ProbeResult.objects.get(connection=connection).port_number == port
+    assert codes(connection) == {"connection.insecure_port"}  # trusted there, but not used yet
+
+
+def test_only_the_host_and_port_configured_in_the_console_are_probed(client_as, probe_world):
+    connection = listening_on(probe_world, closed_port())
+
+    client_as("security").post(reverse("security:probe", args=[connection.pk]),
+                               {"host": "192.0.2.1", "port": "22", "next": "https://evil.example/"})
+
+    result = ProbeResult.objects.get()
+    assert (result.host, result.port_number) == ("127.0.0.1", probe_world.message_secure.number)
+
+
+@override_settings(TLS_PROBE_IN_SWEEP=True)
+def test_the_sweep_can_probe_every_secure_connection(probe_world, serve):
+    with serve("trusted") as port:
+        connection = listening_on(probe_world, port)
+        sweeps.run_sweep(sweeps.sweep_create(trigger="beat").pk)
+
+    assert ProbeResult.objects.get(connection=connection).outcome == "ok"
