@@ -331,3 +331,25 @@ def config_server_target(config_server_id: int | None = None) -> ConfigServerTar
             reverse("applications:edit", args=[chosen.pk]),
         ))
     return target
+
+
+def store_changed(*, store: TrustedStore, actor) -> tuple[list[Application], list[str]]:
+    """Re-apply the security section of the applications set from ``store`` after the store changed
+    (its path or its JKS password), so ``trusted-ca`` and ``truststore-password`` follow it.
+
+    Returns the applications whose options changed, and one message per application that could not
+    take the store any more (left as it was). Each application is written on its own.
+    """
+    changed, problems = [], []
+    assignments = StoreAssignment.objects.filter(store=store).select_related("application__host",
+                                                                              "application__cluster")
+    for assignment in assignments.order_by("application__name"):
+        app = assignment.application
+        if section_state(app).provider != store.provider:
+            continue  # the provider was changed by hand since: the store no longer applies
+        try:
+            if security_section_set(application=app, provider=store.provider, store=store, actor=actor):
+                changed.append(app)
+        except SectionRefused as exc:
+            problems.append(f"{app.name}: {exc.message}")
+    return changed, problems

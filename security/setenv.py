@@ -103,8 +103,8 @@ HEADER = [
     "Co-browse Admin: Configuration Server connection over TLS for {name} ({label}).",
     "Add these lines to {file} in the server directory{directory}, then restart the server.",
     "Configuration Server is not configured on the Connections tab: these lines are the connection.",
-    "The variable and Java property names follow this console's template and were not checked against",
-    "your Co-browse release: compare them with the {file} your release ships before you restart.",
+    "The variable and Java property names follow this console's template, not checked against a release:",
+    "compare them with the {file} your Co-browse release ships before you restart.",
     "No password is written here by the console.",
 ]
 

@@ -121,3 +121,29 @@ def test_incomplete_or_contradictory_requests_are_refused(env, provider, store_n
 def test_setting_the_same_section_twice_changes_nothing(env):
     assert apply(env, env.node_a, "JKS", env.jks) == 3
     assert apply(env, env.node_a, "JKS", env.jks) == 0
+
+
+def test_a_changed_store_password_and_path_follow_into_the_applications_set_from_it(env):
+    from security.section import store_changed
+    from security.stores import store_save
+
+    apply(env, env.node_a, "JKS", env.jks)
+    apply(env, env.node_b, "PEM", env.pem)
+    env.jks.path = "/opt/genesys/certs/new-truststore.jks"
+    store_save(store=env.jks, certificates=[], password="a-new-keystore-pass", actor=env.users["security"])
+    changed, problems = store_changed(store=env.jks, actor=env.users["security"])
+    assert changed == [env.node_a] and problems == []
+    assert option_value(env.node_a, "security", "truststore-password") == "a-new-keystore-pass"
+    assert option_value(env.node_a, "security", "trusted-ca") == "/opt/genesys/certs/new-truststore.jks"
+    assert option_value(env.node_b, "security", "trusted-ca") == "/opt/genesys/certs/certificateCA.pem"
+
+
+def test_a_store_whose_password_was_removed_is_reported_not_applied(env):
+    from security.section import store_changed
+
+    apply(env, env.node_a, "JKS", env.jks)
+    env.jks.password_encrypted = ""
+    env.jks.save()
+    changed, problems = store_changed(store=env.jks, actor=env.users["security"])
+    assert changed == [] and "has no password" in problems[0]
+    assert option_value(env.node_a, "security", "truststore-password") == JKS_PASSWORD
