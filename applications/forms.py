@@ -194,6 +194,10 @@ class OptionRowForm(forms.Form):
     def is_secret(self) -> bool:
         return bool(self.spec and self.spec.secret)
 
+    @property
+    def is_mandatory(self) -> bool:
+        return bool(self.spec and self.spec.is_mandatory(self.application.app_type))
+
 
 class OptionRowFormSet(forms.BaseFormSet):
     def __init__(self, *args, application: Application, may_edit_protected: bool = True, **kwargs):

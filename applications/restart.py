@@ -99,8 +99,15 @@ def mark_restarted(*, application: Application, actor) -> None:
         obj=app,
         application=app,
         message=f"Marked as restarted; {len(pending)} pending change(s) now running.",
-        changes={"pending": [option_label(p.section, p.name) for p in pending]},
+        changes={option_label(p.section, p.name): shown_change(p) for p in pending},
     )
+
+
+def shown_change(change: PendingRestartChange) -> list[str | None]:
+    """``[running, new]`` as the audit trail shows it: a secret only as "changed"."""
+    if change.is_secret:
+        return [None if v is None else audit.SECRET_CHANGED for v in (change.running_value, change.new_value)]
+    return [change.running_value, change.new_value]
 
 
 def take_running_snapshot(app: Application) -> None:

@@ -37,16 +37,23 @@ def options_tab(request, pk):
     app = application_or_404(pk)
     options = list(Option.objects.filter(application=app).order_by("section", "name"))
     set_keys = {(o.section, o.name) for o in options}
-    rows = [
-        {"section": o.section, "name": o.name, "value": None if o.is_secret else o.value, "secret": o.is_secret,
-         "spec": spec_for(app.app_type, app.version, o.section, o.name)}
-        for o in options
+    pending = {(p.section, p.name) for p in app.pending_changes.all()}
+    rows = []
+    for o in options:
+        spec = spec_for(app.app_type, app.version, o.section, o.name)
+        rows.append({
+            "section": o.section, "name": o.name, "value": None if o.is_secret else o.value, "secret": o.is_secret,
+            "spec": spec, "mandatory": bool(spec and spec.is_mandatory(app.app_type)),
+            "pending": (o.section, o.name) in pending,
+        })
+    missing = [
+        {"spec": s, "mandatory": s.is_mandatory(app.app_type)}
+        for s in specs_for(app.app_type, app.version) if s.key not in set_keys
     ]
-    missing = [s for s in specs_for(app.app_type, app.version) if s.key not in set_keys]
     sections = [(section, list(items)) for section, items in groupby(rows, key=lambda r: r["section"])]
     return render(request, "applications/detail_options.html", {
-        "app": app, "tab": "options", "sections": sections, "missing_specs": missing,
-        "pending_keys": {option_label(p.section, p.name) for p in app.pending_changes.all()},
+        "app": app, "tab": "options", "sections": sections, "missing": missing,
+        "missing_mandatory": [m["spec"] for m in missing if m["mandatory"]],
     })
 
 

@@ -230,3 +230,28 @@ def test_a_stored_value_outside_the_catalogue_is_shown_as_invalid(env, client_as
     Option.objects.filter(application=env.cluster, section="log", name="verbose").update(value="LOUD")
     page = client_as("operator").get(editor_url(env.cluster)).content.decode()
     assert '<option value="LOUD" selected>LOUD (invalid)</option>' in page
+
+
+def test_a_mandatory_option_is_marked_and_cannot_be_ticked_for_removal(env, client_as):
+    client = client_as("operator")
+    data = open_editor(client, env.cluster)
+    page = client.get(editor_url(env.cluster)).content.decode()
+    assert "mandatory" in page
+    assert f'name="form-{row_index(data, "cluster", "url")}-delete"' not in page
+    assert f'name="form-{row_index(data, "log", "verbose")}-delete"' in page
+
+
+def test_the_options_tab_warns_when_a_mandatory_option_is_missing(env, client_as):
+    Option.objects.filter(application=env.cluster, section="cluster", name="url").delete()
+    page = client_as("viewer").get(reverse("applications:options", args=[env.cluster.pk])).content.decode()
+    assert "Mandatory on a Co-browse Cluster and not set" in page
+    assert "[cluster] url" in page
+
+
+def test_the_options_tab_marks_options_pending_a_restart(env, client_as):
+    from applications.models import PendingRestartChange
+
+    PendingRestartChange.objects.create(application=env.node, section="security", name="provider",
+                                        running_value="JKS", new_value="PEM")
+    page = client_as("viewer").get(reverse("applications:options", args=[env.node.pk])).content.decode()
+    assert page.count("pending restart") == 1

@@ -98,6 +98,8 @@ def test_a_secret_set_back_to_what_the_server_runs_with_is_not_pending(env, clie
         option_set(application=env.node, section="security", name="truststore-password", value="Pass-Two-2",
                    actor=env.users["security"])
     assert pending(env.node) == {"[security] truststore-password": ("changed", secret_box.MASK, secret_box.MASK)}
+    restart = AuditEvent.objects.get(application=env.node, action="restart")
+    assert restart.changes == {"[security] truststore-password": [None, "(secret changed)"]}
     with committed():
         option_set(application=env.node, section="security", name="truststore-password", value="Pass-One-1",
                    actor=env.users["security"])
@@ -121,7 +123,7 @@ def test_mark_as_restarted_clears_the_list_takes_a_snapshot_and_is_audited(env, 
     assert running[("security", "provider")] == "JKS" and running[("web", "maxSessions")] == "20"
     event = AuditEvent.objects.get(application=env.node, action="restart")
     assert event.actor_name == "operator"
-    assert sorted(event.changes["pending"]) == ["[security] provider", "[web] maxSessions"]
+    assert event.changes == {"[security] provider": ["PEM", "JKS"], "[web] maxSessions": [None, "20"]}
     assert "2 pending change(s)" in event.message
     # The next change is pending again, against the new snapshot.
     with committed():
@@ -174,5 +176,13 @@ def test_mark_as_restarted_names_the_pending_changes_even_when_the_checks_have_n
     with committed():
         client_as("operator").post(reverse("applications:mark_restarted", args=[env.node.pk]))
     event = AuditEvent.objects.get(application=env.node, action="restart")
-    assert event.changes["pending"] == ["[security] provider"]
+    assert event.changes == {"[security] provider": ["PEM", "JKS"]}
     assert pending(env.node) == {}
+
+
+def test_the_restart_event_reads_old_to_new_in_the_history(env, client_as, committed):
+    with committed():
+        option_set(application=env.node, section="security", name="provider", value="JKS", actor=env.users["security"])
+        client_as("operator").post(reverse("applications:mark_restarted", args=[env.node.pk]))
+    page = client_as("viewer").get(reverse("applications:history", args=[env.node.pk])).content.decode()
+    assert "[security] provider:</span> PEM → JKS" in page
