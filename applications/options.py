@@ -93,9 +93,12 @@ def may_change_section(actor, section: str) -> bool:
 
 
 def validate_changes(app: Application, changes: list[OptionChange], actor=None) -> list[OptionChange]:
-    cleaned, errors = [], {}
+    cleaned, errors, seen = [], {}, set()
     for change in changes:
         fixed, error = clean_change(app, change)
+        if not error and (change.section, change.name) in seen:
+            error = "given twice: keep one value"
+        seen.add((change.section, change.name))
         if not error and not may_change_section(actor, change.section):
             error = f"only a Security officer may change the [{change.section}] section"
         if error:

@@ -255,3 +255,16 @@ def test_the_options_tab_marks_options_pending_a_restart(env, client_as):
                                         running_value="JKS", new_value="PEM")
     page = client_as("viewer").get(reverse("applications:options", args=[env.node.pk])).content.decode()
     assert page.count("pending restart") == 1
+
+
+def test_the_same_new_option_in_two_rows_is_refused(env, client_as, committed):
+    client = client_as("operator")
+    data = open_editor(client, env.cluster)
+    for value in ("1", "2"):
+        i = blank_row_index(data)
+        data.update({f"form-{i}-section": "web", f"form-{i}-name": "maxSessions", f"form-{i}-value": value})
+    with committed():
+        response = client.post(editor_url(env.cluster), data)
+    assert response.status_code == 200
+    assert "given twice" in response.content.decode()
+    assert option_value(env.cluster, "web", "maxSessions") is None
