@@ -24,6 +24,12 @@ def make_store(name, provider, path, actor, password=None) -> TrustedStore:
                       password=password, actor=actor)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The role users are created for every test: the production hasher would make that the slow part."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def env(db, users):
     linux = Host.objects.create(name="cb-linux-01", address="10.0.1.11", os_type=OperatingSystem.LINUX)
