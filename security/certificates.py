@@ -40,6 +40,7 @@ class FilePreview:
     private_key_found: bool = False
     error: str = ""
     password_problem: bool = False
+    repeated: int = 0  # certificates already listed under an earlier file of the same upload
 
 
 def certificate_warnings(
@@ -80,6 +81,7 @@ def preview_files(files: list[tuple[str, bytes]], password: str | None, *, max_b
         for cert in parsed.certificates:
             details = certificate_details(cert)
             if details.fingerprint_sha256 in seen:
+                preview.repeated += 1
                 continue
             seen.add(details.fingerprint_sha256)
             preview.certificates.append(

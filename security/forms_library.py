@@ -20,7 +20,8 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         single = super().clean
-        if isinstance(data, list | tuple):
+        # An empty list (nothing chosen) goes through the single-file clean, so "required" applies.
+        if isinstance(data, list | tuple) and data:
             return [single(item, initial) for item in data]
         return [single(data, initial)]
 

@@ -74,7 +74,8 @@ def certificate_download(request, pk, fmt):
 def certificate_upload(request):
     if request.method == "POST" and "token" in request.POST:
         return certificate_import_confirm(request)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, even one with only files in it (a script's upload): never a silent blank form.
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
         files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
         previews = cert_service.preview_files(
