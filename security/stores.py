@@ -16,6 +16,8 @@ from applications.scheduling import request_checks
 from cobrowse_admin import secret_box
 from security.models import Certificate, Provider, StoreAssignment, StoreEntry, TrustedStore
 
+AUDITED_FIELDS = ["name", "provider", "path", "description"]
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -114,7 +116,7 @@ def store_save(
     from security.crypto.build import jks_aliases
 
     creating = store.pk is None
-    before = {} if creating else audit.snapshot(TrustedStore.objects.get(pk=store.pk), ["name", "provider", "path"])
+    before = {} if creating else audit.snapshot(TrustedStore.objects.get(pk=store.pk), AUDITED_FIELDS)
     password_changed = password is not None and password != store_password(store)
     if password is not None:
         store.password_encrypted = secret_box.encrypt(password) if password else ""
@@ -129,7 +131,7 @@ def store_save(
         StoreEntry(store=store, certificate=cert, alias=alias, position=index)
         for index, (cert, alias) in enumerate(zip(certificates, aliases, strict=True))
     )
-    changes = audit.field_changes(before, audit.snapshot(store, ["name", "provider", "path"]))
+    changes = audit.field_changes(before, audit.snapshot(store, AUDITED_FIELDS))
     new_members = {c.pk for c in certificates}
     if new_members != old_members:
         changes["certificates"] = [len(old_members), len(new_members)]
