@@ -2,7 +2,16 @@
 
 from pathlib import Path
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
+
+
+class PasswordFileCommand(BaseCommand):
+    """A command with ``--password-file``. argparse would take ``--password S3cret`` as an
+    abbreviation of it, read a file named after the password and print that name in the error:
+    abbreviations are off, so a password typed on the command line is refused, not used."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        return super().create_parser(prog_name, subcommand, allow_abbrev=False, **kwargs)
 
 
 def read_password_file(path: str | None) -> str | None:

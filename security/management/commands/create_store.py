@@ -1,11 +1,11 @@
 """Create a trusted store (PEM, JKS or MSCAPI)."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from security.management.commands._cli import read_password_file
+from security.management.commands._cli import PasswordFileCommand, read_password_file
 
 
-class Command(BaseCommand):
+class Command(PasswordFileCommand):
     help = "Create a trusted store. Add certificates with: import_ca FILE --store NAME."
 
     def add_arguments(self, parser):

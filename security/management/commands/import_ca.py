@@ -3,12 +3,12 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from security.management.commands._cli import find_store, read_password_file
+from security.management.commands._cli import PasswordFileCommand, find_store, read_password_file
 
 
-class Command(BaseCommand):
+class Command(PasswordFileCommand):
     help = (
         "Import CA certificates (PEM, DER, PKCS#7, PKCS#12, JKS) into the library. Private keys are discarded. "
         "All files are read before anything is stored: one bad file stores nothing."
