@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from security.models import Certificate, Provider, TrustedStore
 
@@ -99,6 +100,11 @@ class StoreForm(forms.ModelForm):
             "This is the value of trusted-ca. Not used for MSCAPI."
         )
         self.fields["certificates"].label_from_instance = certificate_choice_label
+        if not self.instance.has_password:
+            # Nothing to keep yet: "leave empty to keep" would mislead on a new store.
+            self.fields["password"].help_text = (
+                "JKS only, at least 6 characters. It is stored encrypted and never shown."
+            )
         if self.instance.pk:
             self.fields["certificates"].initial = list(
                 self.instance.entries.values_list("certificate_id", flat=True)
@@ -140,7 +146,12 @@ class StoreForm(forms.ModelForm):
 
 
 def certificate_choice_label(cert: Certificate) -> str:
+    now = timezone.now()
     flags = [] if cert.is_ca else ["not a CA"]
+    if cert.not_after < now:
+        flags.append("expired")
+    elif cert.not_before > now:
+        flags.append("not yet valid")
     return f"{cert.common_name or cert.subject} — until {cert.not_after:%Y-%m-%d}" + (
         f" ({', '.join(flags)})" if flags else ""
     )

@@ -101,6 +101,7 @@ def certificate_upload(request):
         return render(request, "security/certificate_preview.html", {
             "previews": previews, "store": store, "confirm": ConfirmImportForm(initial={"token": token}),
             "importable": sum(1 for p in previews for c in p.certificates if not c.existing_id),
+            "warned_new": sum(1 for p in previews for c in p.certificates if c.warnings and not c.existing_id),
             "any_warnings": any(c.warnings for p in previews for c in p.certificates),
             "any_certificates": any(p.certificates for p in previews),
         })

@@ -178,6 +178,13 @@ def test_the_edit_form_says_a_password_is_set_and_leaves_the_fields_empty(office
     assert 'name="password" value' not in html and 'name="password_again" value' not in html
 
 
+def test_a_new_store_does_not_offer_to_keep_a_password_it_does_not_have(officer):
+    html = text_of(officer.get(reverse("security:store_new")))
+
+    assert "Leave empty to keep" not in html and "Leave both fields empty" not in html
+    assert "at least 6 characters" in html
+
+
 def test_a_jks_store_without_a_password_is_refused(officer, import_files):
     import_files(officer, "ca.crt")
 

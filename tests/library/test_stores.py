@@ -128,6 +128,17 @@ def test_the_apply_button_stays_on_the_form(officer, pem_store):
     assert response.status_code == 302 and response["Location"] == edit_url(pem_store)
 
 
+def test_the_certificate_choices_flag_what_makes_a_poor_trust_anchor(frozen, client_as, import_files):
+    import_files(client_as("security"), "ca.pem", "expired-ca.pem", "notyet-ca.pem", "leaf-nonca.pem")
+
+    html = " ".join(text_of(client_as("security").get(NEW_URL)).split())
+
+    assert f"{ROOT_CN} — until 2040-01-01 </label>" in html
+    assert "Co-browse Expired CA — until 2021-01-01 (expired)" in html
+    assert "Co-browse Not Yet Valid CA — until 2040-01-01 (not yet valid)" in html
+    assert "Co-browse Test Leaf — until 2036-01-01 (not a CA)" in html
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [

@@ -170,7 +170,9 @@ def test_a_certificate_with_a_warning_is_imported_only_when_the_box_is_ticked(
 
 def test_only_the_warned_certificates_are_left_out_without_the_box(frozen, client_as, upload, confirm):
     officer = client_as("security")
-    upload(officer, "ca.crt", "expired-ca.pem")
+    response = upload(officer, "ca.crt", "expired-ca.pem")
+    assert "2 new certificate(s), 1 of them with warnings: imported only with the box above ticked" \
+        in text_of(response)
 
     confirm(officer)
 
