@@ -26,7 +26,9 @@ class Certificate(models.Model):
     key_type = models.CharField(max_length=16)
     key_size = models.PositiveIntegerField(null=True, blank=True)
     signature_hash = models.CharField(max_length=32, blank=True)
-    source_kind = models.CharField(max_length=16, help_text="What the certificate came in: pem, der, pkcs12, pkcs7, jks.")
+    source_kind = models.CharField(
+        max_length=16, help_text="What the certificate came in: pem, der, pkcs12, pkcs7, jks."
+    )
     source_filename = models.CharField(max_length=255, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
@@ -101,6 +103,9 @@ class StoreEntry(models.Model):
             models.UniqueConstraint(fields=["store", "alias"], name="alias_unique_per_store"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.alias} in store {self.store_id}"
+
 
 class Severity(models.TextChoices):
     ERROR = "error", "error"
@@ -130,6 +135,9 @@ class Finding(models.Model):
             models.UniqueConstraint(fields=["subject", "code", "detail_key"], name="one_finding_per_subject_code"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.severity} {self.code} ({self.subject})"
+
 
 class ProbeOutcome(models.TextChoices):
     OK = "ok", "trusted"
@@ -155,6 +163,9 @@ class ProbeResult(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port_number} {self.outcome}"
+
 
 class StoreAssignment(models.Model):
     """Which trusted store an application's security section was set from.
@@ -166,6 +177,9 @@ class StoreAssignment(models.Model):
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="store_assignment")
     store = models.ForeignKey(TrustedStore, on_delete=models.CASCADE, related_name="assignments")
     assigned_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"application {self.application_id} → store {self.store_id}"
 
 
 class SweepStatus(models.TextChoices):
