@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from applications.roles import security_officer_required, viewer_required
 from security import certificates as cert_service
@@ -63,10 +64,10 @@ def certificate_download(request, pk, fmt):
     stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in (cert.common_name or "certificate"))[:60]
     if fmt == "pem":
         response = HttpResponse(build_pem([bytes(cert.der)]), content_type="application/x-pem-file")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.pem"'
+        response["Content-Disposition"] = content_disposition_header(True, f"{stem}.pem")
     else:
         response = HttpResponse(build_der(bytes(cert.der)), content_type="application/pkix-cert")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.crt"'
+        response["Content-Disposition"] = content_disposition_header(True, f"{stem}.crt")
     return response
 
 
@@ -243,5 +244,6 @@ def store_download(request, pk):
         messages.error(request, f"The store cannot be built: {exc}.")
         return redirect(store)
     response = HttpResponse(artifact.content, content_type=artifact.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{artifact.filename}"'
+    # A name from a path or a store name may be non-ASCII or hold quotes: RFC 6266 encoding, not raw.
+    response["Content-Disposition"] = content_disposition_header(True, artifact.filename)
     return response

@@ -281,3 +281,21 @@ def test_a_jks_store_without_a_password_is_not_built_but_explained(officer, user
 def test_a_missing_store_is_a_404(officer):
     for name in ("security:store_detail", "security:store_edit", "security:store_download", "security:store_delete"):
         assert officer.get(reverse(name, args=[4711])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "provider", "path", "header"),
+    [
+        ("東京 CA", Provider.MSCAPI, "", "attachment; filename*=utf-8''%E6%9D%B1%E4%BA%AC-CA.cer"),
+        ("Quoted", Provider.PEM, '/opt/cb/a "quoted" name.pem', 'attachment; filename="a \\"quoted\\" name.pem"'),
+    ],
+)
+def test_a_download_name_that_is_not_plain_ascii_reaches_the_browser_intact(officer, users, cas, name, provider,
+                                                                            path, header):
+    store = store_save(store=TrustedStore(name=name, provider=provider, path=path), certificates=[cas[0]],
+                       password=None, actor=users["security"])
+
+    response = officer.get(reverse("security:store_download", args=[store.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == header
