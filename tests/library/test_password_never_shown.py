@@ -133,6 +133,7 @@ def test_the_store_password_is_never_shown_logged_audited_or_exported(all_logs, 
 
     assert_not_in_audit(STORE_PASSWORD)
     assert_not_logged(all_logs, STORE_PASSWORD)
+    assert any(r.name == "django.db.backends" for r in all_logs.records), "SQL was not captured"
 
 
 def test_a_refused_store_form_does_not_echo_the_password(officer, import_files):
