@@ -8,12 +8,6 @@ from applications.models import Application, AppType, Connection, Host, Operatin
 from applications.restart import take_running_snapshot
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The role users are created for every test: PBKDF2 would make that take most of the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def env(db, users):
     linux = Host.objects.create(name="core-01", address="10.0.0.5", os_type=OperatingSystem.LINUX)
