@@ -1,6 +1,6 @@
 """Read-side helpers shared by views: the querysets pages list, with what they need joined in."""
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from applications.models import Application, PendingRestartChange
 
@@ -24,7 +24,8 @@ SORTS = {
     "type": ["app_type", "name"],
     "version": ["version_key", "name"],
     "-version": ["-version_key", "name"],
-    "host": ["host__name", "name"],
+    # Applications without a host last, on SQLite and PostgreSQL alike.
+    "host": [F("host__name").asc(nulls_last=True), "name"],
 }
 
 
