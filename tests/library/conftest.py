@@ -32,12 +32,6 @@ JKS_PASSWORD = "Jks-St0re-Pass-4711"
 SOON_CN = "Co-browse Expiring Soon CA"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The role users are created for every test; the real hasher would make that most of the runtime.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture(scope="session")
 def cert_bytes(cert_files):
     """``cert_bytes("ca.crt")`` → the file's content."""
