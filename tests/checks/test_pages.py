@@ -162,3 +162,18 @@ def test_the_navigation_links_to_the_review(client_as, world):
     html = client_as("viewer").get(reverse("dashboard")).content.decode()
 
     assert f'href="{reverse("security:review")}">Connection review<' in html
+
+
+def test_mark_as_restarted_clears_the_flag_everywhere(client_as, world, users, django_capture_on_commit_callbacks):
+    from applications.options import OptionChange, options_apply
+
+    with django_capture_on_commit_callbacks(execute=True):
+        options_apply(application=world.node1, changes=[OptionChange("security", "provider", "PEM")],
+                      actor=users["security"])
+    operator = client_as("operator")
+    assert "restart required" in text(operator.get(world.node1.get_absolute_url()))
+
+    operator.post(reverse("applications:mark_restarted", args=[world.node1.pk]))
+
+    assert "restart required" not in text(operator.get(world.node1.get_absolute_url()))
+    assert operator.get(reverse("dashboard")).context["restart_required_count"] == 0
