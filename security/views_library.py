@@ -194,6 +194,7 @@ def mscapi_instructions(store: TrustedStore) -> dict:
 @security_officer_required
 def store_edit(request, pk=None):
     store = get_object_or_404(TrustedStore, pk=pk) if pk else TrustedStore()
+    old_path, old_provider = store.path, store.provider
     form = StoreForm(request.POST or None, instance=store)
     if request.method == "POST" and form.is_valid():
         chosen = list(form.cleaned_data["certificates"])
@@ -204,6 +205,8 @@ def store_edit(request, pk=None):
         store = store_service.store_save(store=store, certificates=ordered, password=form.new_password(),
                                          actor=request.user)
         messages.success(request, f"Saved the trusted store {store}.")
+        if pk and (store.path != old_path or store.provider != old_provider or form.new_password()):
+            follow_store_in_applications(request, store)
         if "_apply" in request.POST:
             return redirect("security:store_edit", store.pk)
         return redirect(store)
@@ -211,6 +214,18 @@ def store_edit(request, pk=None):
         "form": form, "store": store, "title": f"Edit {store}" if pk else "New trusted store",
         "cancel_url": store.get_absolute_url() if pk else reverse("security:store_list"),
     })
+
+
+def follow_store_in_applications(request, store: TrustedStore) -> None:
+    """Applications set from this store take its new path or password (restart tracking applies)."""
+    from security.section import store_changed
+
+    changed, problems = store_changed(store=store, actor=request.user)
+    if changed:
+        names = ", ".join(app.name for app in changed)
+        messages.info(request, f"Updated the security section of {names}: restart required to take effect.")
+    for problem in problems:
+        messages.warning(request, f"Not updated: {problem}")
 
 
 @security_officer_required

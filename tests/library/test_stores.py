@@ -299,3 +299,28 @@ def test_a_download_name_that_is_not_plain_ascii_reaches_the_browser_intact(offi
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == header
+
+
+def test_changing_a_jks_store_password_updates_the_applications_set_from_it(users, client_as):
+    from applications.models import Application, AppType, Host, OperatingSystem
+    from applications.options import option_value
+    from security.models import Provider, TrustedStore
+    from security.section import security_section_set
+    from security.stores import store_save
+
+    host = Host.objects.create(name="lin", address="10.0.0.9", os_type=OperatingSystem.LINUX)
+    node = Application.objects.create(name="Node", app_type=AppType.COBROWSE_NODE, version="8.5.003.04", host=host)
+    store = store_save(store=TrustedStore(name="JKS", provider=Provider.JKS, path="/opt/c/t.jks"), certificates=[],
+                       password="first-password", actor=users["security"])
+    security_section_set(application=node, provider="JKS", store=store, actor=users["security"])
+    assert option_value(node, "security", "truststore-password") == "first-password"
+
+    client = client_as("security")
+    response = client.post(f"/security/stores/{store.pk}/edit/", {
+        "name": "JKS", "provider": "JKS", "path": "/opt/c/new.jks", "description": "",
+        "password": "second-password", "password_again": "second-password", "_save": "1",
+    }, follow=True)
+    assert response.status_code == 200
+    assert "Updated the security section of Node" in response.content.decode()
+    assert option_value(node, "security", "truststore-password") == "second-password"
+    assert option_value(node, "security", "trusted-ca") == "/opt/c/new.jks"
