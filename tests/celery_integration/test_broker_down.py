@@ -15,11 +15,6 @@ from tests.foundation.forms_html import post_form_data, row_index
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def own_redis(redis_available, tmp_path):
     """A Redis of this test's own, which it stops and starts again; this process sends tasks to it."""

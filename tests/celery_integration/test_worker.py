@@ -26,11 +26,6 @@ def worker(redis_server, django_db_setup, tmp_path_factory):
     started.kill()
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_an_uploaded_store_is_validated_by_the_worker_and_its_findings_show_on_the_page(
         broker, worker, client_as, users, cert_files):
     world = World(cert_files)

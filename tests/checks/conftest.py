@@ -5,12 +5,6 @@ from tests.certs.make_certs import REFERENCE_NOW
 from tests.checks.world import World
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Users of every role are created for many tests; the real hasher would dominate the runtime.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def frozen():
     """The clock stopped at the certificate fixtures' REFERENCE_NOW (2026-06-01 UTC)."""

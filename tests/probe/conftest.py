@@ -72,11 +72,6 @@ SERVERS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def serve(cert_files):
     """``with serve("trusted") as port:`` a server presenting that fixture certificate."""
