@@ -60,7 +60,7 @@ def certificate_warnings(
 def preview_files(files: list[tuple[str, bytes]], password: str | None, *, max_bytes: int) -> list[FilePreview]:
     """Read every uploaded file; a bad file gets an error, the others still preview."""
     from security.crypto.errors import CertificateError, PasswordRequired, WrongPassword
-    from security.crypto.parse import certificate_details, read_upload
+    from security.crypto.parse import read_upload
 
     now = timezone.now()
     previews, seen = [], set()
@@ -78,8 +78,7 @@ def preview_files(files: list[tuple[str, bytes]], password: str | None, *, max_b
             continue
         preview.kind_label = parsed.kind_label
         preview.private_key_found = parsed.private_key_found
-        for cert in parsed.certificates:
-            details = certificate_details(cert)
+        for details in parsed.details:
             if details.fingerprint_sha256 in seen:
                 preview.repeated += 1
                 continue
@@ -130,9 +129,11 @@ def import_certificates(
     from security.crypto.parse import certificate_details, load_der_certificate
 
     created, present = [], []
-    for der, kind, filename in items:
-        details = certificate_details(load_der_certificate(der))
-        cert = Certificate.objects.filter(fingerprint_sha256=details.fingerprint_sha256).first()
+    parsed = [(certificate_details(load_der_certificate(der)), kind, filename) for der, kind, filename in items]
+    fingerprints = [details.fingerprint_sha256 for details, _, _ in parsed]
+    existing = Certificate.objects.in_bulk(fingerprints, field_name="fingerprint_sha256")
+    for details, kind, filename in parsed:
+        cert = existing.get(details.fingerprint_sha256)
         if cert:
             present.append(cert)
             continue
@@ -154,6 +155,7 @@ def import_certificates(
             source_filename=filename[:255],
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
+        existing[cert.fingerprint_sha256] = cert
         audit.record(
             actor=actor, action="import", object_type="certificate", obj=cert,
             changes={"fingerprint": [None, cert.fingerprint_sha256], "not_after": [None, f"{cert.not_after:%Y-%m-%d}"]},

@@ -12,6 +12,7 @@ commands that never touch a keystore should not pay for at start-up.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 import unicodedata
@@ -28,7 +29,18 @@ _ALIAS_MAX = 48
 
 
 def build_pem(certs_der: Sequence[bytes]) -> bytes:
-    return b"".join(cert.public_bytes(Encoding.PEM) for cert in _load_all(certs_der))
+    """The same bytes as ``openssl x509 -inform der`` writes for each certificate, concatenated.
+
+    Encoded straight from the DER (checked to be certificates first): re-serialising each
+    parsed certificate would double the cost for nothing."""
+    _load_all(certs_der)
+    return b"".join(_pem_block(bytes(der)) for der in certs_der)
+
+
+def _pem_block(der: bytes) -> bytes:
+    body = base64.b64encode(der)
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return b"-----BEGIN CERTIFICATE-----\n" + b"\n".join(lines) + b"\n-----END CERTIFICATE-----\n"
 
 
 def build_der(cert_der: bytes) -> bytes:
@@ -87,10 +99,10 @@ def build_jks(
             alias=name,
             timestamp=timestamp,
             type="X.509",
-            cert=cert.public_bytes(Encoding.DER),
+            cert=bytes(der),
             store_type="jks",
         )
-        for name, cert in zip(names, certs, strict=True)
+        for name, der in zip(names, certs_der, strict=True)
     ]
     return jks.KeyStore.new("jks", entries).saves(password)
 

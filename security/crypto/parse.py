@@ -15,7 +15,7 @@ import base64
 import binascii
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -68,6 +68,8 @@ class ParsedUpload:
     # JKS only: aliases[i] is the alias of the keystore entry certificates[i] came from (the
     # certificates of one key entry's chain share its alias).
     aliases: tuple[str, ...] = ()
+    # details[i] describes certificates[i]; read_upload fills it (computed once, it is not cheap).
+    details: tuple[CertificateDetails, ...] = ()
 
     @property
     def kind_label(self) -> str:
@@ -130,7 +132,7 @@ def certificate_details(cert: x509.Certificate) -> CertificateDetails:
             key_type=key_type,
             key_size=key_size,
             signature_hash=_signature_hash(cert),
-            self_signed=_is_self_signed(cert),
+            self_signed=_is_self_issued(cert),
             der=cert.public_bytes(Encoding.DER),
         )
     except CertificateError:
@@ -185,9 +187,7 @@ def _checked(parsed: ParsedUpload) -> ParsedUpload:
             raise CertificateError("the file holds only a private key, no certificate")
         raise CertificateError(f"the {parsed.kind_label} holds no certificate")
     # Fail at upload time, with a message, rather than later when a page or a task reads a field.
-    for cert in parsed.certificates:
-        certificate_details(cert)
-    return parsed
+    return replace(parsed, details=tuple(certificate_details(cert) for cert in parsed.certificates))
 
 
 def dedupe_certificates(
@@ -499,7 +499,27 @@ def _signature_hash(cert: x509.Certificate) -> str | None:
     return algorithm.name if algorithm is not None else None
 
 
-def _is_self_signed(cert: x509.Certificate) -> bool:
+def _is_self_issued(cert: x509.Certificate) -> bool:
+    """Issuer and subject are the same name and, where both key identifiers are present, they agree.
+
+    This is how path builders (OpenSSL's X509_check_issued) recognise a root without a signature
+    operation: verifying every root of a 100-certificate bundle would cost more than the rest of
+    the import together. ``self_signature_verifies`` does the full check where it matters.
+    """
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        authority = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+        subject_key = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    except x509.ExtensionNotFound:
+        return True
+    except Exception:
+        return False
+    return authority is None or authority == subject_key
+
+
+def self_signature_verifies(cert: x509.Certificate) -> bool:
+    """True when the certificate's signature verifies with its own key (a genuine self-signed root)."""
     if cert.issuer != cert.subject:
         return False
     try:
