@@ -12,7 +12,7 @@ from tests.celery_integration.conftest import RedisServer, restore_broker, use_b
 from tests.checks.world import World
 from tests.foundation.forms_html import post_form_data, row_index
 
-pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from security.views_library import PREVIEW_SESSION_KEY
 from tests.celery_integration.conftest import Worker, wait_until
 from tests.checks.world import World
 
-pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 UPLOAD_URL = reverse("security:certificate_upload")
 

@@ -13,7 +13,7 @@ from security.tasks import validate_everything
 from tests.celery_integration.conftest import wait_until
 from tests.checks.world import World
 
-pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 CLUSTERS = 60  # each with two Nodes: enough work that the kill lands in the middle of the sweep
 
