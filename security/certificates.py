@@ -140,19 +140,19 @@ def import_certificates(
         cert = Certificate.objects.create(
             der=details.der,
             fingerprint_sha256=details.fingerprint_sha256,
-            subject=details.subject,
-            issuer=details.issuer,
-            common_name=details.common_name[:500],
-            serial_hex=details.serial_hex,
+            subject=storable(details.subject),
+            issuer=storable(details.issuer),
+            common_name=storable(details.common_name, 500),
+            serial_hex=storable(details.serial_hex, 128),
             not_before=details.not_before,
             not_after=details.not_after,
             is_ca=details.is_ca,
             self_signed=details.self_signed,
-            key_type=details.key_type,
+            key_type=storable(details.key_type, 64),
             key_size=details.key_size,
-            signature_hash=details.signature_hash or "",
+            signature_hash=storable(details.signature_hash or "", 32),
             source_kind=kind,
-            source_filename=filename[:255],
+            source_filename=storable(filename, 255),
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         existing[cert.fingerprint_sha256] = cert
@@ -165,6 +165,15 @@ def import_certificates(
     if store is not None:
         add_to_store(store=store, certificates=created + present, actor=actor)
     return ImportResult(created, present)
+
+
+def storable(text: str, max_length: int | None = None) -> str:
+    """Text a database column takes: certificates may carry NUL characters (PostgreSQL refuses
+    them in text) and fields longer than any sensible column (a serial of 100 bytes)."""
+    text = text.replace("\x00", "\\x00")
+    if max_length is not None and len(text) > max_length:
+        text = text[: max_length - 1] + "…"
+    return text
 
 
 def trust_order(certificates: list[Certificate]) -> list[Certificate]:

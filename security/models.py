@@ -23,7 +23,7 @@ class Certificate(models.Model):
     not_after = models.DateTimeField(db_index=True)
     is_ca = models.BooleanField()
     self_signed = models.BooleanField(default=False)
-    key_type = models.CharField(max_length=16)
+    key_type = models.CharField(max_length=64)
     key_size = models.PositiveIntegerField(null=True, blank=True)
     signature_hash = models.CharField(max_length=32, blank=True)
     source_kind = models.CharField(

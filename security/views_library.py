@@ -31,7 +31,7 @@ def soon_days() -> int:
 @viewer_required
 def certificate_list(request):
     now = timezone.now()
-    certs = Certificate.objects.annotate(store_count=Count("entries")).order_by("not_after")
+    certs = Certificate.objects.annotate(store_count=Count("entries")).order_by("not_after", "pk")
     text = request.GET.get("q", "").strip()
     if text:
         certs = certs.filter(Q(common_name__icontains=text) | Q(subject__icontains=text)
