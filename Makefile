@@ -15,6 +15,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
+	@# Findings for the demo from the start (exit 1 only says the demo has errors to show).
+	DJANGO_DEBUG=1 $(BIN)/python manage.py validate > /dev/null 2>&1; test $$? -le 1
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
