@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,40 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from security.crypto import build_pem, read_upload
 from tests.certs.make_certs import P12_PASSWORD
-
-
-@contextmanager
-def tls_server(cert_chain: Path, key: Path) -> Iterator[int]:
-    """A one-connection-at-a-time TLS server on 127.0.0.1; yields its port."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_chain, key)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)  # how fast the server notices the test is over
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(5)
-            try:
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    tls.sendall(b"hello\n")
-            except (ssl.SSLError, OSError):
-                pass  # the client refused our certificate: that is the point of some tests
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+from tests.certs.tls_server import tls_server
 
 
 def handshake(port: int, cafile: Path, server_hostname: str = "localhost") -> bytes:
