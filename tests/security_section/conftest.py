@@ -24,10 +24,6 @@ def make_store(name, provider, path, actor, password=None) -> TrustedStore:
                       password=password, actor=actor)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The role users are created for every test: the production hasher would make that the slow part."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
