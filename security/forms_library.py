@@ -64,6 +64,7 @@ class ConfirmImportForm(forms.Form):
     accept_warnings = forms.BooleanField(
         required=False,
         label="Import the certificates with warnings too (not a CA, expired or not yet valid)",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
 
 
