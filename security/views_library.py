@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods, require_safe
 
 from applications.roles import security_officer_required, viewer_required
 from security import certificates as cert_service
@@ -29,6 +30,7 @@ def soon_days() -> int:
 
 
 @viewer_required
+@require_safe
 def certificate_list(request):
     now = timezone.now()
     certs = Certificate.objects.annotate(store_count=Count("entries")).order_by("not_after", "pk")
@@ -45,6 +47,7 @@ def certificate_list(request):
 
 
 @viewer_required
+@require_safe
 def certificate_detail(request, pk):
     cert = get_object_or_404(Certificate, pk=pk)
     now = timezone.now()
@@ -57,6 +60,7 @@ def certificate_detail(request, pk):
 
 
 @viewer_required
+@require_safe
 def certificate_download(request, pk, fmt):
     from security.crypto.build import build_der, build_pem
 
@@ -72,6 +76,7 @@ def certificate_download(request, pk, fmt):
 
 
 @security_officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def certificate_upload(request):
     if request.method == "POST" and "token" in request.POST:
         return certificate_import_confirm(request)
@@ -138,6 +143,7 @@ def certificate_import_confirm(request):
 
 
 @security_officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def certificate_delete(request, pk):
     cert = get_object_or_404(Certificate, pk=pk)
     stores = list(TrustedStore.objects.filter(entries__certificate=cert))
@@ -155,6 +161,7 @@ def certificate_delete(request, pk):
 
 
 @viewer_required
+@require_safe
 def store_list(request):
     stores = TrustedStore.objects.annotate(certificate_count=Count("entries")).order_by("name")
     page = Paginator(stores, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -162,6 +169,7 @@ def store_list(request):
 
 
 @viewer_required
+@require_safe
 def store_detail(request, pk):
     store = get_object_or_404(TrustedStore, pk=pk)
     entries = store.entries.select_related("certificate").order_by("position")
@@ -192,6 +200,7 @@ def mscapi_instructions(store: TrustedStore) -> dict:
 
 
 @security_officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def store_edit(request, pk=None):
     store = get_object_or_404(TrustedStore, pk=pk) if pk else TrustedStore()
     old_path, old_provider = store.path, store.provider
@@ -229,6 +238,7 @@ def follow_store_in_applications(request, store: TrustedStore) -> None:
 
 
 @security_officer_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def store_delete(request, pk):
     store = get_object_or_404(TrustedStore, pk=pk)
     if request.method == "POST":
@@ -246,6 +256,7 @@ def store_delete(request, pk):
 
 
 @security_officer_required
+@require_safe
 def store_download(request, pk):
     from security.crypto.errors import CertificateError
 
