@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
-from applications.models import Application, AppType, Connection, PendingRestartChange
+from applications.models import Application, AppType, Connection, PendingRestartChange, Port
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, ProbeOutcome, ProbeResult, TrustedStore
 
@@ -36,7 +36,9 @@ def review_queryset(*, insecure: bool = False, failing: bool = False,
         .order_by("client__name", "port__application__name", "port__port_id", "pk")
     )
     if insecure:
-        qs = qs.filter(port__secured=False)
+        # What still goes through a non-secure port while the server offers a secure one (J5).
+        secure_port = Port.objects.filter(application=OuterRef("port__application"), secured=True)
+        qs = qs.filter(Exists(secure_port), port__secured=False)
     if failing:
         probe_failed = Q(last_probe_outcome__isnull=False) & ~Q(last_probe_outcome=ProbeOutcome.OK)
         qs = qs.filter(Q(has_error=True) | probe_failed)

@@ -60,6 +60,16 @@ def test_the_filters(client_as, deployment, query, expected):
     assert sorted(rows(response)) == sorted(getattr(deployment, name).pk for name in expected)
 
 
+def test_insecure_only_leaves_out_servers_that_offer_no_secure_port(client_as, deployment):
+    """J5: what still goes through a non-secure port *while a secure one exists*."""
+    plain = deployment.app("Plain_Server", AppType.OTHER, "8.5.100.01", host=deployment.core)
+    deployment.connect(deployment.cluster, deployment.port(plain, "default", 7000))
+
+    response = client_as("viewer").get(f"{REVIEW}?insecure=on")
+
+    assert rows(response) == [deployment.insecure.pk]
+
+
 def test_the_cluster_filter_keeps_the_clusters_and_its_nodes_connections(client_as, deployment):
     other = deployment.app("Other_Cluster", AppType.COBROWSE_CLUSTER, "8.5.003.04", host=deployment.linux)
     deployment.connect(other, deployment.message_secure)
