@@ -74,7 +74,10 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
             progress(len(done), len(plan))
     if getattr(settings, "TLS_PROBE_IN_SWEEP", False):
         probe_all()
-    return sweep_finish(sweep, failures)
+    finished = sweep_finish(sweep, failures)
+    logger.info("Sweep #%s done: %d object(s), %d store content(s) checked, %d store file(s) built and read back.",
+                sweep.pk, len(plan), cache.parsed, len(cache.files))
+    return finished
 
 
 def probe_all() -> None:

@@ -1,7 +1,7 @@
 """Create (idempotently) a demo environment that shows every rule of the source document."""
 
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from applications import audit
@@ -76,11 +76,21 @@ OPTIONS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo environment (idempotent) and one demo user per role."
+    help = (
+        "Create the demo environment (idempotent) and one demo user per role. With --scale N, also add a large "
+        "environment of N applications for the benchmarks (on a fresh database)."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", type=int, metavar="N",
+                            help="also add N applications with 10·N options, 4·N connections, N/10 certificates, "
+                                 "N/25 trusted stores and 20·N audit events (benchmarks; fresh database only)")
+
+    def handle(self, *args, scale=None, **options):
         with transaction.atomic():
             created = self.seed()
+        if scale is not None:
+            self.seed_scale(scale)
         self.stdout.write(self.style.SUCCESS(
             f"Demo environment ready ({created} object(s) created): {Host.objects.count()} hosts, "
             f"{Application.objects.count()} applications, {Connection.objects.count()} connections."
@@ -88,6 +98,19 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (username / password / role):")
         for username, password, role in DEMO_USERS:
             self.stdout.write(f"  {username:<9} {password:<20} {role}")
+
+    def seed_scale(self, n: int) -> None:
+        import time
+
+        from applications.management.commands._scale import ScaleError, seed_scale
+
+        started = time.monotonic()
+        self.stdout.write(f"Adding a scale environment of {n} applications:")
+        try:
+            seed_scale(n, log=self.stdout.write)
+        except ScaleError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(f"Scale environment ready in {time.monotonic() - started:.1f} s.")
 
     def seed(self) -> int:
         created = 0

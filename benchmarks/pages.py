@@ -1,0 +1,182 @@
+"""Pages at scale: server-side time and SQL queries of the main pages, at two sizes of environment.
+
+For each scale N: a fresh database, ``seed_demo --scale N`` (N applications, 10·N options, 4·N
+connections, N/10 certificates, N/25 stores, 20·N audit events), one validation sweep so the pages
+have findings to show, then each page requested many times in-process through Django's test
+``Client`` (the whole middleware stack, sessions and templates; no network, no WSGI server) as the
+Security officer. Time is measured around each request; queries are counted on a separate request.
+Debug is off while measuring (no query log).
+
+    .venv/bin/python benchmarks/pages.py [--scales 500,5000] [--requests 60] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import warnings
+
+from _common import (
+    BASE_DIR,
+    PYTHON,
+    child_env,
+    database_name,
+    default_database_url,
+    fresh_database,
+    machine,
+    median,
+    migrate,
+    percentile,
+    run_manage,
+    table,
+)
+
+TARGET_P95_MS = 50
+
+
+def pages(ids: dict) -> list[tuple[str, str]]:
+    big, cluster, page = ids["big"], ids["cluster"], ids["page"]
+    return [
+        ("dashboard", "/"),
+        ("applications list, page 1", "/applications/"),
+        ("applications list, filtered + sorted, page N",
+         f"/applications/?app_type=cobrowse_node&version=%3E%3D8.5.003&sort=-version&page={page}"),
+        ("applications list, text search, sorted by host", "/applications/?q=node-01&sort=host"),
+        ("applications list, restart required", "/applications/?restart=on"),
+        ("application with 200 options: General tab", f"/applications/{big}/"),
+        ("application with 200 options: Options tab", f"/applications/{big}/options/"),
+        ("application with 200 options: options editor", f"/applications/{big}/options/edit/"),
+        ("Co-browse Cluster: General tab", f"/applications/{cluster}/"),
+        ("connection review, page 1", "/security/review/"),
+        ("connection review, page N", f"/security/review/?page={page}"),
+        ("connection review, insecure only", "/security/review/?insecure=on"),
+        ("audit trail, page 1", "/audit/"),
+        ("audit trail, last page", "/audit/?page=999999"),
+        ("audit trail, filtered", "/audit/?action=restart&object_type=application"),
+        ("certificate library, page 1", "/security/certificates/"),
+        ("trusted stores", "/security/stores/"),
+    ]
+
+
+def measure(database_url: str, requests: int) -> dict:
+    """In the child process: sweep once, then time every page. Returns the figures as a dict."""
+    from _common import use_database
+
+    use_database(database_url)
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from applications.management.commands._scale import BIG_APPLICATION
+    from applications.models import Application, AppType, AuditEvent, Connection, Option
+    from security import sweeps
+    from security.models import Certificate, Finding, TrustedStore
+
+    started = time.perf_counter()
+    sweep = sweeps.sweep_create(trigger="command", actor="benchmark")
+    sweeps.run_sweep(sweep.pk)
+    sweep_seconds = time.perf_counter() - started
+
+    settings.DEBUG = False
+    big = Application.objects.get(name=BIG_APPLICATION)
+    cluster = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER, name__startswith="scale-").first()
+    ids = {"big": big.pk, "cluster": cluster.pk, "page": max(2, Application.objects.count() // 50 // 20)}
+    client = Client()
+    client.force_login(User.objects.get(username="security"))
+    results = []
+    for label, url in pages(ids):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        # Read now: the next request empties the log (Django resets it when a request starts).
+        query_count = len(queries)
+        times = []
+        for _ in range(requests):
+            start = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - start) * 1000)
+        results.append({"label": label, "url": url, "queries": query_count, "p50": median(times),
+                        "p95": percentile(times, 95), "max": max(times), "bytes": len(response.content)})
+    return {
+        "sweep_seconds": sweep_seconds,
+        "rows": {
+            "applications": Application.objects.count(), "options": Option.objects.count(),
+            "connections": Connection.objects.count(), "certificates": Certificate.objects.count(),
+            "stores": TrustedStore.objects.count(), "audit events": AuditEvent.objects.count(),
+            "findings": Finding.objects.count(),
+        },
+        "pages": results,
+    }
+
+
+def prepare(url: str, scale: int) -> float:
+    fresh_database(url)
+    migrate(url)
+    started = time.perf_counter()
+    run_manage(["seed_demo", "--scale", str(scale)], env=child_env(url), quiet=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", default="500,5000", help="comma-separated numbers of applications")
+    parser.add_argument("--requests", type=int, default=60, help="timed requests per page (p50/p95 over them)")
+    parser.add_argument("--database-url", default=default_database_url("bench_pages"),
+                        help="database to recreate for each scale (suffixed with the scale)")
+    parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests: a smoke test")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+
+    if args.measure:
+        print(json.dumps(measure(args.database_url, args.requests)))
+        return
+
+    scales = [60] if args.quick else [int(s) for s in args.scales.split(",")]
+    requests = 3 if args.quick else args.requests
+    print(f"Pages at scale, in-process (Django test Client, server-side time), {requests} requests per page; "
+          f"{machine()}")
+    figures = {}
+    for scale in scales:
+        name = database_name(args.database_url)
+        url = args.database_url.replace(name, f"{name}_{scale}")
+        seed_seconds = prepare(url, scale)
+        out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests)],
+                             cwd=BASE_DIR, env=child_env(url), capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"measuring at scale {scale} failed:\n{out.stdout}{out.stderr}")
+        figures[scale] = json.loads(out.stdout.strip().splitlines()[-1])
+        rows = figures[scale]["rows"]
+        print(f"\nscale {scale}: seed_demo --scale {scale} took {seed_seconds:.1f} s; "
+              f"sweep before measuring {figures[scale]['sweep_seconds']:.1f} s; "
+              + ", ".join(f"{v:,} {k}" for k, v in rows.items()))
+
+    last = scales[-1]
+    header = ["page"] + [f"queries @{s}" for s in scales] + [f"p50 @{s}" for s in scales] + [
+        f"p95 @{s}" for s in scales]
+    rows = []
+    over = []
+    for index, page in enumerate(figures[last]["pages"]):
+        per = [figures[s]["pages"][index] for s in scales]
+        rows.append([page["label"]] + [str(p["queries"]) for p in per] + [f"{p['p50']:.1f} ms" for p in per]
+                    + [f"{p['p95']:.1f} ms" for p in per])
+        if page["p95"] > TARGET_P95_MS:
+            over.append(page["label"])
+        if any(later["queries"] > earlier["queries"] for earlier, later in zip(per, per[1:], strict=False)):
+            over.append(f"{page['label']} (query count grows)")
+    print()
+    print(table(rows, header))
+    print()
+    print(f"target: p95 <= {TARGET_P95_MS} ms, query counts independent of the scale: "
+          + ("met" if not over else "NOT met for " + "; ".join(over)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Validation sweep at scale: every store and application through a real Celery worker on Redis.
+
+A fresh database gets ``seed_demo --scale N``; a private ``redis-server`` and one
+``celery -A cobrowse_admin worker`` (production settings: debug off) start; this process queues the
+sweep exactly as the page's button does and watches the database until it is done. Printed: the
+time from queuing to done, the worker's own start-to-finish time, the cost per object, and how
+many distinct store contents were checked (stores with identical contents are checked once), from
+the worker's log.
+
+    .venv/bin/python benchmarks/sweep.py [--scale 5000] [--runs 2] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from _common import (
+    BASE_DIR,
+    PYTHON,
+    child_env,
+    default_database_url,
+    fresh_database,
+    machine,
+    migrate,
+    production_env,
+    redis_server,
+    run_manage,
+    table,
+    use_database,
+    wait_until,
+)
+
+TARGET_SECONDS = 15
+DONE_RE = re.compile(r"Sweep #(\d+) done: (\d+) object\(s\), (\d+) store content\(s\) checked, (\d+) store file")
+
+
+def start_worker(env: dict, log: Path) -> subprocess.Popen:
+    args = [PYTHON, "-m", "celery", "-A", "cobrowse_admin", "worker", "--pool=solo", "--loglevel=INFO",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "bench-sweep@%h"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise SystemExit(f"the worker exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        return b" ready." in log.read_bytes()
+
+    wait_until(ready, timeout=60, what="the Celery worker", interval=0.1)
+    return process
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=5000, help="applications (seed_demo --scale)")
+    parser.add_argument("--runs", type=int, default=2, help="sweeps, one after the other")
+    parser.add_argument("--database-url", default=default_database_url("bench_sweep"),
+                        help="database to recreate (its name must start with 'bench')")
+    parser.add_argument("--quick", action="store_true", help="60 applications, one sweep: a smoke test")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    scale = 60 if args.quick else args.scale
+    runs = 1 if args.quick else args.runs
+    url = args.database_url
+    print(f"Validation sweep of a scale-{scale} environment through one Celery worker (--pool=solo) on Redis, "
+          f"PostgreSQL; {machine()}")
+
+    fresh_database(url)
+    migrate(url)
+    started = time.perf_counter()
+    run_manage(["seed_demo", "--scale", str(scale)], env=child_env(url, **production_env()), quiet=True)
+    print(f"seed_demo --scale {scale}: {time.perf_counter() - started:.1f} s")
+
+    with redis_server() as redis_url, tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        env = child_env(url, redis_url=redis_url, **production_env())
+        log = Path(tmp) / "worker.log"
+        worker = start_worker(env, log)
+        try:
+            use_database(url, REDIS_URL=redis_url, **production_env())
+            from security import sweeps
+            from security.models import Sweep, SweepItem, TrustedStore
+
+            stores = TrustedStore.objects.count()
+            distinct = TrustedStore.objects.values("contents_digest").distinct().count()
+            rows = []
+            totals = []
+            for run in range(1, runs + 1):
+                sweep = sweeps.sweep_create(trigger="command", actor="benchmark")
+                queued = time.perf_counter()
+                if not sweeps.enqueue_sweep(sweep):
+                    raise SystemExit("could not queue the sweep")
+                done = wait_until(lambda s=sweep: Sweep.objects.filter(pk=s.pk, status__in=["done", "failed"])
+                                  .first(), timeout=900, what="the sweep", interval=0.02)
+                total = time.perf_counter() - queued
+                if done.status != "done":
+                    raise SystemExit(f"sweep #{done.pk} {done.status}: {done.message}")
+                items = SweepItem.objects.filter(sweep=done).count()
+                worker_seconds = (done.finished_at - done.started_at).total_seconds()
+                line = wait_until(lambda s=done: next((m for m in DONE_RE.finditer(log.read_text())
+                                                       if int(m.group(1)) == s.pk), None),
+                                  timeout=10, what="the worker's summary line")
+                totals.append(total)
+                rows.append([f"sweep {run}", f"{items:,}", f"{total:.2f} s", f"{worker_seconds:.2f} s",
+                             f"{total / items * 1000:.2f} ms", f"{line.group(3)} of {stores}",
+                             f"{done.error_count:,} / {done.warning_count:,}"])
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+    print(table(rows, ["run", "objects", "queued to done", "in the worker", "per object",
+                       "store contents checked", "errors / warnings"]))
+    print(f"\n{stores} stores with {distinct} distinct contents; target <= {TARGET_SECONDS} s: "
+          + ("met" if max(totals) <= TARGET_SECONDS else "NOT met"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
