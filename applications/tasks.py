@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+import cobrowse_admin.celery  # noqa: F401 - the app these tasks are sent with (it is not loaded at start-up)
 from applications import restart
 from applications.models import Application
 

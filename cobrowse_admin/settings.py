@@ -5,10 +5,11 @@ sets DJANGO_DEBUG=0 and then must provide a real secret key and encryption key: 
 ones are refused, loudly, at start-up.
 """
 
+import base64
+import binascii
 from pathlib import Path
 
 import dj_database_url
-from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from cobrowse_admin.env import env_bool, env_int, env_list, env_str
@@ -35,12 +36,13 @@ if not DEBUG and FIELD_ENCRYPTION_KEY == DEV_FIELD_ENCRYPTION_KEY:
         "FIELD_ENCRYPTION_KEY must be set when DJANGO_DEBUG is off (the development key is refused). "
         "Make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
     )
+# Fernet's own test of a key, without importing cryptography in every process at start-up.
 try:
-    Fernet(FIELD_ENCRYPTION_KEY.encode())
-except ValueError:
-    raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes)."
-    ) from None
+    _key_is_fernet = len(base64.urlsafe_b64decode(FIELD_ENCRYPTION_KEY.encode())) == 32
+except (binascii.Error, ValueError):
+    _key_is_fernet = False
+if not _key_is_fernet:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes).")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 

@@ -3,12 +3,15 @@
 All are acknowledged late (settings): a worker that dies mid-task leaves the message to be
 delivered again, and running a task twice gives the same findings as running it once. Transient
 failures (database or broker connection lost) are retried with backoff.
+
+The services are imported inside the tasks: a process that only sends tasks (a page, a command)
+imports this module to send them and should not load the checks, the sweeps and the probe with it.
 """
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from security import probe, sweeps, validation
+import cobrowse_admin.celery  # noqa: F401 - the app these tasks are sent with (it is not loaded at start-up)
 
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 OPTIONS = {
@@ -23,23 +26,31 @@ OPTIONS = {
 
 @shared_task(**OPTIONS)
 def validate_store(store_id: int) -> None:
+    from security import validation
+
     validation.validate_store(store_id=store_id)
 
 
 @shared_task(**OPTIONS)
 def validate_application(application_id: int) -> None:
+    from security import validation
+
     validation.validate_application(application_id=application_id)
 
 
 @shared_task(**OPTIONS)
 def validate_pending() -> int:
     """Periodic: the checks requested while the broker was unreachable."""
+    from security import validation
+
     return validation.validate_pending()
 
 
 @shared_task(bind=True, **OPTIONS)
 def validate_everything(self, sweep_id: int | None = None) -> None:
     """The sweep: periodic through beat (no id: the sweep is tied to this task's id), or on demand."""
+    from security import sweeps
+
     if sweep_id is None:
         sweep_id = sweeps.sweep_for_task(self.request.id or "", trigger="beat").pk
     try:
@@ -55,4 +66,6 @@ def validate_everything(self, sweep_id: int | None = None) -> None:
 
 @shared_task(**OPTIONS)
 def probe_connection(connection_id: int) -> None:
+    from security import probe
+
     probe.probe_connection(connection_id=connection_id)

@@ -5,7 +5,16 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 
-class PasswordFileCommand(BaseCommand):
+class OperatorCommand(BaseCommand):
+    """A command operators and scripts run often, one store at a time.
+
+    Django's system checks (which import every view through the URL configuration) would cost
+    more than the command itself; they run with ``manage.py check``, ``migrate`` and the server."""
+
+    requires_system_checks = []
+
+
+class PasswordFileCommand(OperatorCommand):
     """A command with ``--password-file``. argparse would take ``--password S3cret`` as an
     abbreviation of it, read a file named after the password and print that name in the error:
     abbreviations are off, so a password typed on the command line is refused, not used."""

@@ -3,12 +3,12 @@
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from security.management.commands._cli import find_store
+from security.management.commands._cli import OperatorCommand, find_store
 
 
-class Command(BaseCommand):
+class Command(OperatorCommand):
     help = "Write the store's artefact (PEM file, JKS keystore, or .cer/.p7b for MSCAPI) to a file."
 
     def add_arguments(self, parser):
