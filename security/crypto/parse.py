@@ -14,11 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
@@ -117,23 +117,33 @@ def load_der_certificate(der: bytes) -> x509.Certificate:
 
 
 def certificate_details(cert: x509.Certificate) -> CertificateDetails:
-    """The fields the console shows and stores for a certificate."""
+    """The fields the console shows and stores for a certificate.
+
+    Each of ``subject``, ``issuer`` and ``public_bytes`` builds new Python objects on every call:
+    they are read once here (a bundle of a hundred CAs is read in a few milliseconds)."""
     try:
+        der = cert.public_bytes(Encoding.DER)
+        subject, issuer = cert.subject, cert.issuer
+        same_name = issuer == subject
+        subject_text = subject.rfc4514_string()
+        # Equal names give the same text, unless a multi-valued RDN lists its parts in another order.
+        single_valued = all(len(rdn) == 1 for rdn in subject.rdns)
         key_type, key_size = _key_type_and_size(cert)
         return CertificateDetails(
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
-            common_name=_common_name(cert.subject),
+            subject=subject_text,
+            issuer=subject_text if same_name and single_valued else issuer.rfc4514_string(),
+            common_name=_common_name(subject),
             serial_hex=format(cert.serial_number, "X"),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
-            fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+            # The SHA-256 fingerprint is the digest of the DER encoding (what cert.fingerprint() hashes).
+            fingerprint_sha256=hashlib.sha256(der).hexdigest(),
             is_ca=_is_ca(cert),
             key_type=key_type,
             key_size=key_size,
             signature_hash=_signature_hash(cert),
-            self_signed=_is_self_issued(cert),
-            der=cert.public_bytes(Encoding.DER),
+            self_signed=same_name and _key_identifiers_agree(cert),
+            der=der,
         )
     except CertificateError:
         raise
@@ -195,14 +205,15 @@ def dedupe_certificates(
 ) -> tuple[tuple[x509.Certificate, ...], tuple[str, ...]]:
     # A PKCS#12 or a bundle often repeats the CA (once as chain, once on its own): the console
     # stores certificates by fingerprint, so duplicates would only confuse the summary.
-    seen: set[bytes] = set()
+    # Certificates compare and hash by their DER encoding (in cryptography's Rust code, without
+    # serialising them to Python bytes).
+    seen: set[x509.Certificate] = set()
     out_certs: list[x509.Certificate] = []
     out_aliases: list[str] = []
     for index, cert in enumerate(certs):
-        der = cert.public_bytes(Encoding.DER)
-        if der in seen:
+        if cert in seen:
             continue
-        seen.add(der)
+        seen.add(cert)
         out_certs.append(cert)
         if aliases is not None:
             out_aliases.append(aliases[index])
@@ -499,15 +510,14 @@ def _signature_hash(cert: x509.Certificate) -> str | None:
     return algorithm.name if algorithm is not None else None
 
 
-def _is_self_issued(cert: x509.Certificate) -> bool:
-    """Issuer and subject are the same name and, where both key identifiers are present, they agree.
+def _key_identifiers_agree(cert: x509.Certificate) -> bool:
+    """Where both key identifiers are present, the authority's is the subject's.
 
-    This is how path builders (OpenSSL's X509_check_issued) recognise a root without a signature
-    operation: verifying every root of a 100-certificate bundle would cost more than the rest of
-    the import together. ``self_signature_verifies`` does the full check where it matters.
+    With issuer and subject the same name, this is how path builders (OpenSSL's X509_check_issued)
+    recognise a root without a signature operation: verifying every root of a 100-certificate
+    bundle would cost more than the rest of the import together. ``self_signature_verifies`` does
+    the full check where it matters.
     """
-    if cert.issuer != cert.subject:
-        return False
     try:
         authority = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
         subject_key = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
