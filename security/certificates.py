@@ -128,16 +128,17 @@ def import_certificates(
     and, with ``store``, add them all to it. Parsing happens again here: the DER is the only input."""
     from security.crypto.parse import certificate_details, load_der_certificate
 
-    created, present = [], []
+    present = []
     parsed = [(certificate_details(load_der_certificate(der)), kind, filename) for der, kind, filename in items]
     fingerprints = [details.fingerprint_sha256 for details, _, _ in parsed]
     existing = Certificate.objects.in_bulk(fingerprints, field_name="fingerprint_sha256")
+    new, sources = [], []
     for details, kind, filename in parsed:
         cert = existing.get(details.fingerprint_sha256)
         if cert:
             present.append(cert)
             continue
-        cert = Certificate.objects.create(
+        cert = Certificate(
             der=details.der,
             fingerprint_sha256=details.fingerprint_sha256,
             subject=storable(details.subject),
@@ -156,12 +157,18 @@ def import_certificates(
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         existing[cert.fingerprint_sha256] = cert
-        audit.record(
+        new.append(cert)
+        sources.append(f"from {filename} ({kind})")
+    # One insert for the certificates and one for their audit events, however many there are.
+    created = Certificate.objects.bulk_create(new)
+    audit.record_many([
+        audit.event(
             actor=actor, action="import", object_type="certificate", obj=cert,
             changes={"fingerprint": [None, cert.fingerprint_sha256], "not_after": [None, f"{cert.not_after:%Y-%m-%d}"]},
-            message=f"from {filename} ({kind})",
+            message=source,
         )
-        created.append(cert)
+        for cert, source in zip(created, sources, strict=True)
+    ])
     if store is not None:
         add_to_store(store=store, certificates=created + present, actor=actor)
     return ImportResult(created, present)
