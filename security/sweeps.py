@@ -1,8 +1,9 @@
 """Validate everything: every store, then every application with its connections.
 
-A sweep is resumable. Each object is validated in its own transaction, which also records it as an
-item of the sweep; a sweep started again (the task redelivered after its worker died) skips the
-items already done. Stores with the same contents share one parse through the sweep's cache.
+A sweep is resumable. Each store, and each chunk of applications, is validated in its own
+transaction, which also records its objects as items of the sweep; a sweep started again (the task
+redelivered after its worker died) skips the items already done. Stores with the same contents share
+one parse through the sweep's cache.
 """
 
 import logging
@@ -15,12 +16,20 @@ from django.utils import timezone
 
 from applications.models import Application, Connection
 from security.models import Finding, Sweep, SweepItem, SweepStatus, TrustedStore
-from security.validation import ValidationCache, validate_one_application, validate_store
+from security.validation import (
+    ValidationCache,
+    validate_applications,
+    validate_one_application,
+    validate_store,
+)
 
 logger = logging.getLogger(__name__)
 
 KEEP_ITEMS_DAYS = 2
 KEEP_SWEEPS_DAYS = 30
+# Applications validated per transaction: their facts load in a fixed number of queries, and a sweep
+# killed half-way redoes at most one chunk.
+CHUNK = 50
 
 
 def sweep_create(*, trigger: str, actor=None, task_id: str = "") -> Sweep:
@@ -54,24 +63,47 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
     done = set(SweepItem.objects.filter(sweep=sweep).values_list("subject", flat=True))
     cache = ValidationCache()
     failures: list[str] = []
-    for subject in plan:
-        if subject in done:
-            continue
-        kind, _, pk = subject.partition(":")
+    chunk: list[int] = []
+
+    def validate_chunk() -> None:
         try:
-            if kind == "store":
-                validate_store(store_id=int(pk), cache=cache, sweep=sweep)
-            else:
-                validate_one_application(application_id=int(pk), cache=cache, sweep=sweep)
+            validate_applications(application_ids=chunk, cache=cache, sweep=sweep)
         except DatabaseError:
             raise  # the database went away: the task is retried and resumes here
+        except Exception:  # noqa: BLE001 - one broken object must not stop the sweep: find it, one by one
+            for pk in chunk:
+                attempt(f"application:{pk}", lambda pk=pk: validate_one_application(
+                    application_id=pk, cache=cache, sweep=sweep))
+        done.update(f"application:{pk}" for pk in chunk)
+        chunk.clear()
+        if progress:
+            progress(len(done), len(plan))
+
+    def attempt(subject: str, validate) -> None:
+        try:
+            validate()
+        except DatabaseError:
+            raise
         except Exception as exc:  # noqa: BLE001 - one broken object must not stop the sweep
             logger.exception("Validation of %s failed", subject)
             failures.append(f"{subject}: {exc}")
             SweepItem.objects.get_or_create(sweep=sweep, subject=subject)
-        done.add(subject)
-        if progress:
-            progress(len(done), len(plan))
+
+    for subject in plan:
+        if subject in done:
+            continue
+        kind, _, pk = subject.partition(":")
+        if kind == "store":
+            attempt(subject, lambda pk=pk: validate_store(store_id=int(pk), cache=cache, sweep=sweep))
+            done.add(subject)
+            if progress:
+                progress(len(done), len(plan))
+            continue
+        chunk.append(int(pk))
+        if len(chunk) >= CHUNK:
+            validate_chunk()
+    if chunk:
+        validate_chunk()
     if getattr(settings, "TLS_PROBE_IN_SWEEP", False):
         probe_all()
     finished = sweep_finish(sweep, failures)

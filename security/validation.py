@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from applications import restart
@@ -45,15 +46,20 @@ def subject_of(obj) -> str:
 
 def replace_findings(obj, issues: list[Issue]) -> None:
     """Replace the findings of ``obj``; call inside the transaction that locked ``obj``."""
-    subject = subject_of(obj)
-    links = {type(obj).__name__.lower().replace("trustedstore", "store"): obj}
-    Finding.objects.filter(subject=subject).delete()
-    unique = {(i.code, i.detail_key): i for i in issues}  # one per code and detail, whatever the checks say
-    Finding.objects.bulk_create(
-        Finding(subject=subject, code=i.code, detail_key=i.detail_key[:128], severity=i.severity,
-                message=i.message, hint=i.hint, **links)
-        for i in unique.values()
-    )
+    replace_findings_of([(obj, issues)])
+
+
+def replace_findings_of(found: list[tuple[object, list[Issue]]]) -> None:
+    """Replace the findings of each object (one delete, one insert); inside the transaction that locked them."""
+    rows = []
+    for obj, issues in found:
+        subject = subject_of(obj)
+        links = {type(obj).__name__.lower().replace("trustedstore", "store"): obj}
+        unique = {(i.code, i.detail_key): i for i in issues}  # one per code and detail, whatever the checks say
+        rows += [Finding(subject=subject, code=i.code, detail_key=i.detail_key[:128], severity=i.severity,
+                         message=i.message, hint=i.hint, **links) for i in unique.values()]
+    Finding.objects.filter(subject__in=[subject_of(obj) for obj, _ in found]).delete()
+    Finding.objects.bulk_create(rows)
 
 
 def mark_done(sweep: Sweep | None, subject: str) -> None:
@@ -65,10 +71,11 @@ def mark_done(sweep: Sweep | None, subject: str) -> None:
 
 
 def store_issues(store: TrustedStore, cache: ValidationCache) -> list[Issue]:
-    ders = member_ders(store)
-    fingerprints = list(store.entries.values_list("certificate__fingerprint_sha256", flat=True))
-    digest = store.contents_digest or contents_digest(fingerprints)
+    ders: list[bytes] | None = None  # loaded only when these contents were not checked yet in this sweep
+    digest = store.contents_digest or contents_digest(
+        list(store.entries.values_list("certificate__fingerprint_sha256", flat=True)))
     if digest not in cache.contents:
+        ders = member_ders(store)
         cache.parsed += 1
         cache.contents[digest] = check_contents(
             ders, now=timezone.now(), warning_days=settings.CERTIFICATE_EXPIRY_WARNING_DAYS)
@@ -78,7 +85,7 @@ def store_issues(store: TrustedStore, cache: ValidationCache) -> list[Issue]:
     password = store_password(store) if store.provider == "JKS" else ""
     key = (digest, store.provider, secret_box.digest(password) if password else "")
     if key not in cache.files:
-        cache.files[key] = check_file(store.provider, ders, password)
+        cache.files[key] = check_file(store.provider, member_ders(store) if ders is None else ders, password)
     return issues + cache.files[key]
 
 
@@ -109,7 +116,9 @@ def keystore_opens(store: TrustedStore, password: str, cache: ValidationCache) -
     store_pw = store_password(store)
     if not store_pw:
         return None
-    key = (store.pk, store.contents_digest, secret_box.digest(store_pw), secret_box.digest(password))
+    # The keystore depends only on the contents and the store's password: stores with identical
+    # contents share one build.
+    key = (store.contents_digest or f"store:{store.pk}", secret_box.digest(store_pw), secret_box.digest(password))
     if key not in cache.keystores:
         try:
             keystore = build_jks(member_ders(store), store_pw)
@@ -123,91 +132,136 @@ def keystore_opens(store: TrustedStore, password: str, cache: ValidationCache) -
     return cache.keystores[key]
 
 
-def application_facts(app: Application, cache: ValidationCache) -> ApplicationFacts:
-    nodes = list(app.nodes.order_by("name")) if app.app_type == AppType.COBROWSE_CLUSTER else []
-    ids = {app.pk, *(n.pk for n in nodes)} | ({app.cluster_id} if app.cluster_id else set())
+def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[int, ApplicationFacts]:
+    """The facts of each application, loaded for all of them in a fixed number of queries.
+
+    ``apps`` come with ``host`` and ``cluster`` joined."""
+    cluster_ids = [a.pk for a in apps if a.app_type == AppType.COBROWSE_CLUSTER]
+    nodes_of: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
+    if cluster_ids:
+        for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name"):
+            nodes_of[node.cluster_id].append(node)
+    ids = ({a.pk for a in apps} | {n.pk for nodes in nodes_of.values() for n in nodes}
+           | {a.cluster_id for a in apps if a.cluster_id})
     sections = saved_sections(ids)
-    own = sections[app.pk]
-    store = stores_for({app.pk: own}).get(app.pk) if own.present else None
-    store_facts = None
-    if store is not None:
-        opens = None
-        if store.provider == "JKS" and own.provider == "JKS" and own.password_token:
-            opens = keystore_opens(store, own.password, cache)
-        store_facts = StoreFacts(store.name, store.provider, store.path, opens)
-    holders = [app.pk] + ([app.cluster_id] if app.app_type == AppType.COBROWSE_NODE and app.cluster_id else [])
-    secure = [connection_label(c) for c in Connection.objects.filter(client_id__in=holders, port__secured=True)
-              .select_related("client", "port__application").order_by("client__name", "port__application__name")]
-    inherited = inherited_section(app, sections)
-    node_configs = []
-    for node in nodes:
-        section = runs_with(node, sections)
-        node_configs.append(NodeConfig(node.name, section.provider or "", section.trusted_ca, section.password_digest))
-    return ApplicationFacts(
-        name=app.name,
-        app_type=app.app_type,
-        version=app.version,
-        scs=app.uses_scs,
-        host_os=app.host.os_type if app.host else None,
-        section=own.facts,
-        store=store_facts,
-        inherited=inherited.facts if inherited else None,
-        inherited_from=app.cluster.name if inherited and app.cluster else "",
-        secure_connections=tuple(secure),
-        serves_connections=not nodes,
-        node_configs=tuple(node_configs),
-    )
+    stores = stores_for({a.pk: sections[a.pk] for a in apps if sections[a.pk].present})
+    holders = {a.pk: [a.pk] + ([a.cluster_id] if a.app_type == AppType.COBROWSE_NODE and a.cluster_id else [])
+               for a in apps}
+    secure_of: dict[int, list[Connection]] = {}
+    for connection in (Connection.objects.filter(client_id__in={h for hs in holders.values() for h in hs},
+                                                 port__secured=True)
+                       .select_related("client", "port__application")):
+        secure_of.setdefault(connection.client_id, []).append(connection)
+    facts = {}
+    for app in apps:
+        nodes = nodes_of.get(app.pk, [])
+        own = sections[app.pk]
+        store = stores.get(app.pk) if own.present else None
+        store_facts = None
+        if store is not None:
+            opens = None
+            if store.provider == "JKS" and own.provider == "JKS" and own.password_token:
+                opens = keystore_opens(store, own.password, cache)
+            store_facts = StoreFacts(store.name, store.provider, store.path, opens)
+        secure = sorted((c for holder in holders[app.pk] for c in secure_of.get(holder, [])),
+                        key=lambda c: (c.client.name, c.port.application.name, c.port.port_id, c.pk))
+        inherited = inherited_section(app, sections)
+        node_configs = []
+        for node in nodes:
+            section = runs_with(node, sections)
+            node_configs.append(NodeConfig(node.name, section.provider or "", section.trusted_ca,
+                                           section.password_digest))
+        facts[app.pk] = ApplicationFacts(
+            name=app.name,
+            app_type=app.app_type,
+            version=app.version,
+            scs=app.uses_scs,
+            host_os=app.host.os_type if app.host else None,
+            section=own.facts,
+            store=store_facts,
+            inherited=inherited.facts if inherited else None,
+            inherited_from=app.cluster.name if inherited and app.cluster else "",
+            secure_connections=tuple(connection_label(c) for c in secure),
+            serves_connections=not nodes,
+            node_configs=tuple(node_configs),
+        )
+    return facts
 
 
-def connection_facts(connection: Connection) -> ConnectionFacts:
-    server = connection.port.application
-    secure_ports = [(p.port_id, p.number) for p in Port.objects.filter(application=server, secured=True)]
-    secure_ports.sort(key=lambda p: (p[0] != "secure", p[0]))
-    probe = None
-    last = ProbeResult.objects.filter(connection=connection).select_related("store").first()
-    host = server.host.address if server.host else ""
-    # A probe counts only while it still describes the server's current host and a secure port of it.
-    if last and last.host == host and last.port_number in {n for _, n in secure_ports}:
-        probe = ProbeFacts(last.outcome, last.at, last.detail, last.store.name if last.store else "")
-    return ConnectionFacts(
-        client_name=connection.client.name,
-        client_type=connection.client.app_type,
-        client_version=connection.client.version,
-        server_name=server.name,
-        server_type=server.app_type,
-        port_id=connection.port.port_id,
-        port_number=connection.port.number,
-        secured=connection.port.secured,
-        server_secure_ports=tuple(secure_ports),
-        probe=probe,
-    )
+def connections_facts(connections: list[Connection]) -> dict[int, ConnectionFacts]:
+    """The facts of each connection (``client`` and ``port__application__host`` joined), in three queries."""
+    server_ids = {c.port.application_id for c in connections}
+    secure_ports: dict[int, list[tuple[str, int]]] = {}
+    for app_id, port_id, number in Port.objects.filter(application_id__in=server_ids, secured=True).values_list(
+            "application_id", "port_id", "number"):
+        secure_ports.setdefault(app_id, []).append((port_id, number))
+    for ports in secure_ports.values():
+        ports.sort(key=lambda p: (p[0] != "secure", p[0]))
+    latest = ProbeResult.objects.filter(connection=OuterRef("pk")).order_by("-at", "-id").values("id")[:1]
+    probe_ids = dict(Connection.objects.filter(pk__in=[c.pk for c in connections])
+                     .annotate(last_probe=Subquery(latest)).filter(last_probe__isnull=False)
+                     .values_list("pk", "last_probe"))
+    probes = ProbeResult.objects.select_related("store").in_bulk(probe_ids.values()) if probe_ids else {}
+    facts = {}
+    for connection in connections:
+        server = connection.port.application
+        ports = secure_ports.get(server.pk, [])
+        probe = None
+        last = probes.get(probe_ids.get(connection.pk))
+        host = server.host.address if server.host else ""
+        # A probe counts only while it still describes the server's current host and a secure port of it.
+        if last and last.host == host and last.port_number in {n for _, n in ports}:
+            probe = ProbeFacts(last.outcome, last.at, last.detail, last.store.name if last.store else "")
+        facts[connection.pk] = ConnectionFacts(
+            client_name=connection.client.name,
+            client_type=connection.client.app_type,
+            client_version=connection.client.version,
+            server_name=server.name,
+            server_type=server.app_type,
+            port_id=connection.port.port_id,
+            port_number=connection.port.number,
+            secured=connection.port.secured,
+            server_secure_ports=tuple(ports),
+            probe=probe,
+        )
+    return facts
 
 
 def validate_connections_of(connections) -> None:
     """Replace the findings of these connections; inside the caller's transaction."""
-    for connection in connections:
-        replace_findings(connection, check_connection(connection_facts(connection)))
+    connections = list(connections)
+    facts = connections_facts(connections)
+    replace_findings_of([(c, check_connection(facts[c.pk])) for c in connections])
+
+
+def validate_applications(*, application_ids: list[int], cache: ValidationCache, sweep: Sweep | None = None) -> int:
+    """The findings of these applications and of their connections, in one transaction and a fixed
+    number of queries however many there are (a sweep validates them a chunk at a time).
+    Returns how many still exist."""
+    with transaction.atomic():
+        apps = list(Application.objects.select_for_update(of=("self",)).select_related("host", "cluster")
+                    .filter(pk__in=application_ids).order_by("pk"))
+        for app in apps:
+            if app.checks_requested_at is not None:
+                # The request may have come with an options change whose restart flag was never
+                # computed (broker down): recomputing it is idempotent.
+                restart.reconcile(application_id=app.pk)
+        facts = applications_facts(apps, cache)
+        connections = list(Connection.objects.select_for_update(of=("self",)).filter(client__in=apps)
+                           .select_related("client", "port__application__host").order_by("pk"))
+        connection_facts = connections_facts(connections)
+        replace_findings_of([(app, check_application(facts[app.pk])) for app in apps]
+                            + [(c, check_connection(connection_facts[c.pk])) for c in connections])
+        Application.objects.filter(pk__in=[a.pk for a in apps]).update(checks_requested_at=None)
+        if sweep is not None:
+            SweepItem.objects.bulk_create([SweepItem(sweep=sweep, subject=f"application:{pk}")
+                                           for pk in application_ids], ignore_conflicts=True)
+    return len(apps)
 
 
 def validate_one_application(*, application_id: int, cache: ValidationCache, sweep: Sweep | None = None) -> bool:
     """The application's own findings and those of its connections, in one transaction."""
-    with transaction.atomic():
-        app = (Application.objects.select_for_update(of=("self",)).select_related("host", "cluster")
-               .filter(pk=application_id).first())
-        if app is None:
-            mark_done(sweep, f"application:{application_id}")
-            return False
-        if app.checks_requested_at is not None:
-            # The request may have come with an options change whose restart flag was never
-            # computed (broker down): recomputing it is idempotent.
-            restart.reconcile(application_id=app.pk)
-        replace_findings(app, check_application(application_facts(app, cache)))
-        connections = (Connection.objects.select_for_update(of=("self",)).filter(client=app)
-                       .select_related("client", "port__application__host").order_by("pk"))
-        validate_connections_of(connections)
-        Application.objects.filter(pk=app.pk).update(checks_requested_at=None)
-        mark_done(sweep, subject_of(app))
-    return True
+    return validate_applications(application_ids=[application_id], cache=cache, sweep=sweep) == 1
 
 
 def related_applications(app: Application) -> list[int]:
@@ -226,8 +280,7 @@ def validate_application(*, application_id: int, cache: ValidationCache | None =
     app = Application.objects.filter(pk=application_id).first()
     if app is None:
         return False
-    for app_id in related_applications(app):
-        validate_one_application(application_id=app_id, cache=cache)
+    validate_applications(application_ids=related_applications(app), cache=cache)
     for connection_id in Connection.objects.filter(port__application=app).values_list("pk", flat=True):
         validate_connection(connection_id=connection_id)
     return True

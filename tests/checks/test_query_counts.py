@@ -1,0 +1,39 @@
+"""The sweep loads what it needs in a number of queries that does not grow with the deployment."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from applications.models import AppType
+from security import validation
+from tests.checks.world import World
+
+
+def queries(action) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured)
+
+
+def add_nodes(w: World, count: int, store) -> None:
+    for i in range(count):
+        node = w.app(f"Extra_Node_{i}", AppType.COBROWSE_NODE, "8.5.003.04", host=w.linux, cluster=w.cluster)
+        w.security(node, store=store)
+
+
+def test_validating_applications_costs_the_same_queries_for_three_or_twelve(world):
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.connect(world.cluster, world.message_secure)
+    world.connect(world.node1, world.message_default)
+    few = [world.cluster.pk, world.node1.pk, world.node2.pk]
+    cache = validation.ValidationCache()
+    validation.validate_applications(application_ids=few, cache=cache)
+    small = queries(lambda: validation.validate_applications(application_ids=few, cache=cache))
+
+    add_nodes(world, 9, store)
+    for node in world.cluster.nodes.all():
+        world.connect(node, world.message_secure)
+    many = list(world.cluster.nodes.values_list("pk", flat=True)) + [world.cluster.pk]
+
+    assert len(many) == 12
+    assert queries(lambda: validation.validate_applications(application_ids=many, cache=cache)) == small
