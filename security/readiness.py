@@ -69,6 +69,7 @@ class TlsContext:
     findings: dict[str, list[Finding]]
     connections: list[Connection]
     pending: bool
+    sections: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, app: Application) -> "TlsContext":
@@ -89,7 +90,36 @@ class TlsContext:
         pending = any(a.checks_requested_at for a in group) or bool(store and store.checks_requested_at)
         provider_on = next((a for a in group if a.pk == section.app_id), None)
         return cls(app, nodes, holder, store, section.provider if section.present else None, provider_on,
-                   findings, connections, pending)
+                   findings, connections, pending, sections)
+
+    def node_contexts(self) -> list["TlsContext"]:
+        """The context of each Node of this Cluster, as ``load`` gives it, for all of them in two queries.
+
+        A Node's group is itself and this Cluster, whose sections and connections are loaded already."""
+        effective = {node.pk: runs_with(node, self.sections) for node in self.nodes}
+        stores = stores_for({s.app_id: s for s in effective.values()})
+        subjects = {f"application:{self.app.pk}"} | {f"connection:{c.pk}" for c in self.connections}
+        for node in self.nodes:
+            node.cluster = self.app  # the Node's cluster_id is this Cluster: no query to fetch it again
+            subjects.add(f"application:{node.pk}")
+        subjects |= {f"store:{store.pk}" for store in stores.values()}
+        findings: dict[str, list[Finding]] = {}
+        for finding in Finding.objects.filter(subject__in=subjects):
+            findings.setdefault(finding.subject, []).append(finding)
+        contexts = []
+        for node in self.nodes:
+            section = effective[node.pk]
+            store = stores.get(section.app_id)
+            group = [node, self.app]
+            keys = {f"application:{a.pk}" for a in group} | {f"connection:{c.pk}" for c in self.connections}
+            if store:
+                keys.add(f"store:{store.pk}")
+            pending = any(a.checks_requested_at for a in group) or bool(store and store.checks_requested_at)
+            contexts.append(TlsContext(
+                node, [], self.app, store, section.provider if section.present else None,
+                next((a for a in group if a.pk == section.app_id), None),
+                {k: v for k, v in findings.items() if k in keys}, self.connections, pending, self.sections))
+        return contexts
 
     def of(self, subject: str) -> list[Finding]:
         return by_severity(self.findings.get(subject, []))
@@ -151,8 +181,8 @@ class TlsContext:
         for finding in self.of(f"application:{self.app.pk}"):
             if finding.severity == "error":
                 reasons.append(f"{self.app.name}: {finding.message}")
-        for node in self.nodes:
-            node_readiness = TlsContext.load(node).readiness()
+        for node, context in zip(self.nodes, self.node_contexts(), strict=True):
+            node_readiness = context.readiness()
             pending = pending or node_readiness.pending
             warnings += node_readiness.warnings
             reasons += [f"{node.name} — {reason}" for reason in node_readiness.reasons]

@@ -1,10 +1,11 @@
-"""The sweep loads what it needs in a number of queries that does not grow with the deployment."""
+"""Pages and the sweep load what they need in a number of queries that does not grow with the deployment."""
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from applications.models import AppType
 from security import validation
+from security.readiness import TlsContext
 from tests.checks.world import World
 
 
@@ -18,6 +19,36 @@ def add_nodes(w: World, count: int, store) -> None:
     for i in range(count):
         node = w.app(f"Extra_Node_{i}", AppType.COBROWSE_NODE, "8.5.003.04", host=w.linux, cluster=w.cluster)
         w.security(node, store=store)
+
+
+def test_a_clusters_tls_verdict_costs_the_same_queries_with_two_or_eight_nodes(client_as, world):
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.connect(world.cluster, world.message_secure)
+    client = client_as("viewer")
+    client.get(world.cluster.get_absolute_url())
+    small = queries(lambda: client.get(world.cluster.get_absolute_url()))
+
+    add_nodes(world, 6, store)
+
+    assert queries(lambda: client.get(world.cluster.get_absolute_url())) == small
+
+
+def test_node_verdicts_loaded_together_are_the_verdicts_each_node_gets_alone(world):
+    good = world.store("Genesys CA")
+    world.security(world.node1, store=good)
+    world.security(world.node2, provider="JKS", trusted_ca="/nowhere.jks", password="x")
+    world.security(world.cluster, provider="PEM")
+    world.connect(world.cluster, world.message_secure)
+    world.validate(world.cluster)
+    world.validate(good)
+
+    cluster = TlsContext.load(world.cluster)
+    together = [c.readiness() for c in cluster.node_contexts()]
+    alone = [TlsContext.load(node).readiness() for node in cluster.nodes]
+
+    assert together == alone
+    assert not together[1].ready and together[1].reasons
 
 
 def test_validating_applications_costs_the_same_queries_for_three_or_twelve(world):
