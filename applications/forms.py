@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from applications import widgets
 from applications.catalogue import PROTECTED_SECTIONS, spec_for
 from applications.models import Application, AppType, Connection, Host, OperatingSystem, Port, Protocol
 from applications.validators import validate_transport_params, validate_version
@@ -148,11 +149,13 @@ class ConnectionForm(forms.ModelForm):
 class OptionRowForm(forms.Form):
     """One option in the editor. Existing rows have fixed names; blank rows add a new option."""
 
-    section = forms.CharField(max_length=255, required=False)
-    name = forms.CharField(max_length=255, required=False)
-    value = forms.CharField(max_length=4000, required=False)
-    delete = forms.BooleanField(required=False, label="Remove")
-    existing = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Fields and widgets quick to copy and rendered in Python: a large application shows a thousand of
+    # them (applications.widgets).
+    section = widgets.CharField(max_length=255, required=False, widget=widgets.TextInput)
+    name = widgets.CharField(max_length=255, required=False, widget=widgets.TextInput)
+    value = widgets.CharField(max_length=4000, required=False, widget=widgets.TextInput)
+    delete = widgets.BooleanField(required=False, label="Remove", widget=widgets.CheckboxInput)
+    existing = widgets.BooleanField(required=False, widget=widgets.HiddenInput)
     read_only_reason = ""
 
     def __init__(self, *args, application: Application, may_edit_protected: bool = True, **kwargs):
@@ -162,8 +165,8 @@ class OptionRowForm(forms.Form):
         name = self.initial.get("name") or self.data.get(self.add_prefix("name"), "")
         self.spec = spec_for(application.app_type, application.version, section, name)
         if self.initial.get("existing") or self.initial.get("known"):
-            self.fields["section"].widget = forms.HiddenInput()
-            self.fields["name"].widget = forms.HiddenInput()
+            self.fields["section"].widget = widgets.HiddenInput()
+            self.fields["name"].widget = widgets.HiddenInput()
         if self.spec and self.spec.valid_values is not None:
             choices = [(v, v or "(empty)") for v in self.spec.valid_values]
             current = self.initial.get("value")
@@ -172,9 +175,9 @@ class OptionRowForm(forms.Form):
                 choices.insert(0, ("", "(not set)"))
             elif current is not None and current not in self.spec.valid_values:
                 choices.append((current, f"{current or '(empty)'} (invalid)"))
-            self.fields["value"] = forms.ChoiceField(choices=choices, required=False)
+            self.fields["value"] = forms.ChoiceField(choices=choices, required=False, widget=widgets.Select)
         elif self.spec and self.spec.secret:
-            self.fields["value"].widget = forms.PasswordInput(
+            self.fields["value"].widget = widgets.PasswordInput(
                 render_value=False, attrs={"placeholder": "leave empty to keep", "autocomplete": "new-password"}
             )
 
@@ -240,7 +243,9 @@ class CompactFormMixin:
 class ApplicationFilterForm(CompactFormMixin, forms.Form):
     q = forms.CharField(required=False, label="Text")
     app_type = forms.ChoiceField(required=False, label="Type", choices=[("", "any type")] + list(AppType.choices))
-    host = forms.ModelChoiceField(required=False, queryset=Host.objects.order_by("name"), empty_label="any host")
+    # One option per host, rendered in Python (applications.widgets): a large site has hundreds.
+    host = forms.ModelChoiceField(required=False, queryset=Host.objects.order_by("name").only("pk", "name"),
+                                  empty_label="any host", widget=widgets.Select)
     version = forms.CharField(required=False, help_text="e.g. 8.5.003 or >=8.5.001")
     restart = forms.BooleanField(required=False, label="Restart required only")
     sort = forms.ChoiceField(

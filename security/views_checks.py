@@ -4,19 +4,19 @@ import csv
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from applications import widgets
 from applications.models import Application, AppType, Connection
 from applications.roles import operator_required, security_officer_required, viewer_required
 from security import sweeps
 from security.models import Sweep, TrustedStore
 from security.probe import enqueue_probe, probe_target
-from security.review import CSV_HEADER, csv_row, review_queryset, review_rows
+from security.review import CSV_HEADER, csv_row, review_page, review_queryset, review_rows
 
 PAGE_SIZE = 50
 CSV_CHUNK = 500
@@ -25,11 +25,21 @@ CSV_CHUNK = 500
 class ReviewFilterForm(forms.Form):
     insecure = forms.BooleanField(required=False, label="Insecure only")
     failing = forms.BooleanField(required=False, label="Failing only")
-    cluster = forms.ModelChoiceField(
-        queryset=Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER).order_by("name"),
-        required=False, empty_label="All clusters",
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    # One option per Cluster, hundreds on a large site: their names only (no model instances), rendered
+    # in Python (applications.widgets).
+    cluster = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None,
+        widget=widgets.Select(attrs={"class": "form-select form-select-sm"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        clusters = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER).order_by("name")
+        self.fields["cluster"].choices = [("", "All clusters"), *clusters.values_list("pk", "name")]
+
+    def clean_cluster(self) -> Application | None:
+        pk = self.cleaned_data["cluster"]
+        return Application.objects.filter(pk=pk).first() if pk else None
 
 
 def filtered_connections(request):
@@ -44,14 +54,14 @@ def filtered_connections(request):
 @require_safe
 def review(request):
     form, qs = filtered_connections(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, connections = review_page(qs, request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     latest = Sweep.objects.first()
     return render(request, "security/review.html", {
         "filter_form": form,
         "page": page,
-        "rows": review_rows(list(page.object_list)),
+        "rows": review_rows(connections),
         "query": query.urlencode(),
         "latest_sweep": latest,
         "pending_applications": Application.objects.filter(checks_requested_at__isnull=False).count(),
