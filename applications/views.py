@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from applications import services
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
 from applications.models import Application, AppType, AuditEvent, Host
+from applications.pagination import event_page
 from applications.queries import applications_with_flags, filter_applications, restart_required_count, type_counts
 from applications.roles import operator_required, viewer_required
 
@@ -211,8 +212,11 @@ def audit_list(request):
             events = events.filter(at__date__gte=data["since"])
         if data["until"]:
             events = events.filter(at__date__lte=data["until"])
-    page = Paginator(events.select_related("application"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Newer / older than an event, not page numbers: no COUNT(*) and no OFFSET over the whole trail.
+    page = event_page(events.select_related("application"), before=request.GET.get("before"),
+                      after=request.GET.get("after"), size=PAGE_SIZE)
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "before", "after"):
+        query.pop(key, None)
     return render(request, "applications/audit_list.html", {"filter_form": form, "page": page,
                                                               "query": query.urlencode()})
