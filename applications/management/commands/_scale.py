@@ -79,7 +79,18 @@ def seed_scale(n: int, *, rng: random.Random | None = None, log=print) -> dict[s
         make_pending(apps, rng)
         make_audit(apps, want["audit_events"], rng)
         log(f"  {want['audit_events']} audit events")
+    analyze()
     return want
+
+
+def analyze() -> None:
+    """Fresh statistics after the bulk load, as autovacuum would gather them a little later: without
+    them PostgreSQL plans every query as if the tables were still empty."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def bulk(model, objects: Iterable, **kwargs) -> list:
