@@ -140,7 +140,9 @@ def options_apply(
     ``expected_revision`` is the options revision the editor was opened at: if someone saved
     since, ``StaleEdit`` is raised instead of overwriting their work.
     """
-    app = Application.objects.select_for_update().get(pk=application.pk)
+    # NO KEY UPDATE: writers and validators of this application take turns, while other transactions
+    # may still reference it (foreign keys take KEY SHARE locks at commit).
+    app = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     if expected_revision is not None and app.options_revision != expected_revision:
         raise StaleEdit(events_since(app, expected_revision), app.options_revision)
     existing = {(o.section, o.name): o for o in Option.objects.filter(application=app)}

@@ -38,7 +38,7 @@ def current_values(application: Application) -> dict[tuple[str, str], tuple[str,
 @transaction.atomic
 def reconcile(*, application_id: int) -> list[PendingRestartChange]:
     """Rebuild the pending-restart list of one application from its options and snapshot."""
-    app = Application.objects.select_for_update().get(pk=application_id)
+    app = Application.objects.select_for_update(no_key=True).get(pk=application_id)
     current = current_values(app)
     running = {(r.section, r.name): r.value for r in RunningOption.objects.filter(application=app)}
     last_change = latest_option_changes(app)
@@ -84,7 +84,7 @@ def latest_option_changes(app: Application) -> dict[str, tuple[str, object]]:
 @transaction.atomic
 def mark_restarted(*, application: Application, actor) -> None:
     """The server now runs with the current options: snapshot them and clear the pending list."""
-    app = Application.objects.select_for_update().get(pk=application.pk)
+    app = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     # Recomputed here, not read: when the broker was down the task has not run, and the audit
     # event must still name what the restart picked up.
     pending = reconcile(application_id=app.pk)

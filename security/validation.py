@@ -93,7 +93,7 @@ def validate_store(*, store_id: int, cache: ValidationCache | None = None, sweep
     """Validate one store. False when it no longer exists."""
     cache = cache or ValidationCache()
     with transaction.atomic():
-        store = TrustedStore.objects.select_for_update().filter(pk=store_id).first()
+        store = TrustedStore.objects.select_for_update(no_key=True).filter(pk=store_id).first()
         if store is None:
             mark_done(sweep, f"store:{store_id}")
             return False
@@ -239,7 +239,10 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
     number of queries however many there are (a sweep validates them a chunk at a time).
     Returns how many still exist."""
     with transaction.atomic():
-        apps = list(Application.objects.select_for_update(of=("self",)).select_related("host", "cluster")
+        # NO KEY UPDATE, not FOR UPDATE: a Cluster's row is locked here with its Nodes', and a save on
+        # one of them checks its foreign key to the Cluster at commit (KEY SHARE), which FOR UPDATE
+        # would block while this waits for that Node: a deadlock. Validators and writers still take turns.
+        apps = list(Application.objects.select_for_update(of=("self",), no_key=True).select_related("host", "cluster")
                     .filter(pk__in=application_ids).order_by("pk"))
         for app in apps:
             if app.checks_requested_at is not None:
@@ -247,7 +250,7 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
                 # computed (broker down): recomputing it is idempotent.
                 restart.reconcile(application_id=app.pk)
         facts = applications_facts(apps, cache)
-        connections = list(Connection.objects.select_for_update(of=("self",)).filter(client__in=apps)
+        connections = list(Connection.objects.select_for_update(of=("self",), no_key=True).filter(client__in=apps)
                            .select_related("client", "port__application__host").order_by("pk"))
         connection_facts = connections_facts(connections)
         replace_findings_of([(app, check_application(facts[app.pk])) for app in apps]
@@ -288,7 +291,7 @@ def validate_application(*, application_id: int, cache: ValidationCache | None =
 
 def validate_connection(*, connection_id: int) -> bool:
     with transaction.atomic():
-        connection = (Connection.objects.select_for_update(of=("self",))
+        connection = (Connection.objects.select_for_update(of=("self",), no_key=True)
                       .select_related("client", "port__application__host").filter(pk=connection_id).first())
         if connection is None:
             return False
