@@ -301,6 +301,12 @@ def main() -> None:
             worker.wait(timeout=30)
         status_lines = gunicorn_log.read_text(errors="replace").splitlines()
         logged_5xx = sum(1 for line in status_lines if '" 5' in line)
+        # Kept for a look afterwards (benchmarks/out/ is not in git); errors are shown below.
+        out_dir = BASE_DIR / "benchmarks" / "out"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "editors-gunicorn.log").write_text("\n".join(status_lines))
+        (out_dir / "editors-worker.log").write_text(worker_log.read_text(errors="replace"))
+        problems = [line for line in status_lines if "Traceback" in line or " ERROR " in line or "Error" in line]
 
     lost = []
     for i, app in targets.items():
@@ -338,6 +344,9 @@ def main() -> None:
         ["other errors", f"{len(others)}", "; ".join(sorted(set(others)))[:60]],
         ["lost updates", f"{len(lost)}", "values and audit events match the saves" if not lost else "; ".join(lost)],
     ], ["figure", "value", ""]))
+    if problems:
+        print("\nerrors logged by gunicorn (benchmarks/out/editors-gunicorn.log):")
+        print("\n".join(problems[:20]))
     if server_errors or logged_5xx or lost or others:
         sys.exit(1)
 
