@@ -143,9 +143,11 @@ def options_edit(request, pk):
     else:
         formset = OptionFormSet(application=app, initial=editor_initial(app), may_edit_protected=may_edit_protected)
         revision = app.options_revision
-    return render(request, "applications/options_edit.html", {
+    response = render(request, "applications/options_edit.html", {
         "app": app, "tab": "options", "formset": formset, "revision": revision, "conflict": conflict,
     })
+    formset.release()  # hundreds of row forms: freed now rather than by the garbage collector
+    return response
 
 
 def editor_initial_from_post(post, app) -> list[dict]:
