@@ -60,7 +60,9 @@ def options_tab(request, pk):
 def editor_initial(app) -> list[dict]:
     options = Option.objects.filter(application=app).order_by("section", "name")
     rows = [
-        {"section": o.section, "name": o.name, "value": "" if o.is_secret else clear_value(o), "existing": True}
+        # "known": False spelled out: the template asks every row, and a missing key is a slow lookup.
+        {"section": o.section, "name": o.name, "value": "" if o.is_secret else clear_value(o), "existing": True,
+         "known": False}
         for o in options
     ]
     set_keys = {(o.section, o.name) for o in options}
@@ -166,7 +168,7 @@ def editor_initial_from_post(post, app) -> list[dict]:
         if post.get(f"form-{i}-existing") == "True":
             option = options.get((section, name))
             value = "" if option is None or option.is_secret else clear_value(option)
-            rows.append({"section": section, "name": name, "value": value, "existing": True})
+            rows.append({"section": section, "name": name, "value": value, "existing": True, "known": False})
         else:
             rows.append({"section": section, "name": name, "value": "", "known": True})
     return rows

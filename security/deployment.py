@@ -44,9 +44,11 @@ class SavedSection:
 
 def saved_sections(app_ids: Iterable[int]) -> dict[int, SavedSection]:
     ids = set(app_ids)
-    found: dict[int, dict[str, Option]] = {i: {} for i in ids}
-    for option in Option.objects.filter(application_id__in=ids, section=SECURITY):
-        found[option.application_id][option.name] = option
+    found: dict[int, dict[str, str]] = {i: {} for i in ids}
+    # Values, not Option instances: a page of the review reads the sections of hundreds of applications.
+    for app_id, name, value in Option.objects.filter(application_id__in=ids, section=SECURITY).values_list(
+            "application_id", "name", "value"):
+        found[app_id][name] = value
     sections = {}
     for app_id, options in found.items():
         provider = options.get("provider")
@@ -55,9 +57,9 @@ def saved_sections(app_ids: Iterable[int]) -> dict[int, SavedSection]:
         sections[app_id] = SavedSection(
             app_id=app_id,
             present=bool(options),
-            provider=provider.value.strip() if provider else None,
-            trusted_ca=trusted.value.strip() if trusted else "",
-            password_token=password.value if password and password.value else "",
+            provider=provider.strip() if provider is not None else None,
+            trusted_ca=trusted.strip() if trusted is not None else "",
+            password_token=password or "",
         )
     return sections
 

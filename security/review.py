@@ -4,10 +4,12 @@
 shows in a fixed number of queries, whatever the number of connections.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 
 from applications.models import Application, AppType, Connection, PendingRestartChange, Port
 from security.deployment import runs_with, saved_sections, stores_for
@@ -69,6 +71,10 @@ class ReviewRow:
     store_status: str
     probe: ProbeResult | None
     findings: list[Finding] = field(default_factory=list)
+    # Links of the row, set by add_links() for the page (the CSV has none).
+    client_url: str = ""
+    server_url: str = ""
+    probe_url: str = ""
 
     @property
     def client(self) -> Application:
@@ -92,7 +98,7 @@ def review_rows(connections: list[Connection]) -> list[ReviewRow]:
     clients = {c.client_id: c.client for c in connections}
     cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
     nodes: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
-    for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name"):
+    for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name").only("name", "cluster_id"):
         nodes[node.cluster_id].append(node)
     ids = set(clients) | {n.pk for ns in nodes.values() for n in ns} | {a.cluster_id for a in clients.values()
                                                                          if a.cluster_id}
@@ -121,6 +127,26 @@ def review_rows(connections: list[Connection]) -> list[ReviewRow]:
             probe=probes.get(connection.last_probe_id),
             findings=findings.get(connection.pk, []),
         ))
+    return rows
+
+
+def url_for_ids(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[pk])`` for many ids: the pattern is reversed once and the id put in.
+    A page of the review has 150 links; reversing each cost more than rendering its row."""
+    marker = 987654321
+    before, found, after = reverse(name, args=[marker]).partition(str(marker))
+    if not found or str(marker) in after:
+        return lambda pk: reverse(name, args=[pk])
+    return lambda pk: f"{before}{int(pk)}{after}"
+
+
+def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
+    connections, detail, probe = (url_for_ids(name) for name in (
+        "applications:connections", "applications:detail", "security:probe"))
+    for row in rows:
+        row.client_url = connections(row.client.pk)
+        row.server_url = detail(row.server.pk)
+        row.probe_url = probe(row.connection.pk)
     return rows
 
 

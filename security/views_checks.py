@@ -16,7 +16,7 @@ from applications.roles import operator_required, security_officer_required, vie
 from security import sweeps
 from security.models import Sweep, TrustedStore
 from security.probe import enqueue_probe, probe_target
-from security.review import CSV_HEADER, csv_row, review_page, review_queryset, review_rows
+from security.review import CSV_HEADER, add_links, csv_row, review_page, review_queryset, review_rows
 
 PAGE_SIZE = 50
 CSV_CHUNK = 500
@@ -61,7 +61,7 @@ def review(request):
     return render(request, "security/review.html", {
         "filter_form": form,
         "page": page,
-        "rows": review_rows(connections),
+        "rows": add_links(review_rows(connections)),
         "query": query.urlencode(),
         "latest_sweep": latest,
         "pending_applications": Application.objects.filter(checks_requested_at__isnull=False).count(),
