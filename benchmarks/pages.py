@@ -47,7 +47,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("applications list, page 1", "/applications/"),
         ("applications list, filtered + sorted, page N",
          f"/applications/?app_type=cobrowse_node&version=%3E%3D8.5.003&sort=-version&page={page}"),
-        ("applications list, text search, sorted by host", "/applications/?q=node-01&sort=host"),
+        ("applications list, text search, sorted by host", "/applications/?q=node-00&sort=host"),
         ("applications list, restart required", "/applications/?restart=on"),
         ("application with 200 options: General tab", f"/applications/{big}/"),
         ("application with 200 options: Options tab", f"/applications/{big}/options/"),
