@@ -84,7 +84,7 @@ class Select(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         """``ChoiceWidget.optgroups`` and ``create_option`` in one pass: a Cluster filter lists hundreds."""
-        choices = list(self.choices)
+        choices = list(iter(self.choices))  # iter(): list() would ask a ModelChoiceIterator its len(), a COUNT(*)
         if any(isinstance(label, list | tuple) for _value, label in choices):
             return super().render(name, value, attrs, renderer)  # option groups: Django's template
         selected_values = self.format_value(value)

@@ -55,3 +55,14 @@ def test_selects_render_like_django(choices, attrs):
 def test_a_select_with_option_groups_falls_back_to_djangos_template():
     choices = [("Providers", [("PEM", "PEM"), ("JKS", "JKS")]), ("", "none")]
     assert widgets.Select(choices=choices).render("p", "JKS") == forms.Select(choices=choices).render("p", "JKS")
+
+
+def test_a_select_of_model_choices_reads_them_in_one_query(db, django_assert_num_queries):
+    from applications.models import Host
+
+    for name in ("b", "a", "c"):
+        Host.objects.create(name=name, address="10.0.0.1", os_type="linux")
+    field = forms.ModelChoiceField(queryset=Host.objects.order_by("name"), widget=widgets.Select)
+    with django_assert_num_queries(1):  # no COUNT(*) before the rows
+        html = field.widget.render("host", None)
+    assert html.index(">a<") < html.index(">b<") < html.index(">c<")
