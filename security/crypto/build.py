@@ -6,18 +6,16 @@
   certificate entries only, the first under alias ``root``.
 - DER ``.cer`` / PKCS#7 ``.p7b``: what the Windows certificate import wizard takes for MSCAPI.
 
-Keystores are written here (trusted certificate entries are a simple format) and read with pyjks,
-imported inside ``read_jks`` only: it pulls in pyasn1, javaobj and pycryptodome, which commands
-that never read a keystore should not pay for at start-up.
+Keystores are written and read with pyjks, imported inside the JKS functions only: it pulls in
+pyasn1, javaobj and pycryptodome (~50 ms), which commands that never touch a keystore should not pay
+for at start-up.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import re
-import struct
 import unicodedata
 from collections.abc import Sequence
 
@@ -30,13 +28,6 @@ from .parse import ParsedUpload, dedupe_certificates, load_der_certificate
 ROOT_ALIAS = "root"
 _ALIAS_MAX = 48
 
-_JKS_MAGIC = 0xFEEDFEED
-_JKS_TRUSTED_CERT = 2
-_X509 = b"X.509"
-_JKS_HEADER = struct.Struct(">III")
-_JKS_ENTRY = struct.Struct(">IH")  # entry tag, alias length
-_JKS_TYPE = struct.Struct(">QH")  # creation time, certificate type length
-_JKS_LENGTH = struct.Struct(">I")
 
 
 def build_pem(certs_der: Sequence[bytes]) -> bytes:
@@ -82,6 +73,8 @@ def build_jks(
 
     ``created_at`` is the entry date keytool shows; pass a fixed one for byte-identical rebuilds.
     """
+    import jks  # see the module docstring
+
     if not password:
         raise CertificateError("a JKS keystore needs a password")
     try:
@@ -101,27 +94,13 @@ def build_jks(
 
     moment = created_at or dt.datetime.now(dt.UTC)
     timestamp = int(moment.timestamp() * 1000)
-    return _jks_of_trusted_certificates(list(zip(names, (bytes(der) for der in certs_der), strict=True)),
-                                        timestamp, password)
-
-
-def _jks_of_trusted_certificates(entries: list[tuple[str, bytes]], timestamp: int, password: str) -> bytes:
-    """The JKS encoding of trusted certificate entries, byte for byte what pyjks writes for them.
-
-    Written here rather than with pyjks, which takes longer to import (pyasn1, javaobj, pycryptodome)
-    than to write a whole bundle: every ``export_store`` would pay for it. The format (version 2):
-    magic, version, entry count; per entry its tag (2: trusted certificate), alias, creation time in
-    milliseconds, certificate type and DER; then a SHA-1 over the password (UTF-16BE), the words
-    "Mighty Aphrodite" and everything before, which keytool checks. pyjks reads them back in the
-    tests and in the store checks.
-    """
-    parts = [_JKS_HEADER.pack(_JKS_MAGIC, 2, len(entries))]
-    for alias, der in entries:
-        name = alias.encode("utf-8")
-        parts += [_JKS_ENTRY.pack(_JKS_TRUSTED_CERT, len(name)), name,
-                  _JKS_TYPE.pack(timestamp, len(_X509)), _X509, _JKS_LENGTH.pack(len(der)), der]
-    body = b"".join(parts)
-    return body + hashlib.sha1(password.encode("utf-16be") + b"Mighty Aphrodite" + body).digest()
+    # Entries are built directly rather than through TrustedCertEntry.new(), which stamps the
+    # current time and would make two builds of the same store differ.
+    entries = [
+        jks.TrustedCertEntry(alias=name, timestamp=timestamp, type="X.509", cert=bytes(der), store_type="jks")
+        for name, der in zip(names, certs_der, strict=True)
+    ]
+    return jks.KeyStore.new("jks", entries).saves(password)
 
 
 def read_jks(data: bytes, password: str) -> ParsedUpload:

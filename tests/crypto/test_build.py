@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import certifi
 import pytest
@@ -127,30 +126,6 @@ def test_the_same_store_built_twice_at_a_fixed_time_is_byte_identical(chain_der)
     moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
     assert build_jks(chain_der, "pw-123456", created_at=moment) == build_jks(chain_der, "pw-123456", created_at=moment)
-
-
-def test_our_jks_is_byte_for_byte_what_pyjks_writes_for_the_certifi_bundle(certifi_der):
-    import jks
-
-    moment = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-    password = "pässwörd-€-123"
-    entries = [jks.TrustedCertEntry(alias=alias, timestamp=int(moment.timestamp() * 1000), type="X.509", cert=der,
-                                    store_type="jks")
-               for alias, der in zip(jks_aliases(certifi_der), certifi_der, strict=True)]
-
-    assert build_jks(certifi_der, password, created_at=moment) == jks.KeyStore.new("jks", entries).saves(password)
-
-
-def test_it_builds_a_jks_of_the_certifi_bundle_in_well_under_20_ms(certifi_der):
-    build_jks(certifi_der, "changeit")  # warm up: imports pyjks
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        build_jks(certifi_der, "changeit")
-        timings.append(time.perf_counter() - start)
-
-    assert len(certifi_der) > 100
-    assert min(timings) < 0.020, f"best of 5: {min(timings) * 1000:.1f} ms"
 
 
 def test_it_builds_the_der_cer_file_for_mscapi(cert_bytes):
