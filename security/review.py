@@ -71,10 +71,13 @@ class ReviewRow:
     store_status: str
     probe: ProbeResult | None
     findings: list[Finding] = field(default_factory=list)
-    # Links of the row, set by add_links() for the page (the CSV has none).
+    # Links and labels of the row, set by add_links() for the page (the CSV has none).
     client_url: str = ""
     server_url: str = ""
     probe_url: str = ""
+    client_type: str = ""
+    server_type: str = ""
+    probe_outcome: str = ""
 
     @property
     def client(self) -> Application:
@@ -140,13 +143,23 @@ def url_for_ids(name: str) -> Callable[[int], str]:
     return lambda pk: f"{before}{int(pk)}{after}"
 
 
+APP_TYPE_LABELS = dict(AppType.choices)
+PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
+
+
 def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
+    """Links and display labels of a page's rows, computed here once rather than looked up by the
+    template through ``get_FOO_display`` (which rebuilds the choices on every call)."""
     connections, detail, probe = (url_for_ids(name) for name in (
         "applications:connections", "applications:detail", "security:probe"))
     for row in rows:
         row.client_url = connections(row.client.pk)
         row.server_url = detail(row.server.pk)
         row.probe_url = probe(row.connection.pk)
+        row.client_type = APP_TYPE_LABELS.get(row.client.app_type, row.client.app_type)
+        row.server_type = APP_TYPE_LABELS.get(row.server.app_type, row.server.app_type)
+        if row.probe:
+            row.probe_outcome = PROBE_OUTCOME_LABELS.get(row.probe.outcome, row.probe.outcome)
     return rows
 
 

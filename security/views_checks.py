@@ -63,6 +63,7 @@ def review(request):
         "page": page,
         "rows": add_links(review_rows(connections)),
         "query": query.urlencode(),
+        "this_page": request.get_full_path(),  # where each row's Probe button comes back to
         "latest_sweep": latest,
         "pending_applications": Application.objects.filter(checks_requested_at__isnull=False).count(),
         "pending_stores": TrustedStore.objects.filter(checks_requested_at__isnull=False).count(),
