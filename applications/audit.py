@@ -7,22 +7,9 @@ from applications.models import Application, AuditEvent
 SECRET_CHANGED = "(secret changed)"
 
 
-def record(
-    *,
-    actor,
-    action: str,
-    object_type: str,
-    obj: Any = None,
-    object_repr: str = "",
-    application: Application | None = None,
-    changes: dict | None = None,
-    message: str = "",
-    options_revision: int | None = None,
-) -> AuditEvent:
-    """Write one audit event."""
-    audit_event = event(actor=actor, action=action, object_type=object_type, obj=obj, object_repr=object_repr,
-                        application=application, changes=changes, message=message,
-                        options_revision=options_revision)
+def record(**fields) -> AuditEvent:
+    """Write one audit event; ``fields`` are those of ``event``."""
+    audit_event = event(**fields)
     audit_event.save(force_insert=True)
     return audit_event
 
