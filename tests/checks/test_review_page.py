@@ -134,3 +134,10 @@ def test_anonymous_users_are_sent_to_the_login_page(client):
     response = client.get(REVIEW)
 
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_rows_show_type_labels_and_each_probe_button_comes_back_to_the_filtered_page(client_as, deployment):
+    html = client_as("security").get(f"{REVIEW}?insecure=on").content.decode()
+
+    assert "Co-browse Cluster 8.5.003" in html and "Message Server</div>" in html
+    assert f'name="next" value="{REVIEW}?insecure=on"' in html
