@@ -16,7 +16,15 @@ from applications.roles import operator_required, security_officer_required, vie
 from security import sweeps
 from security.models import Sweep, TrustedStore
 from security.probe import enqueue_probe, probe_target
-from security.review import CSV_HEADER, add_links, csv_row, review_page, review_queryset, review_rows
+from security.review import (
+    CSV_HEADER,
+    add_links,
+    csv_row,
+    review_page,
+    review_queryset,
+    review_rows,
+    with_row_data,
+)
 
 PAGE_SIZE = 50
 CSV_CHUNK = 500
@@ -83,7 +91,7 @@ def review_export(request):
 
     def lines():
         yield writer.writerow(CSV_HEADER)
-        connections = list(qs)
+        connections = list(with_row_data(qs))
         for start in range(0, len(connections), CSV_CHUNK):
             for row in review_rows(connections[start:start + CSV_CHUNK]):
                 yield writer.writerow(csv_row(row))
