@@ -141,8 +141,9 @@ class Worker:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
+            # In a session of its own, so that kill() reaches the embedded beat's child process too.
             self.process = subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
 
         def ready() -> bool:
             if self.process.poll() is not None:
@@ -156,10 +157,16 @@ class Worker:
         return self.log.read_text(errors="replace")[-6000:] if self.log.exists() else ""
 
     def kill(self) -> None:
-        """SIGKILL: no warm shutdown, no acknowledgement, the task it was running is lost with it."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
+        """SIGKILL: no warm shutdown, no acknowledgement, the task it was running is lost with it.
+        The whole process group: a worker started with ``--beat`` runs beat in a child process,
+        which would otherwise outlive it."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the group is gone already
+        self.process.wait(timeout=10)
 
 def use_broker(url: str | None) -> dict:
     """Send this process's tasks to ``url`` (None: back to what the settings said)."""
