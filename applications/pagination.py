@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from applications.models import AuditEvent
+from applications.numbers import parse_whole_number
 
 
 @dataclass
@@ -37,8 +38,7 @@ class EventPage:
 
 
 def cursor(value) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() else None
+    return parse_whole_number(value)
 
 
 def older_than(events: QuerySet[AuditEvent], anchor: AuditEvent, *, inclusive: bool = False) -> QuerySet[AuditEvent]:

@@ -15,6 +15,7 @@ from applications.catalogue import spec_for, specs_for
 from applications.cfg import CfgError
 from applications.forms import CfgImportForm, OptionFormSet
 from applications.models import Option
+from applications.numbers import parse_whole_number
 from applications.options import (
     OptionChange,
     OptionsInvalid,
@@ -120,7 +121,8 @@ def options_edit(request, pk):
         formset = OptionFormSet(request.POST, application=app, initial=editor_initial_from_post(request.POST, app),
                                 may_edit_protected=may_edit_protected)
         revision = request.POST.get("revision", "")
-        expected = int(revision) if revision.isdigit() else -1
+        expected = parse_whole_number(revision)
+        expected = -1 if expected is None else expected
         if expected != app.options_revision:
             # Said first, before any row error: the rows on the page are not the current options.
             conflict = StaleEdit(events_since(app, expected), app.options_revision)
@@ -157,10 +159,10 @@ def editor_initial_from_post(post, app) -> list[dict]:
 
     Rebuilt from the posted rows, not from the options now: if someone saved since, the rows would
     have moved and a value would meet another row's select. The revision check reports the conflict."""
-    try:
-        count = min(int(post.get("form-INITIAL_FORMS", "")), int(post.get("form-TOTAL_FORMS", "")))
-    except ValueError:
+    initial_forms, total_forms = (parse_whole_number(post.get(k)) for k in ("form-INITIAL_FORMS", "form-TOTAL_FORMS"))
+    if initial_forms is None or total_forms is None:
         return editor_initial(app)
+    count = min(initial_forms, total_forms)
     options = {(o.section, o.name): o for o in Option.objects.filter(application=app)}
     rows = []
     for i in range(max(0, min(count, OptionFormSet.max_num))):

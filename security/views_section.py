@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_safe
 
 from applications.models import Application, AppType
+from applications.numbers import parse_whole_number
 from applications.options import OptionsInvalid, StaleEdit
 from applications.roles import SECURITY_OFFICER, has_role, security_officer_required, viewer_required
 from applications.versions import at_least
@@ -109,7 +110,7 @@ def section(request, pk):
             try:
                 changed = security_section_set(
                     application=app, provider=data["provider"], store=data["store"], typed_path=data["typed_path"],
-                    actor=request.user, expected_revision=int(revision) if revision.isdigit() else -1,
+                    actor=request.user, expected_revision=expected_revision(revision),
                 )
             except StaleEdit as stale:
                 conflict = stale
@@ -146,12 +147,19 @@ def revisions_field(rows: list[dict]) -> str:
     return ",".join(f"{r['node'].pk}:{r['node'].options_revision}" for r in rows)
 
 
+def expected_revision(text: str) -> int:
+    """The options revision the form was opened at; -1 (always stale) when missing or garbled."""
+    revision = parse_whole_number(text)
+    return -1 if revision is None else revision
+
+
 def parse_revisions(text: str) -> dict[int, int]:
     revisions = {}
     for part in (text or "").split(","):
-        node_id, _, revision = part.partition(":")
-        if node_id.isdigit() and revision.isdigit():
-            revisions[int(node_id)] = int(revision)
+        node_text, _, revision_text = part.partition(":")
+        node_id, revision = parse_whole_number(node_text), parse_whole_number(revision_text)
+        if node_id is not None and revision is not None:
+            revisions[node_id] = revision
     return revisions
 
 
@@ -227,8 +235,7 @@ def setenv_request(app: Application, target) -> SetenvRequest:
 def setenv_target(request, app: Application):
     if app.app_type == AppType.COBROWSE_CLUSTER:
         return None
-    chosen = request.GET.get("cs", "")
-    return config_server_target(int(chosen) if chosen.isdigit() else None)
+    return config_server_target(parse_whole_number(request.GET.get("cs")))
 
 
 @viewer_required
