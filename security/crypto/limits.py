@@ -37,20 +37,23 @@ from .errors import CertificateError
 MAX_ITERATIONS = 1_000_000
 MAX_TOTAL_ITERATIONS = 3_000_000
 
-_OID_DATA = "1.2.840.113549.1.7.1"
-_OID_ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
-_OID_SHROUDED_KEY_BAG = "1.2.840.113549.1.12.10.1.2"
-_OID_SAFE_CONTENTS_BAG = "1.2.840.113549.1.12.10.1.6"
-_OID_PBES2 = "1.2.840.113549.1.5.13"
-_OID_PBKDF2 = "1.2.840.113549.1.5.12"
-_OID_PBMAC1 = "1.2.840.113549.1.5.14"
-_OID_SCRYPT = "1.3.6.1.4.1.11591.4.11"
+# Object identifiers as their DER content octets (compared as bytes: a file may hold thousands).
+_PKCS = bytes.fromhex("2a864886f70d01")  # 1.2.840.113549.1
+_OID_DATA = _PKCS + bytes.fromhex("0701")  # 1.2.840.113549.1.7.1
+_OID_ENCRYPTED_DATA = _PKCS + bytes.fromhex("0706")  # 1.2.840.113549.1.7.6
+_OID_SHROUDED_KEY_BAG = _PKCS + bytes.fromhex("0c0a0102")  # 1.2.840.113549.1.12.10.1.2
+_OID_SAFE_CONTENTS_BAG = _PKCS + bytes.fromhex("0c0a0106")  # 1.2.840.113549.1.12.10.1.6
+_OID_PBES2 = _PKCS + bytes.fromhex("050d")  # 1.2.840.113549.1.5.13
+_OID_PBKDF2 = _PKCS + bytes.fromhex("050c")  # 1.2.840.113549.1.5.12
+_OID_PBMAC1 = _PKCS + bytes.fromhex("050e")  # 1.2.840.113549.1.5.14
+_OID_SCRYPT = bytes.fromhex("2b06010401da47040b")  # 1.3.6.1.4.1.11591.4.11
 # The algorithms whose parameters are SEQUENCE { salt OCTET STRING, iterations INTEGER }: PKCS#12's
-# own PBE schemes (RFC 7292 appendix C), PKCS#5 v1.5 (PBES1) and Sun's JCEKS key protection.
+# own PBE schemes 1.2.840.113549.1.12.1.1-6 (RFC 7292 appendix C), PKCS#5 v1.5 (PBES1)
+# 1.2.840.113549.1.5.1/3/4/6/10/11 and Sun's JCEKS key protection 1.3.6.1.4.1.42.2.19.1.
 _SALT_AND_COUNT_ALGORITHMS = frozenset(
-    [f"1.2.840.113549.1.12.1.{n}" for n in range(1, 7)]
-    + [f"1.2.840.113549.1.5.{n}" for n in (1, 3, 4, 6, 10, 11)]
-    + ["1.3.6.1.4.1.42.2.19.1"]
+    [_PKCS + bytes([0x0C, 0x01, n]) for n in range(1, 7)]
+    + [_PKCS + bytes([0x05, n]) for n in (1, 3, 4, 6, 10, 11)]
+    + [bytes.fromhex("2b060104012a021301")]
 )
 # Nesting of safeContentsBag inside safeContentsBag; real files do not nest at all.
 _MAX_BAG_NESTING = 4
@@ -80,6 +83,8 @@ def check_pkcs12(data: bytes, what: str) -> list[Derivation]:
             f"{what} is a PKCS#12 file protected with an algorithm this console cannot read ({exc}): "
             "export it again with AES encryption"
         ) from exc
+    except ber.TooManyElements as exc:
+        raise CertificateError(f"{what} is refused: {exc} to check, far more than any real file") from exc
     except BerError as exc:
         raise CertificateError(f"{what} is a damaged PKCS#12 file: {exc}") from exc
     check_counts(derivations, what)
@@ -94,7 +99,7 @@ def check_counts(derivations: Iterable[Derivation], what: str) -> None:
             raise CertificateError(
                 f"{what} is refused: the iteration count {format_count(derivation.iterations)} of its "
                 f"{derivation.purpose} is above the limit of {MAX_ITERATIONS:,} (OpenSSL writes 2,048, "
-                f"Java's keytool 10,000): {REEXPORT_ADVICE}"
+                f"Java's keytool 10,000 to 200,000): {REEXPORT_ADVICE}"
             )
     total = sum(max(derivation.iterations, 0) for derivation in derivations)
     if total > MAX_TOTAL_ITERATIONS:
@@ -142,8 +147,7 @@ def _mac_derivations(mac_data: Element) -> list[Derivation]:
     if algorithm == _OID_PBMAC1:
         # RFC 9579: the MAC key comes from PBKDF2 with its own iteration count.
         pbmac1 = _sequence(_required(parameters), minimum=2)
-        kdf, kdf_parameters = _algorithm(pbmac1[0])
-        found.append(Derivation("integrity check (PBMAC1)", _pbkdf2_count(kdf, kdf_parameters)))
+        found.append(Derivation("integrity check (PBMAC1)", _pbkdf2_count(pbmac1[0])))
     return found
 
 
@@ -170,13 +174,14 @@ def _safe_contents_derivations(safe_contents: Element, *, nesting: int) -> list[
     found: list[Derivation] = []
     for bag in _sequence(safe_contents):
         fields = _sequence(bag, minimum=2)
-        bag_id = fields[0].oid()
-        value = _explicit(fields[1])
+        bag_id = fields[0].oid_bytes()
         if bag_id == _OID_SHROUDED_KEY_BAG:
             # EncryptedPrivateKeyInfo ::= SEQUENCE { encryptionAlgorithm, encryptedData OCTET STRING }
-            found.append(Derivation("encrypted private key", _encryption_count(_sequence(value, minimum=2)[0])))
+            key_info = _sequence(_explicit(fields[1]), minimum=2)
+            found.append(Derivation("encrypted private key", _encryption_count(key_info[0])))
         elif bag_id == _OID_SAFE_CONTENTS_BAG:
-            found += _safe_contents_derivations(value, nesting=nesting + 1)
+            found += _safe_contents_derivations(_explicit(fields[1]), nesting=nesting + 1)
+        # Certificate, key (unencrypted), CRL and secret bags derive nothing.
     return found
 
 
@@ -185,22 +190,22 @@ def _encryption_count(algorithm_identifier: Element) -> int:
 
     Refuses the schemes it does not name (scrypt, whose cost is not an iteration count, among them):
     a scheme whose cost cannot be read here is not handed over to be run."""
+    identifier = _sequence(algorithm_identifier, minimum=1)[0]
     algorithm, parameters = _algorithm(algorithm_identifier)
     if algorithm in _SALT_AND_COUNT_ALGORITHMS:
         return _salt_and_count(_required(parameters))
     if algorithm == _OID_PBES2:
         # PBES2-params ::= SEQUENCE { keyDerivationFunc AlgorithmIdentifier, encryptionScheme ... }
-        pbes2 = _sequence(_required(parameters), minimum=2)
-        kdf, kdf_parameters = _algorithm(pbes2[0])
-        return _pbkdf2_count(kdf, kdf_parameters)
-    raise UnsupportedProtection(f"encryption scheme {algorithm}")
+        return _pbkdf2_count(_sequence(_required(parameters), minimum=2)[0])
+    raise UnsupportedProtection(f"encryption scheme {identifier.oid()}")
 
 
-def _pbkdf2_count(kdf: str, parameters: Element | None) -> int:
+def _pbkdf2_count(kdf_identifier: Element) -> int:
+    kdf, parameters = _algorithm(kdf_identifier)
     if kdf == _OID_SCRYPT:
         raise UnsupportedProtection("the scrypt key derivation")
     if kdf != _OID_PBKDF2:
-        raise UnsupportedProtection(f"key derivation {kdf}")
+        raise UnsupportedProtection(f"key derivation {_sequence(kdf_identifier, minimum=1)[0].oid()}")
     # PBKDF2-params ::= SEQUENCE { salt, iterationCount INTEGER, keyLength INTEGER OPTIONAL, prf ... }
     return _count(_sequence(_required(parameters), minimum=2)[1])
 
@@ -252,10 +257,10 @@ def _sequence(element: Element, *, minimum: int = 0) -> list[Element]:
     return children
 
 
-def _content_info(element: Element) -> tuple[str, Element | None]:
+def _content_info(element: Element) -> tuple[bytes, Element | None]:
     """ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY OPTIONAL }"""
     fields = _sequence(element, minimum=1)
-    return fields[0].oid(), (_explicit(fields[1]) if len(fields) > 1 else None)
+    return fields[0].oid_bytes(), (_explicit(fields[1]) if len(fields) > 1 else None)
 
 
 def _explicit(element: Element) -> Element:
@@ -274,9 +279,9 @@ def _embedded(octet_string: Element) -> Element:
     return octet_string.embedded()
 
 
-def _algorithm(element: Element) -> tuple[str, Element | None]:
+def _algorithm(element: Element) -> tuple[bytes, Element | None]:
     fields = _sequence(element, minimum=1)
-    return fields[0].oid(), (fields[1] if len(fields) > 1 else None)
+    return fields[0].oid_bytes(), (fields[1] if len(fields) > 1 else None)
 
 
 def _required(parameters: Element | None) -> Element:

@@ -271,7 +271,7 @@ def _read_pkcs12(data: bytes, password: str | None, what: str) -> ParsedUpload:
         opened = isolation.call_with_cpu_limit(_open_pkcs12, data, attempts, what)
     except isolation.TimeLimitExceeded as exc:
         raise CertificateError(
-            f"{what} is refused: opening it needed more than {isolation.CPU_SECONDS} seconds of computation "
+            f"{what} is refused: opening it needed more than {isolation.CPU_SECONDS} s of computation "
             f"(a hidden key derivation?): {limits.REEXPORT_ADVICE}"
         ) from exc
     except isolation.ChildFailed as exc:
