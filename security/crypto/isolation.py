@@ -23,8 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 CPU_SECONDS = 5
-# On a machine too busy to give the child its CPU seconds, the caller still stops waiting.
-WALL_SECONDS_PER_CPU_SECOND = 6
+# On a machine too busy to give the child its CPU seconds, the caller still stops waiting: after 20 s
+# with the default, within gunicorn's default 30 s worker timeout.
+WALL_SECONDS_PER_CPU_SECOND = 4
 
 
 class TimeLimitExceeded(Exception):
