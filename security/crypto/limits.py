@@ -17,8 +17,9 @@ The limits, and where real tools stand:
   ordinary file at the per-count limit passes.
 
 What these checks cannot see is a key bag inside an encrypted part (it is only visible after
-decryption). OpenSSL decrypts at most one key, and ``isolation`` bounds the whole parse in CPU time,
-so that one is bounded too. Measured times: ``benchmarks/parse_bounds.py`` and SECURITY.md.
+decryption). OpenSSL decrypts at most one key (the first it meets; checked with cryptography 50),
+and ``isolation`` bounds the whole parse in CPU time, so that one is bounded too. Measured times:
+``benchmarks/parse_bounds.py`` and SECURITY.md.
 
 JKS and JCEKS keystores are read without decrypting any key, so they derive nothing; the iteration
 counts of JCEKS key entries are bounded all the same, so that the rule holds for every keystore the
