@@ -119,7 +119,8 @@ def format_count(count: int) -> str:
 
 
 def pkcs12_derivations(data: bytes) -> list[Derivation]:
-    """Every key derivation OpenSSL runs to open ``data``, read from the PFX structure.
+    """Every key derivation OpenSSL may run to open ``data`` that the PFX structure shows (every key
+    bag counts, though OpenSSL decrypts only the first: the bound must not rest on that detail).
 
     PFX ::= SEQUENCE { version INTEGER, authSafe ContentInfo, macData MacData OPTIONAL }
     """
