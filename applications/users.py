@@ -12,10 +12,12 @@ from django.views.decorators.http import require_safe
 
 from applications import audit
 from applications.roles import ROLES, administrator_required, role_name
+from applications.usernames import ALLOWED_CHARACTERS, validate_new_username
 
 
 class UserForm(forms.Form):
-    username = forms.CharField(max_length=150)
+    # Not stripped: a space is refused with a message rather than silently dropped.
+    username = forms.CharField(max_length=150, strip=False, help_text=f"Only {ALLOWED_CHARACTERS}.")
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
     active = forms.BooleanField(required=False, initial=True, help_text="Inactive users cannot log in.")
     password = forms.CharField(
@@ -31,9 +33,9 @@ class UserForm(forms.Form):
             self.fields["username"].disabled = True
 
     def clean_username(self):
-        name = self.cleaned_data["username"].strip()
-        if not self.user and User.objects.filter(username=name).exists():
-            raise ValidationError(f"A user named {name!r} already exists.")
+        name = self.cleaned_data["username"]
+        if not self.user:  # an existing user's name is shown, not edited
+            validate_new_username(name)
         return name
 
     def clean(self):
@@ -53,6 +55,7 @@ class UserForm(forms.Form):
 def user_save(*, user: User | None, username: str, role: str, active: bool, password: str, actor) -> User:
     creating = user is None
     if creating:
+        validate_new_username(username)
         user = User(username=username)
     before = {} if creating else {"role": role_name(user), "active": user.is_active}
     user.is_active = active
@@ -86,10 +89,14 @@ def user_edit(request, pk=None):
         if user == request.user and (data["role"] != role_name(user) or not data["active"]):
             form.add_error("role", "You cannot lower your own role or deactivate yourself.")
         else:
-            saved = user_save(user=user, username=data["username"], role=data["role"], active=data["active"],
-                              password=data["password"], actor=request.user)
-            messages.success(request, f"Saved user {saved.username} ({data['role']}).")
-            return redirect("applications:user_list")
+            try:
+                saved = user_save(user=user, username=data["username"], role=data["role"], active=data["active"],
+                                  password=data["password"], actor=request.user)
+            except ValidationError as exc:  # a look-alike created meanwhile by another administrator
+                form.add_error("username", exc)
+            else:
+                messages.success(request, f"Saved user {saved.username} ({data['role']}).")
+                return redirect("applications:user_list")
     return render(request, "applications/form.html", {
         "form": form,
         "title": f"User {user.username}" if user else "New user",

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
+from . import limits
 from .errors import CertificateError, PasswordRequired, WrongPassword
 from .parse import ParsedUpload, dedupe_certificates, load_der_certificate
 
@@ -125,6 +126,17 @@ def read_jks(data: bytes, password: str) -> ParsedUpload:
         raise WrongPassword("the password does not open this JKS keystore") from exc
     except Exception as exc:
         raise CertificateError("the JKS keystore is damaged or truncated") from exc
+
+    # Nothing was decrypted (try_decrypt_keys=False), so nothing was derived; the key entries'
+    # iteration counts are bounded all the same, as for PKCS#12 (see limits).
+    limits.check_counts(
+        limits.keystore_derivations(
+            [entry._encrypted for entry in store.private_keys.values() if entry._encrypted],
+            [entry._encrypted.encodedParams for entry in store.secret_keys.values()
+             if entry._encrypted is not None and entry._encrypted.encodedParams],
+        ),
+        f"this {store.store_type.upper()} keystore",
+    )
 
     certs: list[x509.Certificate] = []
     aliases: list[str] = []

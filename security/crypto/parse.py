@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 
+from . import isolation, limits
 from .errors import EXPECTED_FORMATS, CertificateError, PasswordRequired, WrongPassword
 
 KIND_LABELS = {
@@ -249,17 +250,45 @@ def _load_pkcs7(der: bytes, what: str) -> list[x509.Certificate]:
 
 
 def _read_pkcs12(data: bytes, password: str | None, what: str) -> ParsedUpload:
+    # The iteration counts the file asks for are refused above the limits here, before OpenSSL
+    # derives any key; the parse itself then runs under a CPU-time limit (see limits, isolation).
+    limits.check_pkcs12(data, what)
+
     # cryptography answers "Invalid password or PKCS12 data" for both a bad password and a missing
     # one, so the order of attempts decides the message. Files written without a password may use
-    # an empty one (OpenSSL) or none at all (cryptography, Windows): try both before asking.
+    # an empty one (OpenSSL) or none at all (cryptography, Windows): the attempt without a password
+    # covers both, as cryptography hands OpenSSL an empty password and OpenSSL then tries "none"
+    # and "empty" in turn (each try derives the MAC key again: up to three MAC derivations in all).
     attempts: list[bytes | None] = []
     if password is not None:
         try:
             attempts.append(password.encode("utf-8"))
         except UnicodeEncodeError:
             pass
-    attempts += [None, b""]
+    attempts.append(None)
 
+    try:
+        opened = isolation.call_with_cpu_limit(_open_pkcs12, data, attempts, what)
+    except isolation.TimeLimitExceeded as exc:
+        raise CertificateError(
+            f"{what} is refused: opening it needed more than {isolation.CPU_SECONDS} s of computation "
+            f"(a hidden key derivation?): {limits.REEXPORT_ADVICE}"
+        ) from exc
+    except isolation.ChildFailed as exc:
+        raise CertificateError(f"{what} could not be read: {EXPECTED_FORMATS}") from exc
+    if opened is None:
+        if password is None:
+            raise PasswordRequired()
+        raise WrongPassword()
+    certificates_der, private_key_found = opened
+    certs = [x509.load_der_x509_certificate(der) for der in certificates_der]
+    return ParsedUpload(kind="pkcs12", certificates=dedupe_certificates(certs)[0], private_key_found=private_key_found)
+
+
+def _open_pkcs12(data: bytes, attempts: list[bytes | None], what: str) -> tuple[list[bytes], bool] | None:
+    """The certificates' DER and whether a key was found, with the first password that opens the
+    file; None when none does. Runs in the CPU-limited child: only bytes and a flag go back, never
+    the key."""
     for attempt in attempts:
         try:
             loaded = pkcs12.load_pkcs12(data, attempt)
@@ -275,15 +304,8 @@ def _read_pkcs12(data: bytes, password: str | None, what: str) -> ParsedUpload:
             certs.append(loaded.cert.certificate)
         certs += [extra.certificate for extra in loaded.additional_certs]
         # The key was decrypted by cryptography as part of loading; it goes no further than this.
-        return ParsedUpload(
-            kind="pkcs12",
-            certificates=dedupe_certificates(certs)[0],
-            private_key_found=loaded.key is not None,
-        )
-
-    if password is None:
-        raise PasswordRequired()
-    raise WrongPassword()
+        return [cert.public_bytes(Encoding.DER) for cert in certs], loaded.key is not None
+    return None
 
 
 # --- PEM ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Create (idempotently) a demo environment that shows every rule of the source document."""
 
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -8,6 +9,7 @@ from applications import audit
 from applications.models import Application, AppType, Connection, Host, OperatingSystem, Option, Port
 from applications.restart import take_running_snapshot
 from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER, ensure_role_groups
+from applications.usernames import validate_new_username
 
 DEMO_USERS = [
     ("viewer", "viewer-demo-pass", VIEWER),
@@ -116,8 +118,13 @@ class Command(BaseCommand):
         created = 0
         ensure_role_groups()
         for username, password, role in DEMO_USERS:
-            user, new = User.objects.get_or_create(username=username)
-            if new:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                try:
+                    validate_new_username(username)  # the Users page's rule: no look-alike of a real user
+                except ValidationError as exc:
+                    raise CommandError(f"demo user {username}: {' '.join(exc.messages)}") from None
+                user = User(username=username)
                 user.set_password(password)
                 user.save()
                 created += 1
