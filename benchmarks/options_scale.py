@@ -50,7 +50,7 @@ def cfg_file(count: int) -> bytes:
     for i in range(count - 1):
         if i % SECTION_SIZE == 0:
             lines += ["", f"[section-{i // SECTION_SIZE:04d}]"]
-        lines.append(f"option-{i:05d} = value {i}, https://cb.example.com/{i}")
+        lines.append(f"option-{i:05d} = value {i} of the benchmark")
     return ("\n".join(lines) + "\n").encode()
 
 
