@@ -32,6 +32,8 @@ FORBIDDEN_IN_NAMES = FORBIDDEN_EVERYWHERE | {"Cf"}
 
 
 def first_forbidden(text: str, categories: frozenset) -> str | None:
+    if text.isprintable():
+        return None  # the usual case, in C: no character of Cc, Cf, Cs, Zl, Zp (nor Co, Cn, Zs but space)
     for ch in text:
         if unicodedata.category(ch) in categories:
             return ch

@@ -8,6 +8,7 @@ as an ``OptionImportDraft``: encrypted, for one user, for ``CFG_IMPORT_PREVIEW_S
 
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,10 +21,12 @@ from applications.cfg import SECRET_PLACEHOLDER, CfgEntry, parse_cfg, render_cfg
 from applications.models import Application, Option, OptionImportDraft
 from applications.option_text import FORBIDDEN_EVERYWHERE
 from applications.options import (
+    OPTION_FIELDS,
     OptionChange,
     blocked_check,
     clear_value,
     judge_change,
+    may_change_guarded,
     options_apply,
     record_secret_refusal,
 )
@@ -80,25 +83,26 @@ def preview_import(application: Application, data: bytes, actor=None) -> list[Pr
     the same words whatever the file holds. A preview trying secrets the actor may not set is an
     attempt like a save: audited (never the values) and counted for the rate limit."""
     entries = parse_cfg(data)
-    existing = {(o.section, o.name): o for o in Option.objects.filter(application=application)}
+    existing = {(o.section, o.name): o for o in Option.objects.filter(application=application).only(*OPTION_FIELDS)}
     blocked = blocked_check(actor)
+    may_guarded = may_change_guarded(actor)
     refused: list[str] = []
-    rows = [classify(application, entry, existing.get((entry.section, entry.name)), actor, blocked, refused)
+    rows = [classify(application, entry, existing.get((entry.section, entry.name)), may_guarded, blocked, refused)
             for entry in entries]
     if refused:
         record_secret_refusal(actor=actor, application=application, labels=refused, note="import preview")
     return rows
 
 
-def classify(app: Application, entry: CfgEntry, option: Option | None, actor=None, blocked=None,
-             refused: list[str] | None = None) -> PreviewRow:
+def classify(app: Application, entry: CfgEntry, option: Option | None, may_guarded: bool,
+             blocked: Callable[[], bool], refused: list[str]) -> PreviewRow:
     secret = is_secret(entry.section, entry.name) or bool(option and option.is_secret)
     if entry.value == SECRET_PLACEHOLDER:
         # A placeholder means "keep what is stored": it never overwrites the secret.
         return PreviewRow(entry.section, entry.name, SECRET_KEPT, None, "", secret=True)
-    verdict = judge_change(app, OptionChange(entry.section, entry.name, entry.value), option, actor,
-                           blocked or blocked_check(actor))
-    if verdict.refused_secret and refused is not None:
+    verdict = judge_change(app, OptionChange(entry.section, entry.name, entry.value), option,
+                           may_guarded=may_guarded, blocked=blocked)
+    if verdict.refused_secret:
         refused.append(option_label(entry.section, entry.name))
     # A secret's values are never shown; nor is a stored value compared for whom the verdict refused.
     old = None if secret or option is None or verdict.error else clear_value(option)
