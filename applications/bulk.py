@@ -44,7 +44,8 @@ def bulk_insert(model: type[models.Model], rows: list[dict], *, using: str = "de
         plan.append((f.attname, default if plain else f.get_db_prep_save(default, connection), plain, f))
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    with connection.cursor() as cursor:
+    # wrap_database_errors: a refused row raises Django's IntegrityError, as bulk_create's would.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([

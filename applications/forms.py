@@ -166,6 +166,8 @@ class OptionRowForm(forms.Form):
 
     def __init__(self, *args, application: Application, may_edit_protected: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in ("section", "name", "value"):
+            self.fields[field].validators = []  # not even Django's null-character check: the service names it
         self.application = application
         section = self.initial.get("section") or self.data.get(self.add_prefix("section"), "")
         name = self.initial.get("name") or self.data.get(self.add_prefix("name"), "")

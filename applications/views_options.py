@@ -170,7 +170,9 @@ def options_edit(request, pk):
                 query = window.query()
                 return redirect(reverse(target, args=[app.pk]) + (f"?{query}" if query else ""))
         else:
-            refused = [str(error) for error in formset.non_form_errors()]
+            refused = [str(error) for error in formset.non_form_errors()] + [
+                f"row {i + 1}: {error}" for i, form in enumerate(formset.forms) for errors in form.errors.values()
+                for error in errors]
         page = window.page_of(app)
     else:
         page = window.page_of(app)
