@@ -24,7 +24,7 @@ from applications.views import application_or_404
 
 def window_context(app, window: OptionWindow, page) -> dict:
     return {
-        "window": window, "page": page, "sections": section_counts(app),
+        "window": window, "window_query": window.query(), "page": page, "sections": section_counts(app),
         "previous_query": window.query(page=page.previous_page_number()) if page.has_previous() else None,
         "next_query": window.query(page=page.next_page_number()) if page.has_next() else None,
     }
