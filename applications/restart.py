@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from applications import audit
 from applications.bulk import bulk_insert
-from applications.catalogue import takes_effect_after_restart
+from applications.catalogue import specs_for
 from applications.models import Application, AuditEvent, Option, PendingRestartChange, RunningOption
 from cobrowse_admin import secret_box
 
@@ -60,33 +60,35 @@ def reconcile(*, application_id: int) -> list[Pending]:
     running = {(section, name): value for section, name, value in
                RunningOption.objects.filter(application=app).values_list("section", "name", "value")}
     last_change = latest_option_changes(app)
-    wanted: dict[tuple[str, str], Pending] = {}
-    for key in sorted(set(current) | set(running)):
-        section, name = key
-        if not takes_effect_after_restart(app.app_type, app.version, section, name):
+    # The catalogue's options that take effect without a restart; every other option needs one.
+    without_restart = {spec.key for spec in specs_for(app.app_type, app.version) if not spec.after_restart}
+    # Plain tuples in Pending's order: 20,000 of them are built and compared on each change.
+    wanted: dict[tuple[str, str], tuple] = {}
+    for key in [*current, *(k for k in running if k not in current)]:
+        if key in without_restart:
             continue
         now_value, is_secret = current.get(key, (None, False))
         was_value = running.get(key)
         if now_value == was_value:
             continue
         is_secret = is_secret or (was_value or "").startswith("hmac-sha256:")
-        who, when = last_change.get(option_label(section, name), ("", None))
-        wanted[key] = Pending(section, name, MASKED if is_secret and was_value is not None else was_value,
-                              MASKED if is_secret and now_value is not None else now_value, is_secret, who, when)
+        who, when = last_change.get(option_label(*key), ("", None))
+        wanted[key] = (*key, MASKED if is_secret and was_value is not None else was_value,
+                       MASKED if is_secret and now_value is not None else now_value, is_secret, who, when)
     # Only what differs is written: after one change of a 20,000-option application, one row.
     stale, unchanged = [], set()
     stored = PendingRestartChange.objects.filter(application=app).values_list("pk", *Pending._fields)
     for pk, *values in stored:
-        row = Pending(*values)
-        if wanted.get((row.section, row.name)) == row:
-            unchanged.add((row.section, row.name))
+        key = (values[0], values[1])
+        if wanted.get(key) == tuple(values):
+            unchanged.add(key)
         else:
             stale.append(pk)
     if stale:
         PendingRestartChange.objects.filter(pk__in=stale).delete()
-    bulk_insert(PendingRestartChange, [{"application_id": app.pk, **row._asdict()}
+    bulk_insert(PendingRestartChange, [{"application_id": app.pk, **dict(zip(Pending._fields, row, strict=True))}
                                        for key, row in wanted.items() if key not in unchanged])
-    return list(wanted.values())
+    return [Pending._make(row) for row in sorted(wanted.values())]
 
 
 def latest_option_changes(app: Application) -> dict[str, tuple[str, object]]:
