@@ -10,9 +10,9 @@ any section of any application, is a secret. This migration:
 3. replaces their values in the audit trail by "(secret changed)";
 4. adds the database constraint that keeps it so (``secret_names_are_secret``);
 5. creates the table of previewed ``.cfg`` imports (``OptionImportDraft``), which until now sat in
-   the session, in clear.
+   the session, in clear, and removes those previews from the sessions (their users upload again).
 
-Reverse: the constraint and the table go; the options this migration encrypted are decrypted back
+Reverse: the constraint and the table go (previews removed from sessions stay removed); the options this migration encrypted are decrypted back
 (all secret options except ``[security] truststore-password`` of the Co-browse types, which were
 encrypted before). Steps 2 and 3 are not reversed, by design: a keyed digest cannot be turned back
 into the value, and a password removed from the audit trail must not be put back. After a reverse,
@@ -104,15 +104,33 @@ def decrypt_new_secrets(apps, schema_editor):
             option.save(update_fields=["value", "is_secret"])
 
 
+def forget_previews_in_sessions(apps, schema_editor):
+    """Previewed files were kept in the session (signed, not encrypted) under ``cfg-import-<id>``."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    Session = apps.get_model("sessions", "Session")
+    store = SessionStore()
+    for session in Session.objects.filter(session_data__isnull=False).iterator():
+        data = store.decode(session.session_data)  # {} for data it cannot read
+        previews = [key for key in data if key.startswith("cfg-import-")]
+        if previews:
+            for key in previews:
+                del data[key]
+            session.session_data = store.encode(data)
+            session.save(update_fields=["session_data"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ("applications", "0002_role_groups"),
+        ("sessions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(encrypt_secrets, decrypt_new_secrets),
+        migrations.RunPython(forget_previews_in_sessions, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="option",
             constraint=models.CheckConstraint(

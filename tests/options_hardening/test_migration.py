@@ -1,6 +1,8 @@
 """The data migration that encrypts the secrets in clear, run forwards and backwards on a real database."""
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -53,6 +55,10 @@ def test_secrets_in_clear_are_encrypted_digested_and_masked_and_decrypted_back(m
                                         new_value=CLEAR + "2")
     AuditEvent.objects.create(actor_name="operator", action="update", object_type="option",
                               object_repr="[db] Admin-PWD", application=message, changes={"value": [CLEAR, "x"]})
+    store = SessionStore()
+    Session.objects.create(
+        session_key="k" * 32, expire_date="2099-01-01T00:00:00Z",
+        session_data=store.encode({"_auth_user_id": "7", f"cfg-import-{message.pk}": {"data": "W3NlY3VyaXR5XQ=="}}))
     AuditEvent.objects.create(actor_name="operator", action="restart", object_type="application",
                               application=message, changes={"[db] Admin-PWD": [None, CLEAR], "[log] verbose":
                                                             ["standard", "debug"]})
@@ -72,6 +78,8 @@ def test_secrets_in_clear_are_encrypted_digested_and_masked_and_decrypted_back(m
     events = apps.get_model("applications", "AuditEvent").objects
     assert CLEAR not in str(list(events.values_list("changes", flat=True)))
     assert events.get(action="restart").changes["[log] verbose"] == ["standard", "debug"]
+    session = Session.objects.get(session_key="k" * 32)
+    assert store.decode(session.session_data) == {"_auth_user_id": "7"}  # the preview gone, the login kept
 
     apps = migrator(before)
     Option = apps.get_model("applications", "Option")
