@@ -148,8 +148,8 @@ def secret_attempts_blocked(actor) -> bool:
 
 def blocked_message() -> str:
     minutes = max(1, round(settings.SECRET_REFUSALS_WINDOW_SECONDS / 60))
-    return (f"too many refused attempts to set secrets: refused without a look for up to {minutes} minutes; "
-            "ask a Security officer")
+    return (f"too many refused attempts to set secrets: further attempts are refused without a look until "
+            f"{minutes} minutes pass without one; ask a Security officer")
 
 
 def record_secret_refusal(*, actor, application: Application, labels: list[str], note: str = "") -> None:
