@@ -6,11 +6,13 @@ options are validated and edited with the right widget; options not listed here 
 The security rows are the source document's table ("Configuring TLS Options").
 """
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from applications.models import AppType
+from applications.option_text import fold, is_secret_name
 from applications.versions import at_least
 
 AFTER_RESTART = "after restart"
@@ -22,8 +24,13 @@ ALL_TYPES = frozenset(AppType)
 
 PROVIDERS = ("MSCAPI", "PEM", "JKS")
 
-# Sections only a Security officer may change (the trusted store settings and the password).
+# Sections only a Security officer may change (the trusted store settings and the password), matched
+# whatever their case or width: [Security] and [SECURITY] are protected as [security] is.
 PROTECTED_SECTIONS = frozenset({"security"})
+
+
+def is_protected_section(section: str) -> bool:
+    return fold(section) in PROTECTED_SECTIONS
 
 
 class OptionValueError(ValueError):
@@ -37,11 +44,11 @@ def validate_absolute_http_url(value: str) -> None:
         parts = urlsplit(value)
         port = parts.port  # raises ValueError for a port that is not a number in 0-65535
     except ValueError:
-        raise OptionValueError(f"{value!r} is not a valid URL (check the host name and port).") from None
+        raise OptionValueError(f"{value} is not a valid URL (check the host name and port).") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OptionValueError(f"{value!r} is not an absolute http:// or https:// URL with a host name.")
+        raise OptionValueError(f"{value} is not an absolute http:// or https:// URL with a host name.")
     if port == 0:
-        raise OptionValueError(f"{value!r}: the port must be between 1 and 65535.")
+        raise OptionValueError(f"{value}: the port must be between 1 and 65535.")
 
 
 def validate_file_path(value: str) -> None:
@@ -81,18 +88,20 @@ class OptionSpec:
         return self.takes_effect == AFTER_RESTART
 
     def clean(self, value: str) -> str:
-        """Return the value to store, or raise OptionValueError saying what is expected."""
-        value = value.strip()
+        """Return the value to store (the value as given: nothing is trimmed or re-cased), or raise
+        OptionValueError saying what is expected and, for a finite set, the closest valid value."""
         if self.valid_values is not None and value not in self.valid_values:
-            shown = ", ".join(v for v in self.valid_values if v) or "(empty)"
-            hint = ""
-            close = [v for v in self.valid_values if v and (v.lower() == value.lower() or v.startswith(value.upper()))]
-            if value and close:
-                hint = f" Did you mean {close[0]}?"
-            raise OptionValueError(f"{value!r} is not a valid value for {self.name}: use one of {shown}.{hint}")
+            raise OptionValueError(f"{value or '(empty)'} is not a valid value for {self.name}: "
+                                   f"use one of {self.choices_text()}.{close_match_hint(value, self.valid_values)}")
         if value and self.validator is not None:
             self.validator(value)
         return value
+
+    def choices_text(self) -> str:
+        """``all, debug, trace or none``; the empty value is named "empty"."""
+        shown = [v or "empty" for v in self.valid_values or ()]
+        shown = shown[1:] + shown[:1] if shown and shown[0] == "empty" else shown
+        return ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else "".join(shown)
 
 
 CATALOGUE: tuple[OptionSpec, ...] = (
@@ -156,6 +165,16 @@ CATALOGUE: tuple[OptionSpec, ...] = (
     ),
 )
 
+def close_match_hint(value: str, valid: tuple[str, ...]) -> str:
+    """`` Did you mean debug?`` for ``Debug``, ``DEBUG`` or ``debgu``; empty when nothing is close."""
+    by_folded = {fold(v): v for v in valid if v}
+    typed = fold(value.strip())
+    if not typed or not by_folded:
+        return ""
+    close = [typed] if typed in by_folded else difflib.get_close_matches(typed, list(by_folded), n=1, cutoff=0.75)
+    return f" Did you mean {by_folded[close[0]]}?" if close else ""
+
+
 _BY_KEY: dict[tuple[str, str], tuple[OptionSpec, ...]] = {}
 for _spec in CATALOGUE:
     _BY_KEY[_spec.key] = _BY_KEY.get(_spec.key, ()) + (_spec,)
@@ -173,9 +192,14 @@ def specs_for(app_type: str, version: str) -> list[OptionSpec]:
     return [spec for spec in CATALOGUE if spec.applies_to(app_type, version)]
 
 
-def is_secret(app_type: str, version: str, section: str, name: str) -> bool:
-    spec = spec_for(app_type, version, section, name)
-    return bool(spec and spec.secret)
+_SECRET_KEYS = frozenset(spec.key for spec in CATALOGUE if spec.secret)
+
+
+def is_secret(section: str, name: str) -> bool:
+    """A secret by its name (``*password*``, ``*-pwd``, ``*secret*``, any case) in any section, or marked
+    secret by the catalogue. The same on every application type and version, so changing an
+    application's type never leaves a secret in clear."""
+    return is_secret_name(name) or (section, name) in _SECRET_KEYS
 
 
 def takes_effect_after_restart(app_type: str, version: str, section: str, name: str) -> bool:

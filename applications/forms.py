@@ -4,11 +4,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from applications import widgets
-from applications.catalogue import PROTECTED_SECTIONS, spec_for
+from applications.catalogue import is_protected_section, is_secret, spec_for
+from applications.limits import EDITOR_NEW_ROWS, EDITOR_PAGE_ROWS, MAX_CFG_BYTES
 from applications.models import Application, AppType, Connection, Host, OperatingSystem, Port, Protocol
 from applications.validators import validate_transport_params, validate_version
-
-MAX_CFG_BYTES = 1024 * 1024
 
 
 class HostForm(forms.ModelForm):
@@ -147,55 +146,70 @@ class ConnectionForm(forms.ModelForm):
 
 
 class OptionRowForm(forms.Form):
-    """One option in the editor. Existing rows have fixed names; blank rows add a new option."""
+    """One option in the editor. Existing rows have fixed names; blank rows add a new option.
 
-    # Fields and widgets quick to copy and rendered in Python: a large application shows a thousand of
-    # them (applications.widgets).
-    section = widgets.CharField(max_length=255, required=False, widget=widgets.TextInput)
-    name = widgets.CharField(max_length=255, required=False, widget=widgets.TextInput)
-    value = widgets.CharField(max_length=4000, required=False, widget=widgets.TextInput)
+    The fields validate nothing: every rule about names and values is applied by the service
+    (``options.options_apply``), so all errors of a page come back at once, in the import's words.
+    What was typed is kept as typed (nothing trimmed) and comes back as typed after an error: a
+    select offers the refused value as its selected choice, marked invalid, and a new row is text
+    (never a select that would fall back to its first choice). Secrets are never rendered back.
+    """
+
+    # Fields and widgets quick to copy and rendered in Python: a page shows five hundred of them
+    # (applications.widgets).
+    section = widgets.CharField(required=False, strip=False, widget=widgets.TextInput)
+    name = widgets.CharField(required=False, strip=False, widget=widgets.TextInput)
+    value = widgets.CharField(required=False, strip=False, widget=widgets.TextInput)
     delete = widgets.BooleanField(required=False, label="Remove", widget=widgets.CheckboxInput)
     existing = widgets.BooleanField(required=False, widget=widgets.HiddenInput)
     read_only_reason = ""
 
     def __init__(self, *args, application: Application, may_edit_protected: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in ("section", "name", "value"):
+            self.fields[field].validators = []  # not even Django's null-character check: the service names it
         self.application = application
         section = self.initial.get("section") or self.data.get(self.add_prefix("section"), "")
         name = self.initial.get("name") or self.data.get(self.add_prefix("name"), "")
-        self.spec = spec_for(application.app_type, application.version, section, name)
-        if self.initial.get("existing") or self.initial.get("known"):
+        self.is_new_row = not (self.initial.get("existing") or self.initial.get("known"))
+        self.spec = None if self.is_new_row else spec_for(application.app_type, application.version, section, name)
+        self.is_secret = is_secret(section, name)
+        if not self.is_new_row:
             self.fields["section"].widget = widgets.HiddenInput()
             self.fields["name"].widget = widgets.HiddenInput()
-        if self.spec and self.spec.valid_values is not None:
-            choices = [(v, v or "(empty)") for v in self.spec.valid_values]
-            current = self.initial.get("value")
-            if self.initial.get("known") and "" not in self.spec.valid_values:
-                # Not set yet: the first choice leaves it unset (it is not an invalid value).
-                choices.insert(0, ("", "(not set)"))
-            elif current is not None and current not in self.spec.valid_values:
-                choices.append((current, f"{current or '(empty)'} (invalid)"))
-            self.fields["value"] = forms.ChoiceField(choices=choices, required=False, widget=widgets.Select)
-        elif self.spec and self.spec.secret:
+        if self.is_secret:
             self.fields["value"].widget = widgets.PasswordInput(
-                render_value=False, attrs={"placeholder": "leave empty to keep", "autocomplete": "new-password"}
+                render_value=False, attrs={"placeholder": "leave empty to keep" if self.initial.get("existing")
+                                           else "secret, never shown", "autocomplete": "new-password"}
             )
-
-        if section in PROTECTED_SECTIONS and not may_edit_protected and (
-            self.initial.get("existing") or self.initial.get("known")
+        elif self.spec and self.spec.valid_values is not None:
+            self.fields["value"].widget = widgets.Select(choices=self.value_choices())
+        if not self.is_new_row and not may_edit_protected and (
+            is_protected_section(section) or self.is_secret
         ):
-            # Shown, not editable: the security section is the Security officer's (server checks too).
+            # Shown, not editable: the security section and secrets are the Security officer's (the
+            # service checks too).
             self.fields["value"].disabled = True
             self.fields["delete"].disabled = True
-            self.read_only_reason = "Security officers edit this section (Security tab)."
+            self.read_only_reason = ("Security officers edit this section (Security tab)." if
+                                     is_protected_section(section) else "Security officers set secrets.")
         widget = self.fields["value"].widget
         widget.attrs.setdefault("class", "form-select form-select-sm" if isinstance(widget, forms.Select)
                                 else "form-control form-control-sm mono")
         widget.attrs.setdefault("aria-label", f"Value of {section} {name}".strip())
 
-    @property
-    def is_secret(self) -> bool:
-        return bool(self.spec and self.spec.secret)
+    def value_choices(self) -> list[tuple[str, str]]:
+        """The catalogue's values; the value shown now (stored, or typed and refused) is one of them,
+        marked invalid when it is not valid, so the select never shows another value than it holds."""
+        valid = self.spec.valid_values
+        choices = [(v, v or "(empty)") for v in valid]
+        if self.initial.get("known") and "" not in valid:
+            # Not set yet: the first choice leaves it unset (it is not an invalid value).
+            choices.insert(0, ("", "(not set)"))
+        current = self.data.get(self.add_prefix("value")) if self.is_bound else self.initial.get("value")
+        if current is not None and current not in (v for v, _label in choices):
+            choices.append((current, f"{current or '(empty)'} (invalid)"))
+        return choices
 
     @property
     def is_mandatory(self) -> bool:
@@ -223,7 +237,11 @@ class OptionRowFormSet(forms.BaseFormSet):
         self.forms.clear()
 
 
-OptionFormSet = forms.formset_factory(OptionRowForm, formset=OptionRowFormSet, extra=3, max_num=2000)
+# One page of the editor: its rows, the catalogue's options not set yet (a few) and the blank rows.
+# More forms than that are never built, whatever TOTAL_FORMS says.
+EDITOR_MAX_FORMS = EDITOR_PAGE_ROWS + 50
+OptionFormSet = forms.formset_factory(OptionRowForm, formset=OptionRowFormSet, extra=EDITOR_NEW_ROWS,
+                                      max_num=EDITOR_MAX_FORMS, absolute_max=EDITOR_MAX_FORMS)
 
 
 class CfgImportForm(forms.Form):

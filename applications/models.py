@@ -198,10 +198,17 @@ class Connection(models.Model):
         return self.port.secured
 
 
+def secret_name_q() -> Q:
+    """The names ``applications.option_text.is_secret_name`` calls secret, as the database matches them
+    (its case folding is at most as wide as Python's, so what the database calls secret the code does)."""
+    return Q(name__icontains="password") | Q(name__icontains="secret") | Q(name__iendswith="-pwd")
+
+
 class Option(models.Model):
     """One option of an application: section → name → value. Names are case-sensitive.
 
-    Secret options (the truststore password) hold a Fernet token, never the clear value.
+    Secret options (the truststore password, and every option named like a password or secret) hold
+    a Fernet token, never the clear value.
     """
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="options")
@@ -216,10 +223,32 @@ class Option(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "section", "name"], name="one_value_per_option"),
             models.CheckConstraint(condition=~Q(section="") & ~Q(name=""), name="option_names_not_empty"),
+            # A secret by its name is stored as a secret (encrypted), whatever wrote it.
+            models.CheckConstraint(condition=Q(is_secret=True) | ~secret_name_q(), name="secret_names_are_secret"),
         ]
 
     def __str__(self) -> str:
         return f"{self.application.name} [{self.section}] {self.name}"
+
+
+class OptionImportDraft(models.Model):
+    """A previewed ``.cfg`` file waiting for its confirmation, for the user who previewed it.
+
+    The file may hold passwords: it is kept encrypted (``secret_box.seal``), in the database rather
+    than in the session (shared by every server process, deleted when confirmed), and for
+    ``CFG_IMPORT_PREVIEW_SECONDS`` at most.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255, blank=True)
+    revision = models.PositiveIntegerField()
+    sealed_file = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"import of {self.filename} into {self.application_id} (waiting for confirmation)"
 
 
 class RunningOption(models.Model):

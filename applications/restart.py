@@ -6,11 +6,14 @@ difference between it and the options now, limited to options that take effect a
 it likes, and setting a value back removes it from the list by itself.
 """
 
+from typing import NamedTuple
+
 from django.db import transaction
 from django.utils import timezone
 
 from applications import audit
-from applications.catalogue import takes_effect_after_restart
+from applications.bulk import bulk_insert
+from applications.catalogue import specs_for
 from applications.models import Application, AuditEvent, Option, PendingRestartChange, RunningOption
 from cobrowse_admin import secret_box
 
@@ -29,45 +32,63 @@ def comparable_value(option: Option) -> str:
 
 
 def current_values(application: Application) -> dict[tuple[str, str], tuple[str, bool]]:
+    # Values, not Option instances: an application may hold 20,000 options.
+    rows = Option.objects.filter(application=application).values_list("section", "name", "value", "is_secret")
     return {
-        (o.section, o.name): (comparable_value(o), o.is_secret)
-        for o in Option.objects.filter(application=application)
+        (section, name): (secret_box.digest(secret_box.decrypt(value)) if secret else value, secret)
+        for section, name, value, secret in rows
     }
 
 
+class Pending(NamedTuple):
+    """One row of the pending-restart list, as computed (``PendingRestartChange`` is how it is stored)."""
+
+    section: str
+    name: str
+    running_value: str | None
+    new_value: str | None
+    is_secret: bool
+    changed_by_name: str
+    changed_at: object
+
+
 @transaction.atomic
-def reconcile(*, application_id: int) -> list[PendingRestartChange]:
+def reconcile(*, application_id: int) -> list[Pending]:
     """Rebuild the pending-restart list of one application from its options and snapshot."""
     app = Application.objects.select_for_update(no_key=True).get(pk=application_id)
     current = current_values(app)
-    running = {(r.section, r.name): r.value for r in RunningOption.objects.filter(application=app)}
+    running = {(section, name): value for section, name, value in
+               RunningOption.objects.filter(application=app).values_list("section", "name", "value")}
     last_change = latest_option_changes(app)
-    wanted: list[PendingRestartChange] = []
-    for key in sorted(set(current) | set(running)):
-        section, name = key
-        if not takes_effect_after_restart(app.app_type, app.version, section, name):
+    # The catalogue's options that take effect without a restart; every other option needs one.
+    without_restart = {spec.key for spec in specs_for(app.app_type, app.version) if not spec.after_restart}
+    # Plain tuples in Pending's order: 20,000 of them are built and compared on each change.
+    wanted: dict[tuple[str, str], tuple] = {}
+    for key in [*current, *(k for k in running if k not in current)]:
+        if key in without_restart:
             continue
         now_value, is_secret = current.get(key, (None, False))
         was_value = running.get(key)
         if now_value == was_value:
             continue
         is_secret = is_secret or (was_value or "").startswith("hmac-sha256:")
-        who, when = last_change.get(option_label(section, name), ("", None))
-        wanted.append(
-            PendingRestartChange(
-                application=app,
-                section=section,
-                name=name,
-                running_value=(MASKED if is_secret and was_value is not None else was_value),
-                new_value=(MASKED if is_secret and now_value is not None else now_value),
-                is_secret=is_secret,
-                changed_by_name=who,
-                changed_at=when,
-            )
-        )
-    PendingRestartChange.objects.filter(application=app).delete()
-    PendingRestartChange.objects.bulk_create(wanted)
-    return wanted
+        who, when = last_change.get(option_label(*key), ("", None))
+        wanted[key] = (*key, MASKED if is_secret and was_value is not None else was_value,
+                       MASKED if is_secret and now_value is not None else now_value, is_secret, who, when)
+    # Only what differs is written: after one change of a 20,000-option application, one row.
+    stale, unchanged = [], set()
+    stored = PendingRestartChange.objects.filter(application=app).values_list("pk", *Pending._fields)
+    for pk, *values in stored:
+        key = (values[0], values[1])
+        if wanted.get(key) == tuple(values):
+            unchanged.add(key)
+        else:
+            stale.append(pk)
+    if stale:
+        PendingRestartChange.objects.filter(pk__in=stale).delete()
+    bulk_insert(PendingRestartChange, [{"application_id": app.pk, **dict(zip(Pending._fields, row, strict=True))}
+                                       for key, row in wanted.items() if key not in unchanged])
+    return [Pending._make(row) for row in sorted(wanted.values())]
 
 
 def latest_option_changes(app: Application) -> dict[str, tuple[str, object]]:
@@ -103,7 +124,7 @@ def mark_restarted(*, application: Application, actor) -> None:
     )
 
 
-def shown_change(change: PendingRestartChange) -> list[str | None]:
+def shown_change(change: Pending) -> list[str | None]:
     """``[running, new]`` as the audit trail shows it: a secret only as "changed"."""
     if change.is_secret:
         return [None if v is None else audit.SECRET_CHANGED for v in (change.running_value, change.new_value)]
@@ -112,7 +133,7 @@ def shown_change(change: PendingRestartChange) -> list[str | None]:
 
 def take_running_snapshot(app: Application) -> None:
     RunningOption.objects.filter(application=app).delete()
-    RunningOption.objects.bulk_create(
-        RunningOption(application=app, section=section, name=name, value=value)
+    bulk_insert(RunningOption, [
+        {"application_id": app.pk, "section": section, "name": name, "value": value}
         for (section, name), (value, _secret) in current_values(app).items()
-    )
+    ])

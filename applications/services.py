@@ -8,6 +8,7 @@ from django.db.models import Model
 
 from applications import audit
 from applications.models import Application, Connection, Host, Option, Port
+from applications.restart import option_label
 from applications.scheduling import request_checks
 
 AUDITED_FIELDS = {
@@ -116,9 +117,24 @@ def delete_object(*, obj: Model, actor) -> None:
     request_checks(affected)
 
 
+def options_a_clone_leaves_out(source: Application, actor) -> list[str]:
+    """The options of ``source`` a clone made by ``actor`` does not copy: the ``[security]`` section
+    (any case) and the secrets, unless the actor is a Security officer (who alone may set them)."""
+    from applications.options import may_change_option
+
+    return [option_label(section, name) for section, name in
+            source.options.order_by("section", "name").values_list("section", "name")
+            if not may_change_option(actor, section, name)]
+
+
 @transaction.atomic
 def clone_application(*, source: Application, name: str, actor) -> Application:
-    """A copy of the application with its ports and options (not its connections' clients)."""
+    """A copy of the application with its ports, options and connections (not its connections'
+    clients). The security section and the secrets are copied only when a Security officer clones
+    (``options_a_clone_leaves_out``); secrets stay encrypted."""
+    from applications.options import clear_value, new_option
+
+    left_out = set(options_a_clone_leaves_out(source, actor))
     clone = Application.objects.create(
         name=name,
         app_type=source.app_type,
@@ -135,8 +151,9 @@ def clone_application(*, source: Application, name: str, actor) -> Application:
         for p in source.ports.all()
     )
     Option.objects.bulk_create(
-        Option(application=clone, section=o.section, name=o.name, value=o.value, is_secret=o.is_secret)
-        for o in source.options.all()
+        (new_option(application_id=clone.pk, section=o.section, name=o.name, value=clear_value(o))
+         for o in source.options.all() if option_label(o.section, o.name) not in left_out),
+        batch_size=1000,
     )
     Connection.objects.bulk_create(
         Connection(
@@ -156,7 +173,8 @@ def clone_application(*, source: Application, name: str, actor) -> Application:
         object_type="application",
         obj=clone,
         application=clone,
-        message=f"Cloned from {source.name}.",
+        message=f"Cloned from {source.name}." + (
+            f" Not copied, a Security officer sets them: {', '.join(sorted(left_out))}." if left_out else ""),
         changes=audit.field_changes({}, audit.snapshot(clone, AUDITED_FIELDS[Application])),
     )
     request_checks([clone.pk], restart=True)

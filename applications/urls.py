@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications import users, views, views_options, views_ports
+from applications import users, views, views_options, views_options_io, views_ports
 
 app_name = "applications"
 urlpatterns = [
@@ -29,8 +29,8 @@ urlpatterns = [
          name="connection_delete"),
     path("applications/<int:pk>/options/", views_options.options_tab, name="options"),
     path("applications/<int:pk>/options/edit/", views_options.options_edit, name="options_edit"),
-    path("applications/<int:pk>/options/export/", views_options.options_export, name="options_export"),
-    path("applications/<int:pk>/options/import/", views_options.options_import, name="options_import"),
+    path("applications/<int:pk>/options/export/", views_options_io.options_export, name="options_export"),
+    path("applications/<int:pk>/options/import/", views_options_io.options_import, name="options_import"),
     path("audit/", views.audit_list, name="audit"),
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_edit, name="user_new"),

@@ -153,8 +153,12 @@ def application_clone(request, pk):
     source = get_object_or_404(Application, pk=pk)
     form = CloneForm(request.POST or None, initial={"name": f"{source.name} (copy)"})
     if request.method == "POST" and form.is_valid():
+        left_out = services.options_a_clone_leaves_out(source, request.user)
         clone = services.clone_application(source=source, name=form.cleaned_data["name"], actor=request.user)
         messages.success(request, f"Cloned {source} as {clone} (ports, options and connections copied).")
+        if left_out:
+            messages.warning(request, f"Not copied: {len(left_out)} option(s) of the security section or secret, "
+                                      "which only a Security officer sets (or clones).")
         return redirect(clone)
     return render(request, "applications/form.html", {"form": form, "title": f"Clone {source}",
                                                        "cancel_url": source.get_absolute_url()})

@@ -1,4 +1,4 @@
-"""Secrets at rest: truststore passwords are stored as Fernet tokens, keyed by FIELD_ENCRYPTION_KEY.
+"""Secrets at rest: passwords are stored as Fernet tokens, keyed by FIELD_ENCRYPTION_KEY.
 
 ``digest`` gives a keyed fingerprint of a secret so two values can be compared (restart tracking:
 "changed back to what the server runs with") without keeping either in clear.
@@ -29,6 +29,19 @@ def decrypt(token: str) -> str:
         return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except (InvalidToken, ValueError):
         return ""
+
+
+def seal(data: bytes) -> str:
+    """Bytes kept for a while (a previewed file that may hold passwords) as a Fernet token."""
+    return _fernet().encrypt(data).decode("ascii")
+
+
+def unseal(token: str) -> bytes | None:
+    """The bytes of ``seal``; None when the token is not ours (key rotated, tampered with)."""
+    try:
+        return _fernet().decrypt(token.encode("ascii"))
+    except (InvalidToken, ValueError):
+        return None
 
 
 def digest(value: str) -> str:

@@ -163,6 +163,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler",
                         "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 
+# Refused attempts to set a secret option without the Security officer role: after this many within
+# the window, a user's next attempts are refused without a look (each one is audited, never its value).
+SECRET_REFUSALS_LIMIT = env_int("SECRET_REFUSALS_LIMIT", 5, minimum=1)
+SECRET_REFUSALS_WINDOW_SECONDS = env_int("SECRET_REFUSALS_WINDOW_SECONDS", 900, minimum=1)
+# A previewed .cfg import waits this long for its confirmation (encrypted, in the database), then is dropped.
+CFG_IMPORT_PREVIEW_SECONDS = env_int("CFG_IMPORT_PREVIEW_SECONDS", 900, minimum=30)
+
 CERTIFICATE_EXPIRY_WARNING_DAYS = env_int("CERTIFICATE_EXPIRY_WARNING_DAYS", 30, minimum=1)
 TLS_PROBE_TIMEOUT_SECONDS = env_int("TLS_PROBE_TIMEOUT_SECONDS", 5, minimum=1)
 # Probe every connection through a secure port at the end of each sweep (otherwise: on demand only).

@@ -1,7 +1,7 @@
 """Every benchmark script runs in its tiny ``--quick`` mode, so the scripts do not rot.
 
 These are not the figures (see PERFORMANCE.md): only a check that each script still runs to the
-end and prints its summary. The four scripts start together, each on its own databases on the
+end and prints its summary. The scripts start together, each on its own databases on the
 PostgreSQL server (the test database's, or 127.0.0.1:5432) and its own Redis, and the databases
 are dropped afterwards.
 """
@@ -26,6 +26,7 @@ SCRIPTS = {
     "pages": "target: p95",
     "sweep": "store contents checked",
     "editors": "lost updates",
+    "options_scale": "target: editor requests",
 }
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery, pytest.mark.interop]
@@ -62,7 +63,7 @@ def drop_databases(server: str) -> None:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """All four scripts, started at once (two cores: they overlap well); yields name → Popen."""
+    """All the scripts, started at once (two cores: they overlap well); yields name → Popen."""
     server = postgres_server()
     require(server_answers(server), "PostgreSQL")
     require(shutil.which("redis-server") is not None, "redis-server")

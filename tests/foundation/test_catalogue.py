@@ -30,8 +30,10 @@ def test_provider_accepts_the_four_values_of_the_source_document(value):
     assert provider_spec().clean(value) == value
 
 
-def test_provider_surrounding_spaces_are_trimmed_before_checking():
-    assert provider_spec().clean(" PEM ") == "PEM"
+def test_provider_surrounding_spaces_are_refused_not_trimmed():
+    # Never change what the operator typed: " PEM " is not PEM, and the message says what is.
+    with pytest.raises(OptionValueError, match="Did you mean PEM?"):
+        provider_spec().clean(" PEM ")
 
 
 @pytest.mark.parametrize(
@@ -47,7 +49,7 @@ def test_provider_surrounding_spaces_are_trimmed_before_checking():
         ("PEM JKS", None),
         ("PEM;JKS", None),
         ("PKCS12", None),
-        ("P EM", None),
+        ("P EM", "Did you mean PEM?"),  # a stray space: close enough to suggest (difflib)
     ],
 )
 def test_provider_refuses_anything_else_and_says_what_is_valid(value, hint):
@@ -71,7 +73,7 @@ def test_the_three_security_options_take_effect_after_restart_and_only_the_passw
         assert spec.takes_effect == AFTER_RESTART
         assert spec.description
         assert spec.secret == (name == "truststore-password")
-    assert is_secret(NODE, "8.5.003.04", "security", "truststore-password")
+    assert is_secret("security", "truststore-password")
 
 
 @pytest.mark.parametrize(
@@ -153,9 +155,13 @@ def test_a_refused_provider_is_not_saved(env):
     assert option_value(env.node, "security", "provider") == "PEM"
 
 
-def test_a_valid_provider_is_stored_trimmed(env):
-    option_set(application=env.node, section="security", name="provider", value=" JKS ", actor=env.users["security"])
-    assert Option.objects.get(application=env.node, section="security", name="provider").value == "JKS"
+def test_a_provider_typed_with_spaces_is_refused_not_trimmed(env):
+    # Never change what the operator typed: the spaces are named, nothing is stored.
+    with pytest.raises(OptionsInvalid) as invalid:
+        option_set(application=env.node, section="security", name="provider", value=" JKS ",
+                   actor=env.users["security"])
+    assert "cannot start or end with spaces" in invalid.value.errors["[security] provider"]
+    assert Option.objects.get(application=env.node, section="security", name="provider").value == "PEM"
 
 
 def test_only_a_security_officer_may_change_the_security_section(env):

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from applications.cfg import SECRET_PLACEHOLDER, CfgError, parse_cfg
-from applications.models import Application, AuditEvent, Option
+from applications.models import Application, AuditEvent, Option, OptionImportDraft
 from applications.options import OptionsInvalid, option_set, option_value
 from applications.options_io import export_cfg, preview_import
 
@@ -168,7 +168,7 @@ def test_a_forged_confirmation_of_an_invalid_file_saves_nothing(env, client_as, 
     before = stored(env.cluster)
     response = preview(client, env.cluster, b"[log]\nverbose = debug\n[cluster]\nurl = /relative\n")
     assert response.context["has_invalid"]
-    digest = client.session[f"cfg-import-{env.cluster.pk}"]["sha256"]
+    digest = OptionImportDraft.objects.get(application=env.cluster).token  # kept server-side, not in the page
     with committed():
         done = client.post(import_url(env.cluster), {"_confirm": "", "digest": digest}, follow=True)
     assert "Nothing was imported" in done.content.decode()
@@ -219,7 +219,7 @@ def test_a_malformed_file_is_a_form_error_and_nothing_changes(case, env, client_
     assert message in " ".join(response.context["form"].errors["file"])
     assert stored(env.cluster) == before
     assert AuditEvent.objects.count() == events
-    assert f"cfg-import-{env.cluster.pk}" not in client.session
+    assert not OptionImportDraft.objects.exists()
 
 
 def test_an_empty_upload_is_refused(env, client_as):

@@ -27,11 +27,11 @@ def test_clone_copies_ports_options_and_connections(env, client_as, committed):
     assert AuditEvent.objects.filter(application=clone, action="create", message="Cloned from MessageServer.").exists()
 
 
-def test_a_cloned_secret_is_still_readable_and_still_secret(env, client_as, committed):
+def test_a_secret_cloned_by_a_security_officer_is_still_readable_and_still_secret(env, client_as, committed):
     option_set(application=env.node, section="security", name="truststore-password", value="Clone-Pass-1",
                actor=env.users["security"])
     with committed():
-        client_as("operator").post(reverse("applications:clone", args=[env.node.pk]), {"name": "Node_Copy"})
+        client_as("security").post(reverse("applications:clone", args=[env.node.pk]), {"name": "Node_Copy"})
     clone = Application.objects.get(name="Node_Copy")
     stored = Option.objects.get(application=clone, name="truststore-password")
     assert stored.is_secret and "Clone-Pass-1" not in stored.value

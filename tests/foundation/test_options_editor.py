@@ -115,7 +115,9 @@ def test_a_value_outside_the_select_is_refused_and_nothing_is_saved(env, client_
     with committed():
         response = client.post(editor_url(env.cluster), data)
     assert response.status_code == 200
-    assert "loud is not one of the available choices" in response.content.decode()
+    page = response.content.decode()
+    assert "loud is not a valid value for verbose: use one of all, debug, trace, interaction, standard or none" in page
+    assert "Nothing was saved" in page
     assert options_of(env.cluster) == before
 
 
@@ -154,7 +156,7 @@ def test_a_new_row_with_a_bad_name_is_refused(env, client_as, committed):
     with committed():
         response = client.post(editor_url(env.cluster), data)
     assert response.status_code == 200
-    assert "cannot contain [, ], = or control characters" in response.content.decode()
+    assert "the option name cannot contain [, ] or =" in response.content.decode()
     assert option_value(env.cluster, "web", "max=Sessions") is None
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from applications import audit
 from applications.models import Application, AppType, Connection, Host, OperatingSystem, Option, Port
+from applications.options import new_option
 from applications.restart import take_running_snapshot
 from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER, ensure_role_groups
 from applications.usernames import validate_new_username
@@ -160,10 +161,10 @@ class Command(BaseCommand):
             _, new = Connection.objects.get_or_create(client=apps[client], port=port)
             created += new
         for app, section, name, value in OPTIONS:
-            _, new = Option.objects.get_or_create(
-                application=apps[app], section=section, name=name, defaults={"value": value}
-            )
-            created += new
+            if not Option.objects.filter(application=apps[app], section=section, name=name).exists():
+                # Built as the services build it: a secret (by its name) is stored encrypted.
+                new_option(application_id=apps[app].pk, section=section, name=name, value=value).save()
+                created += 1
         # A fresh demo server runs with what it was given: nothing is pending a restart.
         for app in new_apps:
             take_running_snapshot(app)
