@@ -14,6 +14,7 @@ from applications.models import Application, AuditEvent, Option
 from applications.restart import option_label
 from applications.scheduling import request_checks
 from applications.validators import has_control_characters
+from applications.versioning import EditConflict, options_events_since
 from cobrowse_admin import secret_box
 
 
@@ -34,13 +35,16 @@ class OptionsInvalid(Exception):
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
-class StaleEdit(Exception):
-    """The options changed since the form was opened; ``events`` says who changed what."""
+class StaleEdit(EditConflict):
+    """The options changed since the form was opened; ``events`` says who changed what.
 
-    def __init__(self, events: list[AuditEvent], current_revision: int):
-        self.events = events
+    The options' version is the application's options revision (a counter every options write
+    moves), not a digest: the editor, the security section and the import carry it."""
+
+    def __init__(self, events: list[AuditEvent], current_revision: int, what: str = "the options"):
+        super().__init__(what=what, events=events, current_version=str(current_revision))
         self.current_revision = current_revision
-        super().__init__("The options were changed by someone else since you opened them.")
+        self.args = ("The options were changed by someone else since you opened them.",)
 
 
 def validate_name(label: str, text: str) -> str | None:
@@ -120,10 +124,7 @@ def is_noop(change: OptionChange, option: Option | None) -> bool:
 
 
 def events_since(app: Application, revision: int) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(application=app, object_type="option", options_revision__gt=revision)
-        .order_by("at", "id")[:50]
-    )
+    return options_events_since(app, revision)
 
 
 @transaction.atomic
@@ -144,7 +145,8 @@ def options_apply(
     # may still reference it (foreign keys take KEY SHARE locks at commit).
     app = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     if expected_revision is not None and app.options_revision != expected_revision:
-        raise StaleEdit(events_since(app, expected_revision), app.options_revision)
+        raise StaleEdit(events_since(app, expected_revision), app.options_revision,
+                        what=f"the options of {app.name}")
     existing = {(o.section, o.name): o for o in Option.objects.filter(application=app)}
     changes = [c for c in changes if not is_noop(c, existing.get((c.section, c.name)))]
     cleaned = validate_changes(app, changes, actor)

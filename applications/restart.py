@@ -12,6 +12,7 @@ from django.utils import timezone
 from applications import audit
 from applications.catalogue import takes_effect_after_restart
 from applications.models import Application, AuditEvent, Option, PendingRestartChange, RunningOption
+from applications.versioning import EditConflict, options_events_since
 from cobrowse_admin import secret_box
 
 MASKED = secret_box.MASK
@@ -39,6 +40,15 @@ def current_values(application: Application) -> dict[tuple[str, str], tuple[str,
 def reconcile(*, application_id: int) -> list[PendingRestartChange]:
     """Rebuild the pending-restart list of one application from its options and snapshot."""
     app = Application.objects.select_for_update(no_key=True).get(pk=application_id)
+    wanted = pending_changes_now(app)
+    PendingRestartChange.objects.filter(application=app).delete()
+    PendingRestartChange.objects.bulk_create(wanted)
+    return wanted
+
+
+def pending_changes_now(app: Application) -> list[PendingRestartChange]:
+    """The pending-restart list as the options are now (unsaved): what ``reconcile`` writes, and what
+    the General tab shows while the checks of a change have not run yet."""
     current = current_values(app)
     running = {(r.section, r.name): r.value for r in RunningOption.objects.filter(application=app)}
     last_change = latest_option_changes(app)
@@ -65,8 +75,6 @@ def reconcile(*, application_id: int) -> list[PendingRestartChange]:
                 changed_at=when,
             )
         )
-    PendingRestartChange.objects.filter(application=app).delete()
-    PendingRestartChange.objects.bulk_create(wanted)
     return wanted
 
 
@@ -82,9 +90,17 @@ def latest_option_changes(app: Application) -> dict[str, tuple[str, object]]:
 
 
 @transaction.atomic
-def mark_restarted(*, application: Application, actor) -> None:
-    """The server now runs with the current options: snapshot them and clear the pending list."""
+def mark_restarted(*, application: Application, actor, expected_revision: int | None = None) -> None:
+    """The server now runs with the current options: snapshot them and clear the pending list.
+
+    ``expected_revision`` is the options revision whose pending list the operator confirmed: when
+    the options changed since, ``EditConflict`` is raised and nothing is marked (else a change made
+    after the restart would be recorded as running). None: unconditional."""
     app = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
+    if expected_revision is not None and app.options_revision != expected_revision:
+        raise EditConflict(what=f"the options of {app.name}",
+                           events=options_events_since(app, expected_revision),
+                           current_version=str(app.options_revision))
     # Recomputed here, not read: when the broker was down the task has not run, and the audit
     # event must still name what the restart picked up.
     pending = reconcile(application_id=app.pk)

@@ -214,6 +214,7 @@ def options_import(request, pk):
         "app": app, "tab": "options", "form": form, "preview": preview, "counts": counts,
         "has_invalid": bool(counts.get(INVALID)),
         "digest": request.session.get(session_key, {}).get("sha256") if preview is not None else None,
+        "revision": request.session.get(session_key, {}).get("revision") if preview is not None else None,
     })
 
 
@@ -223,15 +224,19 @@ def options_import_confirm(request, app, session_key):
         messages.error(request, "That preview has expired: upload the file again.")
         return redirect("applications:options_import", app.pk)
     data = base64.b64decode(pending["data"])
+    # The revision the preview on this page was made at (the session holds the latest preview's,
+    # which another tab may have made later): the older one decides.
+    shown = parse_whole_number(request.POST.get("revision"))
+    expected = pending["revision"] if shown is None else min(shown, pending["revision"])
     try:
         changed = apply_import(application=app, data=data, actor=request.user,
-                               expected_revision=pending["revision"], filename=pending["filename"])
+                               expected_revision=expected, filename=pending["filename"])
     except StaleEdit as stale:
         del request.session[session_key]
-        who = ", ".join(sorted({e.actor_name for e in stale.events})) or "someone"
-        messages.error(request, f"The options were changed by {who} after your preview; nothing was imported. "
-                                "Upload the file again to see a fresh preview.")
-        return redirect("applications:options_import", app.pk)
+        return render(request, "applications/options_import.html", {
+            "app": app, "tab": "options", "form": CfgImportForm(), "preview": None, "conflict": stale,
+            "reload_url": reverse("applications:options_import", args=[app.pk]),
+        })
     except (OptionsInvalid, CfgError) as exc:
         messages.error(request, f"Nothing was imported: {exc}")
         return redirect("applications:options_import", app.pk)
