@@ -139,7 +139,7 @@ def lock_members(store: TrustedStore, certificates: list[Certificate]) -> None:
     present = set(Certificate.objects.select_for_update(no_key=True).filter(pk__in=wanted).order_by("pk")
                   .values_list("pk", flat=True))
     if present != wanted:
-        gone = Q(object_type="certificate", object_id__in=[str(pk) for pk in wanted - present])
+        gone = Q(object_type="certificate", object_id__in=[str(pk) for pk in wanted - present], action="delete")
         raise versioning.EditConflict(what=f"the certificates chosen for the trusted store {store.name}",
                                       events=versioning.events_since(gone, None))
 
