@@ -188,6 +188,13 @@ def store_save(
     new_members = {c.pk for c in certificates}
     if new_members != old_members:
         changes["certificates"] = [len(old_members), len(new_members)]
+        # Which ones, by name: what someone whose save conflicts with this one needs to know.
+        removed = Certificate.objects.filter(pk__in=old_members - new_members).order_by("common_name")
+        if removed:
+            changes["removed"] = ["; ".join(str(c) for c in removed), None]
+        added = [c for c in certificates if c.pk not in old_members]
+        if added and not creating:
+            changes["added"] = [None, "; ".join(str(c) for c in added)]
     if password_changed:
         changes["password"] = [None, audit.SECRET_CHANGED]  # never the value
     if creating or changes:

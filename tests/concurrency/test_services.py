@@ -22,6 +22,7 @@ from security import certificates as cert_service
 from security.models import Certificate, StoreEntry, TrustedStore
 from security.section import security_section_set
 from security.stores import store_delete, store_save, store_version
+from tests.certs.make_certs import INTERMEDIATE_CN
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +153,7 @@ def test_store_save_refuses_a_version_older_than_the_members(env):
         store_save(store=stale, certificates=[env.root, env.intermediate], password=None, actor=officer,
                    expected_version=opened)
 
-    assert conflict.value.events[-1].changes == {"certificates": [2, 1]}
+    assert conflict.value.events[-1].changes == {"certificates": [2, 1], "removed": [INTERMEDIATE_CN, None]}
     store = TrustedStore.objects.get(pk=env.pem.pk)
     assert list(store.entries.values_list("certificate_id", flat=True)) == [env.root.pk]
     assert store.description == "CAs of the partner sites"

@@ -121,7 +121,8 @@ def test_editing_a_store_records_what_changed(officer, pem_store):
     assert pem_store.path == "/opt/genesys/cobrowse/certs/ca.pem"
     event = AuditEvent.objects.filter(object_type="store", action="update").latest("id")
     assert event.changes == {"path": ["/opt/genesys/cobrowse/certs/certificateCA.pem",
-                                      "/opt/genesys/cobrowse/certs/ca.pem"], "certificates": [2, 1]}
+                                      "/opt/genesys/cobrowse/certs/ca.pem"], "certificates": [2, 1],
+                             "removed": [INTERMEDIATE_CN, None]}
 
 
 def test_the_apply_button_stays_on_the_form(officer, pem_store):
