@@ -86,12 +86,13 @@ class Stats:
     other_errors: list[str] = field(default_factory=list)
 
 
-def client(index: int, port: int, target: Target, deadline_box: list, stats: Stats, ready: threading.Barrier):
+def client(index: int, port: int, target: Target, kinds: tuple[str, ...], deadline_box: list, stats: Stats,
+           ready: threading.Barrier):
     try:
         browser = Browser(port)
         browser.login(f"bench-editor-{index:02d}", PASSWORD)
         ready.wait()
-        edit_loop(browser, index, target, deadline_box, stats)
+        edit_loop(browser, index, target, kinds, deadline_box, stats)
     except Exception as exc:  # noqa: BLE001 - reported with the figures, and the others stop waiting
         stats.other_errors.append(f"client stopped: {exc!r}")
         ready.abort()
@@ -131,7 +132,8 @@ def edit_store(form: Form, _index: int, certificate_id: int) -> bool:
     return True
 
 
-def edit_loop(browser: Browser, index: int, target: Target, deadline_box: list, stats: Stats) -> None:
+def edit_loop(browser: Browser, index: int, target: Target, kinds: tuple[str, ...], deadline_box: list,
+              stats: Stats) -> None:
     app, store = f"/applications/{target.app_id}/", f"/security/stores/{target.store_id}/"
     pages = {  # kind → (form, its version field, where a save leads)
         "options": (f"{app}options/edit/", "revision", f"{app}options/"),
@@ -141,7 +143,7 @@ def edit_loop(browser: Browser, index: int, target: Target, deadline_box: list, 
     }
     turn = index
     while time.monotonic() < deadline_box[0]:
-        kind = KINDS[turn % len(KINDS)]
+        kind = kinds[turn % len(kinds)]
         turn += 1
         path, containing, done = pages[kind]
         start = time.perf_counter()
@@ -232,10 +234,16 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=500, help="size of the environment (seed_demo --scale)")
     parser.add_argument("--database-url", default=default_database_url("bench_editors"),
                         help="database to recreate (its name must start with 'bench')")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"what the clients edit, in turn (default: {','.join(KINDS)}; options alone is the "
+                             "workload of the figures before 3 December 2026)")
     parser.add_argument("--sqlite", action="store_true",
                         help="the default database of `make run` instead: an SQLite file in benchmarks/out/")
     parser.add_argument("--quick", action="store_true", help="3 clients, 3 seconds, 2 workers: a smoke test")
     args = parser.parse_args()
+    kinds = tuple(k for k in KINDS if k in args.kinds.split(","))
+    if not kinds:
+        parser.error(f"--kinds: choose among {', '.join(KINDS)}")
     warnings.simplefilter("ignore")
     if args.quick:
         args.clients, args.seconds, args.workers, args.applications, args.scale = 3, 3, 2, 1, 20
@@ -326,7 +334,7 @@ def main() -> None:
             stats = [Stats() for _ in range(args.clients)]
             deadline = [float("inf")]
             ready = threading.Barrier(args.clients + 1)
-            threads = [threading.Thread(target=client, args=(i, port, targets[i], deadline, stats[i], ready),
+            threads = [threading.Thread(target=client, args=(i, port, targets[i], kinds, deadline, stats[i], ready),
                                         daemon=True) for i in range(args.clients)]
             for thread in threads:
                 thread.start()
@@ -378,7 +386,7 @@ def main() -> None:
         ["all requests", *spread(everything)],
         ["saves", f"{sum(saves.values()):,}", f"{sum(saves.values()) / elapsed:.1f} per second"],
     ]
-    for kind in KINDS:
+    for kind in kinds:
         tried = saves[kind] + conflicts[kind]
         rows.append([f"  {kind}", f"{saves[kind]:,} saved, {conflicts[kind]:,} conflicts",
                      f"{conflicts[kind] / max(1, tried):.0%} of its POSTs"])
