@@ -264,6 +264,24 @@ def test_cfg_import_confirmed_after_someone_else_saved_imports_nothing(env, sess
     assert option_value(env.node_a, "web", "x") is None
 
 
+def test_cfg_import_confirmed_from_a_preview_older_than_another_tab_s_imports_nothing(env, sessions):
+    """The session keeps the latest preview of the file: a tab showing an earlier preview (made before
+    someone else's save) confirms at the revision it showed, not at the later tab's."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    first, second = sessions("operator")
+    url = reverse("applications:options_import", args=[env.node_a.pk])
+    content = b"[log]\nverbose = trace\n"
+    older_tab = first.post(url, {"file": SimpleUploadedFile("node.cfg", content)})
+    save_in_the_editor(second, env.node_a, "log", "verbose", "debug")
+    first.post(url, {"file": SimpleUploadedFile("node.cfg", content)})  # a newer tab previews it again
+
+    response = first.post(url, _confirm_form(older_tab))
+
+    assert "(value: standard → debug)" in banner(response)
+    assert option_value(env.node_a, "log", "verbose") == "debug"
+
+
 def save_in_the_editor(client, app, section: str, name: str, value: str) -> None:
     from tests.foundation.forms_html import row_index
 
