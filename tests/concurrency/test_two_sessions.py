@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Application, AuditEvent, Connection, Host, Port, RunningOption
-from applications.options import option_value
+from applications.options import option_set, option_value
 from security.models import Certificate, StoreAssignment, TrustedStore
 from tests.concurrency.conftest import banner, opened, page_text
 
@@ -361,3 +361,22 @@ def test_mark_as_restarted_from_a_page_older_than_the_options_marks_nothing(env,
                  opened(first, general, containing="revision"))
     assert again.status_code == 302
     assert RunningOption.objects.get(application=env.node_a, section="web", name="maxSessions").value == "30"
+
+
+def test_the_general_tab_shows_the_pending_list_of_the_revision_its_button_carries(env, sessions, committed):
+    """A change whose checks have not run yet (broker down) is not in the saved pending list: the
+    page computes the list then, so "Mark as restarted" never confirms a change it did not show."""
+    first, second = sessions("operator")
+    with committed():
+        save_in_the_editor(second, env.node_a, "web", "maxSessions", "20")
+    # No on-commit work here: the checks of this change do not run, as when the broker is down.
+    option_set(application=env.node_a, section="web", name="keepAlive", value="30", actor=env.users["admin"])
+    general = reverse("applications:detail", args=[env.node_a.pk])
+
+    shown = page_text(first.get(general))
+    page = opened(first, general, containing="revision")
+    assert "[web] maxSessions" in shown and "[web] keepAlive" in shown
+    with committed():
+        assert post(first, reverse("applications:mark_restarted", args=[env.node_a.pk]), page).status_code == 302
+    restart = AuditEvent.objects.get(application=env.node_a, action="restart")
+    assert set(restart.changes) == {"[web] maxSessions", "[web] keepAlive"}
