@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import logging
 import re
 import subprocess
 import sys
@@ -258,6 +259,8 @@ def main() -> None:
     run_manage(["collectstatic", "--noinput", "-v", "0"], env=env, quiet=True)
 
     use_database(url, **production_env())
+    # The stores made below have their checks run here (no broker in this process): not worth a log line.
+    logging.getLogger("celery").setLevel(logging.WARNING)
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import Group, User
 
