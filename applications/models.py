@@ -327,7 +327,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["application", "-at"])]
+        indexes = [
+            models.Index(fields=["application", "-at"]),
+            # The events about one object since an edit form was opened (applications.versioning).
+            models.Index(fields=["object_type", "object_id", "id"], name="audit_event_object_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type} {self.object_repr}"

@@ -28,6 +28,7 @@ from applications.models import Application, AuditEvent, Option
 from applications.option_text import name_problem, value_problem
 from applications.restart import option_label
 from applications.scheduling import request_checks
+from applications.versioning import EditConflict, options_events_since
 from cobrowse_admin import secret_box
 
 REFUSED = "refused"  # audit action of an attempt to set a secret without the role
@@ -68,13 +69,16 @@ class OptionsInvalid(Exception):
         return "; ".join(lines[:limit]) + (f"; and {more} more" if more > 0 else "")
 
 
-class StaleEdit(Exception):
-    """The options changed since the form was opened; ``events`` says who changed what."""
+class StaleEdit(EditConflict):
+    """The options changed since the form was opened; ``events`` says who changed what.
 
-    def __init__(self, events: list[AuditEvent], current_revision: int):
-        self.events = events
+    The options' version is the application's options revision (a counter every options write
+    moves), not a digest: the editor, the security section and the import carry it."""
+
+    def __init__(self, events: list[AuditEvent], current_revision: int, what: str = "the options"):
+        super().__init__(what=what, events=events, current_version=str(current_revision))
         self.current_revision = current_revision
-        super().__init__("The options were changed by someone else since you opened them.")
+        self.args = ("The options were changed by someone else since you opened them.",)
 
 
 def clean_change(app: Application, change: OptionChange) -> tuple[OptionChange, str | None]:
@@ -179,10 +183,7 @@ def is_noop(change: OptionChange, option: Option | None) -> bool:
 
 
 def events_since(app: Application, revision: int) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(application=app, object_type="option", options_revision__gt=revision)
-        .order_by("at", "id")[:50]
-    )
+    return options_events_since(app, revision)
 
 
 def new_option(*, application_id: int, section: str, name: str, value: str) -> Option:
@@ -340,7 +341,8 @@ def _apply(*, application, changes, actor, expected_revision, action_note, on_ap
     # may still reference it (foreign keys take KEY SHARE locks at commit).
     app = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
     if expected_revision is not None and app.options_revision != expected_revision:
-        raise StaleEdit(events_since(app, expected_revision), app.options_revision)
+        raise StaleEdit(events_since(app, expected_revision), app.options_revision,
+                        what=f"the options of {app.name}")
     existing = existing_options(app, changes)
     cleaned = validate_changes(app, changes, actor, existing)
     check_option_count(app, existing, cleaned)

@@ -15,6 +15,7 @@ from applications import audit
 from applications.bulk import bulk_insert
 from applications.catalogue import specs_for
 from applications.models import Application, AuditEvent, Option, PendingRestartChange, RunningOption
+from applications.versioning import EditConflict, options_events_since
 from cobrowse_admin import secret_box
 
 MASKED = secret_box.MASK
@@ -51,30 +52,20 @@ class Pending(NamedTuple):
     changed_by_name: str
     changed_at: object
 
+    @property
+    def kind(self) -> str:
+        if self.running_value is None:
+            return "added"
+        if self.new_value is None:
+            return "removed"
+        return "changed"
+
 
 @transaction.atomic
 def reconcile(*, application_id: int) -> list[Pending]:
     """Rebuild the pending-restart list of one application from its options and snapshot."""
     app = Application.objects.select_for_update(no_key=True).get(pk=application_id)
-    current = current_values(app)
-    running = {(section, name): value for section, name, value in
-               RunningOption.objects.filter(application=app).values_list("section", "name", "value")}
-    last_change = latest_option_changes(app)
-    # The catalogue's options that take effect without a restart; every other option needs one.
-    without_restart = {spec.key for spec in specs_for(app.app_type, app.version) if not spec.after_restart}
-    # Plain tuples in Pending's order: 20,000 of them are built and compared on each change.
-    wanted: dict[tuple[str, str], tuple] = {}
-    for key in [*current, *(k for k in running if k not in current)]:
-        if key in without_restart:
-            continue
-        now_value, is_secret = current.get(key, (None, False))
-        was_value = running.get(key)
-        if now_value == was_value:
-            continue
-        is_secret = is_secret or (was_value or "").startswith("hmac-sha256:")
-        who, when = last_change.get(option_label(*key), ("", None))
-        wanted[key] = (*key, MASKED if is_secret and was_value is not None else was_value,
-                       MASKED if is_secret and now_value is not None else now_value, is_secret, who, when)
+    wanted = wanted_pending(app)
     # Only what differs is written: after one change of a 20,000-option application, one row.
     stale, unchanged = [], set()
     stored = PendingRestartChange.objects.filter(application=app).values_list("pk", *Pending._fields)
@@ -91,6 +82,36 @@ def reconcile(*, application_id: int) -> list[Pending]:
     return [Pending._make(row) for row in sorted(wanted.values())]
 
 
+def pending_changes_now(app: Application) -> list[Pending]:
+    """The pending-restart list as the options are now (unsaved): what ``reconcile`` writes, and what
+    the General tab shows while the checks of a change have not run yet."""
+    return [Pending._make(row) for row in sorted(wanted_pending(app).values())]
+
+
+def wanted_pending(app: Application) -> dict[tuple[str, str], tuple]:
+    """(section, name) → the row of the pending list, as plain tuples in ``Pending``'s order: 20,000 of
+    them are built and compared on each change."""
+    current = current_values(app)
+    running = {(section, name): value for section, name, value in
+               RunningOption.objects.filter(application=app).values_list("section", "name", "value")}
+    last_change = latest_option_changes(app)
+    # The catalogue's options that take effect without a restart; every other option needs one.
+    without_restart = {spec.key for spec in specs_for(app.app_type, app.version) if not spec.after_restart}
+    wanted: dict[tuple[str, str], tuple] = {}
+    for key in [*current, *(k for k in running if k not in current)]:
+        if key in without_restart:
+            continue
+        now_value, is_secret = current.get(key, (None, False))
+        was_value = running.get(key)
+        if now_value == was_value:
+            continue
+        is_secret = is_secret or (was_value or "").startswith("hmac-sha256:")
+        who, when = last_change.get(option_label(*key), ("", None))
+        wanted[key] = (*key, MASKED if is_secret and was_value is not None else was_value,
+                       MASKED if is_secret and now_value is not None else now_value, is_secret, who, when)
+    return wanted
+
+
 def latest_option_changes(app: Application) -> dict[str, tuple[str, object]]:
     """Who changed each option last, and when, since the last restart."""
     events = AuditEvent.objects.filter(application=app, object_type="option")
@@ -103,9 +124,17 @@ def latest_option_changes(app: Application) -> dict[str, tuple[str, object]]:
 
 
 @transaction.atomic
-def mark_restarted(*, application: Application, actor) -> None:
-    """The server now runs with the current options: snapshot them and clear the pending list."""
+def mark_restarted(*, application: Application, actor, expected_revision: int | None = None) -> None:
+    """The server now runs with the current options: snapshot them and clear the pending list.
+
+    ``expected_revision`` is the options revision whose pending list the operator confirmed: when
+    the options changed since, ``EditConflict`` is raised and nothing is marked (else a change made
+    after the restart would be recorded as running). None: unconditional."""
     app = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
+    if expected_revision is not None and app.options_revision != expected_revision:
+        raise EditConflict(what=f"the options of {app.name}",
+                           events=options_events_since(app, expected_revision),
+                           current_version=str(app.options_revision))
     # Recomputed here, not read: when the broker was down the task has not run, and the audit
     # event must still name what the restart picked up.
     pending = reconcile(application_id=app.pk)

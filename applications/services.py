@@ -1,12 +1,14 @@
 """Writes of hosts, applications, ports and connections: each in a transaction with its audit event.
 
 Options have their own module (``options.py``) because of the catalogue, secrets and restart rules.
+An edit or a delete made from a page takes the version the page was opened on (``object_version``)
+and changes nothing when the object changed since (``versioning.EditConflict``).
 """
 
 from django.db import transaction
 from django.db.models import Model
 
-from applications import audit
+from applications import audit, versioning
 from applications.models import Application, Connection, Host, Option, Port
 from applications.restart import option_label
 from applications.scheduling import request_checks
@@ -45,15 +47,76 @@ def affected_applications(obj: Model) -> list[int]:
     return [app.pk] if app and app.pk else []
 
 
+def describe(obj: Model) -> str:
+    """How the conflict banner names the object: "the port secure of MessageServer"."""
+    if isinstance(obj, Port):
+        return f"the port {obj.port_id} of {obj.application.name}"
+    if isinstance(obj, Connection):
+        return f"the connection {obj}"
+    return f"the {OBJECT_TYPES[type(obj)]} {obj}"
+
+
+def object_state(obj: Model) -> dict:
+    """What the edit form of ``obj`` edits, as stored: its version is a digest of this."""
+    return versioning.column_state(obj, AUDITED_FIELDS[type(obj)])
+
+
+def object_version(obj: Model) -> str:
+    """The version an edit form or a delete confirmation of ``obj`` carries (from the object as
+    loaded for the page, so the version is exactly what the page shows)."""
+    return versioning.version(object_state(obj), versioning.about(OBJECT_TYPES[type(obj)], obj.pk))
+
+
+def check_version(obj: Model, expected_version: str | None) -> None:
+    """``EditConflict`` unless ``obj``, as loaded for this request, is the version the page was opened
+    on. The views ask first, so a conflict is said before any form error (the form's rows may be
+    what changed); ``save_object`` and ``delete_object`` check again under the lock."""
+    versioning.check(expected=expected_version, state=object_state(obj),
+                     events_about=versioning.about(OBJECT_TYPES[type(obj)], obj.pk), what=describe(obj))
+
+
+def locked_and_checked(obj: Model, expected_version: str | None, *, deleting: bool = False) -> Model:
+    """``obj`` as stored now, its row locked until the transaction ends; ``EditConflict`` when it is
+    no longer the version the page was opened on.
+
+    A save locks FOR NO KEY UPDATE, as ``options_apply`` does: rows that point at this one (a Node's
+    Cluster, an application's host) check their foreign key with a KEY SHARE lock at commit, which
+    FOR UPDATE would block, and a Host save that waits on such a row would deadlock."""
+    model = type(obj)
+    current = model.objects.select_for_update(no_key=not deleting).get(pk=obj.pk)
+    versioning.check(expected=expected_version, state=object_state(current),
+                     events_about=versioning.about(OBJECT_TYPES[model], obj.pk), what=describe(current))
+    return current
+
+
+def saved_columns(form) -> list[str]:
+    """The columns a form's save may write: what it edits and what is derived from that. Never the
+    rest of the row (an application's options revision, restart and check times), which other
+    writers own: the instance the form was bound to was read before the lock was taken."""
+    model = form._meta.model
+    edited = set(AUDITED_FIELDS[model]) | set(form._meta.fields or ())
+    return sorted(field.name for field in model._meta.concrete_fields
+                  if field.name in edited or field.name == "version_key" or getattr(field, "auto_now", False))
+
+
 @transaction.atomic
-def save_object(*, form, actor) -> Model:
-    """Save a bound, valid ModelForm of a host, application, port or connection, audited."""
+def save_object(*, form, actor, expected_version: str | None = None) -> Model:
+    """Save a bound, valid ModelForm of a host, application, port or connection, audited.
+
+    Editing an existing object: ``expected_version`` is the version the form was opened on
+    (``object_version``); ``EditConflict`` when it changed since, and nothing is saved. None saves
+    unconditionally."""
     instance = form.instance
     model = type(instance)
     fields = AUDITED_FIELDS[model]
     creating = instance.pk is None
-    before = {} if creating else audit.snapshot(model.objects.get(pk=instance.pk), fields)
-    obj = form.save()
+    if creating:
+        before = {}
+        obj = form.save()
+    else:
+        before = audit.snapshot(locked_and_checked(instance, expected_version), fields)
+        obj = form.save(commit=False)
+        obj.save(update_fields=saved_columns(form))
     after = audit.snapshot(obj, fields)
     changes = audit.field_changes(before, after)
     if creating or changes:
@@ -93,8 +156,10 @@ def delete_impact(obj: Model) -> dict[str, list]:
 
 
 @transaction.atomic
-def delete_object(*, obj: Model, actor) -> None:
+def delete_object(*, obj: Model, actor, expected_version: str | None = None) -> None:
+    """Delete ``obj`` with what it takes along; ``expected_version`` as in ``save_object``."""
     model = type(obj)
+    obj = locked_and_checked(obj, expected_version, deleting=True)
     affected = [pk for pk in affected_applications(obj) if not (isinstance(obj, Application) and pk == obj.pk)]
     if isinstance(obj, Application):
         affected += list(

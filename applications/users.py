@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from applications import audit
+from applications import audit, versioning
 from applications.roles import ROLES, administrator_required, role_name
 from applications.usernames import ALLOWED_CHARACTERS, validate_new_username
 
@@ -51,17 +51,43 @@ class UserForm(forms.Form):
         return data
 
 
+def user_state(user: User) -> dict:
+    """What the Users form edits, as stored (the password as its hash: the version is a keyed digest)."""
+    return {"username": user.username, "active": user.is_active, "password": user.password,
+            "roles": sorted(user.groups.values_list("name", flat=True))}
+
+
+def user_version(user: User) -> str:
+    return versioning.version(user_state(user), versioning.about("user", user.pk))
+
+
+def check_user_version(user: User, expected_version: str | None) -> None:
+    """``EditConflict`` unless ``user`` (as read) is the version the form was opened on."""
+    versioning.check(expected=expected_version, state=user_state(user),
+                     events_about=versioning.about("user", user.pk), what=f"the user {user.username}")
+
+
 @transaction.atomic
-def user_save(*, user: User | None, username: str, role: str, active: bool, password: str, actor) -> User:
+def user_save(*, user: User | None, username: str, role: str, active: bool, password: str, actor,
+              expected_version: str | None = None) -> User:
+    """Create a user, or change the role, state or password of one. ``expected_version`` is the
+    version the form was opened on (``user_version``): ``EditConflict`` when the user changed since,
+    and nothing is saved; None saves unconditionally."""
     creating = user is None
     if creating:
         validate_new_username(username)
         user = User(username=username)
+    else:
+        user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
+        check_user_version(user, expected_version)
     before = {} if creating else {"role": role_name(user), "active": user.is_active}
     user.is_active = active
     if password:
         user.set_password(password)
-    user.save()
+    if creating:
+        user.save()
+    else:
+        user.save(update_fields=["is_active", "password"])
     user.groups.set([Group.objects.get(name=role)])
     changes = audit.field_changes(before, {"role": role, "active": active})
     if password and not creating:
@@ -84,21 +110,32 @@ def user_edit(request, pk=None):
     user = get_object_or_404(User, pk=pk) if pk else None
     initial = {"username": user.username, "role": role_name(user), "active": user.is_active} if user else {}
     form = UserForm(request.POST or None, user=user, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if user == request.user and (data["role"] != role_name(user) or not data["active"]):
-            form.add_error("role", "You cannot lower your own role or deactivate yourself.")
-        else:
-            try:
-                saved = user_save(user=user, username=data["username"], role=data["role"], active=data["active"],
-                                  password=data["password"], actor=request.user)
-            except ValidationError as exc:  # a look-alike created meanwhile by another administrator
-                form.add_error("username", exc)
-            else:
-                messages.success(request, f"Saved user {saved.username} ({data['role']}).")
-                return redirect("applications:user_list")
+    version = user_version(user) if user else ""
+    conflict = None
+    if request.method == "POST":
+        version = versioning.posted_version(request) if user else ""
+        try:
+            if user:
+                check_user_version(user, version)  # said before any form error
+            if form.is_valid():
+                data = form.cleaned_data
+                if user == request.user and (data["role"] != role_name(user) or not data["active"]):
+                    form.add_error("role", "You cannot lower your own role or deactivate yourself.")
+                else:
+                    try:
+                        saved = user_save(user=user, username=data["username"], role=data["role"],
+                                          active=data["active"], password=data["password"], actor=request.user,
+                                          expected_version=version if user else None)
+                    except ValidationError as exc:  # a look-alike created meanwhile by another administrator
+                        form.add_error("username", exc)
+                    else:
+                        messages.success(request, f"Saved user {saved.username} ({data['role']}).")
+                        return redirect("applications:user_list")
+        except versioning.EditConflict as exc:
+            conflict = exc
     return render(request, "applications/form.html", {
         "form": form,
         "title": f"User {user.username}" if user else "New user",
         "cancel_url": reverse("applications:user_list"),
+        "opened_version": version, "conflict": conflict, "reload_url": request.path,
     })

@@ -10,9 +10,12 @@ from django.views.decorators.http import require_POST, require_safe
 from applications import services
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
 from applications.models import Application, AppType, AuditEvent, Host
+from applications.numbers import parse_whole_number
 from applications.pagination import event_page
 from applications.queries import applications_with_flags, filter_applications, restart_required_count, type_counts
+from applications.restart import mark_restarted, pending_changes_now
 from applications.roles import operator_required, viewer_required
+from applications.versioning import EditConflict, posted_version
 
 PAGE_SIZE = 50
 
@@ -24,6 +27,57 @@ def after_save(request, obj, *, edit_url: str, done_url: str):
         return redirect(edit_url)
     messages.success(request, f"Saved {obj}.")
     return redirect(done_url)
+
+
+def edit_object(request, obj, form, *, edit_url, done_url, context: dict):
+    """The edit page of a host, application, port or connection: GET shows the form with the version
+    of the object it shows; POST saves against that version, or shows the conflict banner with the
+    operator's entries kept (and the old version, so only a reload can save).
+
+    ``edit_url`` and ``done_url`` are functions of the saved object."""
+    editing = obj.pk is not None
+    conflict = None
+    version = services.object_version(obj) if editing else ""
+    if request.method == "POST":
+        version = posted_version(request) if editing else ""
+        try:
+            if editing:
+                services.check_version(obj, version)
+            if form.is_valid():
+                saved = services.save_object(form=form, actor=request.user,
+                                             expected_version=version if editing else None)
+                return after_save(request, saved, edit_url=edit_url(saved), done_url=done_url(saved))
+        except EditConflict as exc:
+            conflict = exc
+    return render(request, "applications/form.html", {
+        "form": form, "apply": editing, "opened_version": version, "conflict": conflict, "reload_url": request.path,
+        **context,
+    })
+
+
+def delete_object_page(request, obj, *, impact: dict, cancel_url: str, done, blocked: bool = False,
+                       on_protected: str = ""):
+    """The delete confirmation: GET shows what goes with the object and carries its version; POST
+    deletes that version, or shows the banner and the confirmation again as the object is now.
+
+    ``done`` is (message, URL) after the delete; ``on_protected`` the message when what still uses
+    the object refuses the delete (``blocked`` says so on the page beforehand)."""
+    conflict = None
+    if request.method == "POST":
+        try:
+            services.delete_object(obj=obj, actor=request.user, expected_version=posted_version(request))
+        except EditConflict as exc:
+            conflict = exc
+        except ProtectedError:
+            messages.error(request, on_protected)
+            return redirect(cancel_url)
+        else:
+            messages.success(request, done[0])
+            return redirect(done[1])
+    return render(request, "applications/confirm_delete.html", {
+        "object": obj, "impact": impact, "blocked": blocked, "cancel_url": cancel_url,
+        "opened_version": services.object_version(obj), "conflict": conflict, "reload_url": request.path,
+    })
 
 
 @viewer_required
@@ -70,30 +124,22 @@ def host_detail(request, pk):
 def host_edit(request, pk=None):
     host = get_object_or_404(Host, pk=pk) if pk else Host()
     form = HostForm(request.POST or None, instance=host)
-    if request.method == "POST" and form.is_valid():
-        host = services.save_object(form=form, actor=request.user)
-        return after_save(request, host, edit_url=reverse("applications:host_edit", args=[host.pk]),
-                          done_url=host.get_absolute_url())
     cancel = host.get_absolute_url() if host.pk else reverse("applications:host_list")
-    return render(request, "applications/form.html", {"form": form, "title": f"Edit {host}" if pk else "New host",
-                                                       "cancel_url": cancel, "apply": bool(pk)})
+    return edit_object(request, host, form,
+                       edit_url=lambda saved: reverse("applications:host_edit", args=[saved.pk]),
+                       done_url=lambda saved: saved.get_absolute_url(),
+                       context={"title": f"Edit {host}" if pk else "New host", "cancel_url": cancel})
 
 
 @operator_required
 def host_delete(request, pk):
     host = get_object_or_404(Host, pk=pk)
-    impact = services.delete_impact(host)
-    if request.method == "POST":
-        try:
-            services.delete_object(obj=host, actor=request.user)
-        except ProtectedError:
-            messages.error(request, f"{host} still runs applications: move or delete them first.")
-            return redirect(host.get_absolute_url())
-        messages.success(request, f"Deleted host {host}.")
-        return redirect("applications:host_list")
-    blocked = host.applications.exists()
-    return render(request, "applications/confirm_delete.html",
-                  {"object": host, "impact": impact, "blocked": blocked, "cancel_url": host.get_absolute_url()})
+    return delete_object_page(
+        request, host, impact=services.delete_impact(host), cancel_url=host.get_absolute_url(),
+        blocked=host.applications.exists(),
+        done=(f"Deleted host {host}.", reverse("applications:host_list")),
+        on_protected=f"{host} still runs applications: move or delete them first.",
+    )
 
 
 # Applications
@@ -122,15 +168,24 @@ def application_or_404(pk) -> Application:
 @viewer_required
 @require_safe
 def application_detail(request, pk):
-    app = application_or_404(pk)
+    return application_detail_page(request, pk)
+
+
+def application_detail_page(request, pk, *, conflict: EditConflict | None = None):
     from security.readiness import application_security_summary
 
+    app = application_or_404(pk)
+    # "Mark as restarted" carries the options revision read with ``app``: the list shown must be of
+    # that revision or newer. The saved list lags behind a change whose checks have not run yet.
+    pending = pending_changes_now(app) if app.checks_requested_at else app.pending_changes.all()
     context = {
         "app": app,
         "tab": "general",
-        "pending": app.pending_changes.all(),
+        "pending": pending,
         "nodes": app.nodes.order_by("name") if app.app_type == AppType.COBROWSE_CLUSTER else [],
         "security": application_security_summary(app),
+        "conflict": conflict,
+        "reload_url": app.get_absolute_url(),
     }
     return render(request, "applications/detail_general.html", context)
 
@@ -139,13 +194,11 @@ def application_detail(request, pk):
 def application_edit(request, pk=None):
     app = get_object_or_404(Application, pk=pk) if pk else Application()
     form = ApplicationForm(request.POST or None, instance=app)
-    if request.method == "POST" and form.is_valid():
-        app = services.save_object(form=form, actor=request.user)
-        return after_save(request, app, edit_url=reverse("applications:edit", args=[app.pk]),
-                          done_url=app.get_absolute_url())
     cancel = app.get_absolute_url() if app.pk else reverse("applications:list")
-    return render(request, "applications/form.html", {"form": form, "title": f"Edit {app}" if pk else "New application",
-                                                       "cancel_url": cancel, "apply": bool(pk)})
+    return edit_object(request, app, form,
+                       edit_url=lambda saved: reverse("applications:edit", args=[saved.pk]),
+                       done_url=lambda saved: saved.get_absolute_url(),
+                       context={"title": f"Edit {app}" if pk else "New application", "cancel_url": cancel})
 
 
 @operator_required
@@ -167,21 +220,20 @@ def application_clone(request, pk):
 @operator_required
 def application_delete(request, pk):
     app = get_object_or_404(Application, pk=pk)
-    if request.method == "POST":
-        services.delete_object(obj=app, actor=request.user)
-        messages.success(request, f"Deleted application {app}.")
-        return redirect("applications:list")
-    return render(request, "applications/confirm_delete.html",
-                  {"object": app, "impact": services.delete_impact(app), "cancel_url": app.get_absolute_url()})
+    return delete_object_page(request, app, impact=services.delete_impact(app), cancel_url=app.get_absolute_url(),
+                              done=(f"Deleted application {app}.", reverse("applications:list")))
 
 
 @operator_required
 @require_POST
 def application_mark_restarted(request, pk):
-    from applications.restart import mark_restarted
-
     app = get_object_or_404(Application, pk=pk)
-    mark_restarted(application=app, actor=request.user)
+    # The options revision whose pending list the page showed: -1 (never current) when missing.
+    revision = parse_whole_number(request.POST.get("revision"))
+    try:
+        mark_restarted(application=app, actor=request.user, expected_revision=-1 if revision is None else revision)
+    except EditConflict as conflict:
+        return application_detail_page(request, app.pk, conflict=conflict)
     messages.success(request, f"{app} marked as restarted: the pending changes are now what it runs with.")
     return redirect(app)
 

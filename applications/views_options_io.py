@@ -66,10 +66,11 @@ def options_import_confirm(request, app):
         changed = apply_import(application=app, data=draft.data, actor=request.user,
                                expected_revision=draft.revision, filename=draft.filename)
     except StaleEdit as stale:
-        who = ", ".join(sorted({e.actor_name for e in stale.events})) or "someone"
-        messages.error(request, f"The options were changed by {who} after your preview; nothing was imported. "
-                                "Upload the file again to see a fresh preview.")
-        return redirect("applications:options_import", app.pk)
+        # The same banner as every other form: who changed what since the preview.
+        return render(request, "applications/options_import.html", {
+            "app": app, "tab": "options", "form": CfgImportForm(), "preview": None, "conflict": stale,
+            "reload_url": reverse("applications:options_import", args=[app.pk]),
+        })
     except OptionsInvalid as invalid:
         messages.error(request, f"Nothing was imported: {invalid.summary()}")
         return redirect("applications:options_import", app.pk)

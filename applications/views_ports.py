@@ -1,7 +1,6 @@
 """Server Info (ports) and Connections tabs."""
 
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -9,7 +8,7 @@ from applications import services
 from applications.forms import ConnectionForm, PortForm
 from applications.models import Connection, Port
 from applications.roles import operator_required, viewer_required
-from applications.views import after_save, application_or_404
+from applications.views import application_or_404, delete_object_page, edit_object
 
 
 @viewer_required
@@ -25,31 +24,20 @@ def port_edit(request, pk, port_pk=None):
     app = application_or_404(pk)
     port = get_object_or_404(Port, pk=port_pk, application=app) if port_pk else Port(application=app)
     form = PortForm(request.POST or None, instance=port, application=app)
-    if request.method == "POST" and form.is_valid():
-        port = services.save_object(form=form, actor=request.user)
-        return after_save(
-            request, port,
-            edit_url=reverse("applications:port_edit", args=[app.pk, port.pk]),
-            done_url=reverse("applications:ports", args=[app.pk]),
-        )
-    return render(request, "applications/form.html", {
-        "form": form, "app": app, "title": f"Port {port.port_id}" if port_pk else f"New port of {app}",
-        "cancel_url": reverse("applications:ports", args=[app.pk]), "apply": bool(port_pk),
-    })
+    return edit_object(request, port, form,
+                       edit_url=lambda saved: reverse("applications:port_edit", args=[app.pk, saved.pk]),
+                       done_url=lambda saved: reverse("applications:ports", args=[app.pk]),
+                       context={"app": app, "title": f"Port {port.port_id}" if port_pk else f"New port of {app}",
+                                "cancel_url": reverse("applications:ports", args=[app.pk])})
 
 
 @operator_required
 def port_delete(request, pk, port_pk):
     app = application_or_404(pk)
     port = get_object_or_404(Port, pk=port_pk, application=app)
-    if request.method == "POST":
-        services.delete_object(obj=port, actor=request.user)
-        messages.success(request, f"Deleted port {port.port_id} of {app}.")
-        return redirect("applications:ports", app.pk)
-    return render(request, "applications/confirm_delete.html", {
-        "object": port, "impact": services.delete_impact(port),
-        "cancel_url": reverse("applications:ports", args=[app.pk]),
-    })
+    ports_url = reverse("applications:ports", args=[app.pk])
+    return delete_object_page(request, port, impact=services.delete_impact(port), cancel_url=ports_url,
+                              done=(f"Deleted port {port.port_id} of {app}.", ports_url))
 
 
 @viewer_required
@@ -68,27 +56,18 @@ def connection_edit(request, pk, conn_pk=None):
     app = application_or_404(pk)
     conn = get_object_or_404(Connection, pk=conn_pk, client=app) if conn_pk else Connection(client=app)
     form = ConnectionForm(request.POST or None, instance=conn, client=app)
-    if request.method == "POST" and form.is_valid():
-        conn = services.save_object(form=form, actor=request.user)
-        return after_save(
-            request, conn,
-            edit_url=reverse("applications:connection_edit", args=[app.pk, conn.pk]),
-            done_url=reverse("applications:connections", args=[app.pk]),
-        )
-    return render(request, "applications/form.html", {
-        "form": form, "app": app, "title": str(conn) if conn_pk else f"New connection of {app}",
-        "cancel_url": reverse("applications:connections", args=[app.pk]), "apply": bool(conn_pk),
-    })
+    connections_url = reverse("applications:connections", args=[app.pk])
+    return edit_object(request, conn, form,
+                       edit_url=lambda saved: reverse("applications:connection_edit", args=[app.pk, saved.pk]),
+                       done_url=lambda saved: connections_url,
+                       context={"app": app, "title": str(conn) if conn_pk else f"New connection of {app}",
+                                "cancel_url": connections_url})
 
 
 @operator_required
 def connection_delete(request, pk, conn_pk):
     app = application_or_404(pk)
     conn = get_object_or_404(Connection, pk=conn_pk, client=app)
-    if request.method == "POST":
-        services.delete_object(obj=conn, actor=request.user)
-        messages.success(request, f"Deleted connection {conn}.")
-        return redirect("applications:connections", app.pk)
-    return render(request, "applications/confirm_delete.html", {
-        "object": conn, "impact": {}, "cancel_url": reverse("applications:connections", args=[app.pk]),
-    })
+    connections_url = reverse("applications:connections", args=[app.pk])
+    return delete_object_page(request, conn, impact={}, cancel_url=connections_url,
+                              done=(f"Deleted connection {conn}.", connections_url))

@@ -28,6 +28,7 @@ import tracemalloc
 import warnings
 from urllib.parse import urlencode
 
+from _browser import page_forms
 from _common import (
     BASE_DIR,
     PYTHON,
@@ -40,7 +41,6 @@ from _common import (
     run_manage,
     table,
 )
-from editors import FormParser
 
 TARGET_EDITOR_MS = 1000
 SECTION_SIZE = 25
@@ -147,8 +147,8 @@ def measure(database_url: str, options: int, requests: int, imports: int) -> dic
     def save_one(label: str, i: int) -> None:
         nonlocal saved
         response = client.get(f"{editor}?section={section}")
-        form = FormParser()
-        form.feed(response.content.decode())
+        # The editor's own form: the POST form without an action (it posts to the page itself).
+        form = next(f for f in page_forms(response.content.decode()).forms if f.method == "post" and not f.action)
         fields = form.fields
         row = next(k.rsplit("-", 1)[0] for k, v in fields if k.endswith("-name") and v.startswith("option-"))
         name = dict(fields)[f"{row}-name"]

@@ -105,6 +105,15 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I can use: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
+    # A few editors at once on the default database must wait their turn, never get a 500
+    # ("database is locked"): every transaction takes the write lock when it begins (a deferred one
+    # that reads then writes cannot wait for it), a writer waits up to 20 s for another, and the
+    # write-ahead log lets pages read while someone saves.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL",
+    })
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

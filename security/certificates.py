@@ -8,9 +8,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from applications import audit
+from applications import audit, versioning
 from security.models import Certificate, StoreEntry, TrustedStore
 
 
@@ -189,18 +190,49 @@ def trust_order(certificates: list[Certificate]) -> list[Certificate]:
 
 
 def add_to_store(*, store: TrustedStore, certificates: list[Certificate], actor) -> None:
-    from security.stores import store_save
+    from security.stores import locked_store, store_save
 
+    # Members read under the store's lock: a removal saved meanwhile is not undone by this addition.
+    store = locked_store(store)
     current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position"))
     known = {c.pk for c in current}
     additions = trust_order([c for c in certificates if c.pk not in known])
     store_save(store=store, certificates=current + additions, password=None, actor=actor)
 
 
+def certificate_state(certificate: Certificate) -> dict:
+    """What deleting a certificate depends on: which certificate, and the stores holding it."""
+    return {"fingerprint": certificate.fingerprint_sha256,
+            "stores": sorted(StoreEntry.objects.filter(certificate=certificate).values_list("store_id", flat=True))}
+
+
+def certificate_events(certificate: Certificate, state: dict) -> Q:
+    """The events about the certificate and about the stores holding it."""
+    return versioning.about("certificate", certificate.pk) | Q(
+        object_type="store", object_id__in=[str(pk) for pk in state["stores"]])
+
+
+def certificate_version(certificate: Certificate) -> str:
+    """The version the delete confirmation carries (``applications.versioning``)."""
+    state = certificate_state(certificate)
+    return versioning.version(state, certificate_events(certificate, state))
+
+
+def check_certificate_version(certificate: Certificate, expected_version: str | None) -> None:
+    state = certificate_state(certificate)
+    versioning.check(expected=expected_version, state=state, events_about=certificate_events(certificate, state),
+                     what=f"the certificate {certificate}")
+
+
 @transaction.atomic
-def certificate_delete(*, certificate: Certificate, actor) -> None:
+def certificate_delete(*, certificate: Certificate, actor, expected_version: str | None = None) -> None:
+    """Delete a certificate no store holds. ``expected_version`` is the version the confirmation was
+    opened on (``certificate_version``): ``EditConflict`` when a store took it since. ``ValueError``
+    when a store holds it."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    check_certificate_version(certificate, expected_version)
     if StoreEntry.objects.filter(certificate=certificate).exists():
         raise ValueError("This certificate is in a trusted store: remove it from the store first.")
-    name = str(certificate)
+    # Recorded before the delete, while it still has its id: a store form that chose it finds the event.
+    audit.record(actor=actor, action="delete", object_type="certificate", obj=certificate)
     certificate.delete()
-    audit.record(actor=actor, action="delete", object_type="certificate", object_repr=name)

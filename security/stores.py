@@ -9,14 +9,17 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
-from applications import audit
+from applications import audit, versioning
 from applications.models import Application, Option
 from applications.scheduling import request_checks
 from cobrowse_admin import secret_box
 from security.models import Certificate, Provider, StoreAssignment, StoreEntry, TrustedStore
 
 AUDITED_FIELDS = ["name", "provider", "path", "description"]
+# Columns of a store that its form never writes: the checks own them.
+NOT_EDITED = {"id", "created_at", "checks_requested_at", "last_validated_at"}
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,46 @@ def send_store_checks(store_id: int) -> None:
         logging.getLogger(__name__).warning("Could not enqueue checks for store %s (%s).", store_id, exc)
 
 
+def store_state(store: TrustedStore) -> dict:
+    """What the store form edits, as stored: its fields, its members in order and its password
+    (the token, never the clear value; the version is a keyed digest of this)."""
+    state = versioning.column_state(store, AUDITED_FIELDS)
+    state["certificates"] = list(store.entries.order_by("position", "id").values_list("certificate_id", flat=True))
+    state["password"] = store.password_encrypted
+    return state
+
+
+def store_version(store: TrustedStore) -> str:
+    """The version the store form or its delete confirmation carries (``versioning``)."""
+    return versioning.version(store_state(store), versioning.about("store", store.pk))
+
+
+def check_store_version(store: TrustedStore, expected_version: str | None) -> None:
+    """``EditConflict`` unless ``store`` (as read) is the version the page was opened on."""
+    versioning.check(expected=expected_version, state=store_state(store),
+                     events_about=versioning.about("store", store.pk), what=f"the trusted store {store.name}")
+
+
+def locked_store(store: TrustedStore, expected_version: str | None = None, *, deleting=False) -> TrustedStore:
+    """The store as stored now, its row locked until the transaction ends: every change of its
+    members locks it first, so they stay as read. ``EditConflict`` when not ``expected_version``."""
+    current = TrustedStore.objects.select_for_update(no_key=not deleting).get(pk=store.pk)
+    check_store_version(current, expected_version)
+    return current
+
+
+def lock_members(store: TrustedStore, certificates: list[Certificate]) -> None:
+    """Lock the chosen certificates (FOR NO KEY UPDATE, which a certificate's delete waits for), or
+    ``EditConflict`` when one was deleted since the form was opened: never an integrity error."""
+    wanted = {c.pk for c in certificates}
+    present = set(Certificate.objects.select_for_update(no_key=True).filter(pk__in=wanted).order_by("pk")
+                  .values_list("pk", flat=True))
+    if present != wanted:
+        gone = Q(object_type="certificate", object_id__in=[str(pk) for pk in wanted - present], action="delete")
+        raise versioning.EditConflict(what=f"the certificates chosen for the trusted store {store.name}",
+                                      events=versioning.events_since(gone, None))
+
+
 @transaction.atomic
 def store_save(
     *,
@@ -108,22 +151,32 @@ def store_save(
     certificates: list[Certificate],
     password: str | None,
     actor,
+    expected_version: str | None = None,
 ) -> TrustedStore:
     """Create or update a store: fields already set on ``store``; ``password`` None keeps the old one.
+
+    Updating: ``expected_version`` is the version the form was opened on (``store_version``);
+    ``EditConflict`` when the store, its members or its password changed since, and nothing is
+    saved. None saves unconditionally.
 
     Aliases follow the document: the first CA is ``root``, the others unique names from their CN.
     """
     from security.crypto.build import jks_aliases
 
     creating = store.pk is None
-    before = {} if creating else audit.snapshot(TrustedStore.objects.get(pk=store.pk), AUDITED_FIELDS)
+    before = {} if creating else audit.snapshot(locked_store(store, expected_version), AUDITED_FIELDS)
+    lock_members(store, certificates)
     password_changed = password is not None and password != store_password(store)
     if password is not None:
         store.password_encrypted = secret_box.encrypt(password) if password else ""
     if store.provider != Provider.JKS:
         store.password_encrypted = ""
     store.contents_digest = contents_digest([c.fingerprint_sha256 for c in certificates])
-    store.save()
+    if creating:
+        store.save()
+    else:
+        # Not the whole row: the instance was read before the lock, and the checks own their columns.
+        store.save(update_fields=[f.name for f in TrustedStore._meta.concrete_fields if f.name not in NOT_EDITED])
     old_members = set(store.entries.values_list("certificate_id", flat=True))
     StoreEntry.objects.filter(store=store).delete()
     aliases = jks_aliases([bytes(c.der) for c in certificates]) if certificates else []
@@ -135,6 +188,13 @@ def store_save(
     new_members = {c.pk for c in certificates}
     if new_members != old_members:
         changes["certificates"] = [len(old_members), len(new_members)]
+        # Which ones, by name: what someone whose save conflicts with this one needs to know.
+        removed = Certificate.objects.filter(pk__in=old_members - new_members).order_by("common_name")
+        if removed:
+            changes["removed"] = ["; ".join(str(c) for c in removed), None]
+        added = [c for c in certificates if c.pk not in old_members]
+        if added and not creating:
+            changes["added"] = [None, "; ".join(str(c) for c in added)]
     if password_changed:
         changes["password"] = [None, audit.SECRET_CHANGED]  # never the value
     if creating or changes:
@@ -145,7 +205,9 @@ def store_save(
 
 
 @transaction.atomic
-def store_delete(*, store: TrustedStore, actor) -> None:
+def store_delete(*, store: TrustedStore, actor, expected_version: str | None = None) -> None:
+    """Delete the store; ``expected_version`` as in ``store_save``."""
+    store = locked_store(store, expected_version, deleting=True)
     apps = applications_using(store)  # before the delete: their checks must run again
     name = str(store)
     store.delete()

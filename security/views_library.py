@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
 from applications.roles import security_officer_required, viewer_required
+from applications.versioning import EditConflict, posted_version
 from security import certificates as cert_service
 from security import stores as store_service
 from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
@@ -146,14 +147,23 @@ def certificate_import_confirm(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def certificate_delete(request, pk):
     cert = get_object_or_404(Certificate, pk=pk)
+    conflict = None
+    if request.method == "POST":
+        try:
+            cert_service.certificate_delete(certificate=cert, actor=request.user,
+                                            expected_version=posted_version(request))
+        except EditConflict as exc:
+            conflict = exc
+        except ValueError:
+            pass  # a store holds it: the page below says so
+        else:
+            messages.success(request, f"Deleted the certificate {cert}.")
+            return redirect("security:certificate_list")
     stores = list(TrustedStore.objects.filter(entries__certificate=cert))
-    if request.method == "POST" and not stores:
-        cert_service.certificate_delete(certificate=cert, actor=request.user)
-        messages.success(request, f"Deleted the certificate {cert}.")
-        return redirect("security:certificate_list")
     return render(request, "applications/confirm_delete.html", {
         "object": cert, "impact": {"trusted stores holding it (remove it from them first)": stores},
         "blocked": bool(stores), "cancel_url": cert.get_absolute_url(),
+        "opened_version": cert_service.certificate_version(cert), "conflict": conflict, "reload_url": request.path,
     })
 
 
@@ -204,25 +214,43 @@ def mscapi_instructions(store: TrustedStore) -> dict:
 def store_edit(request, pk=None):
     store = get_object_or_404(TrustedStore, pk=pk) if pk else TrustedStore()
     old_path, old_provider = store.path, store.provider
+    # Before the form reads the members it shows: a change in between makes a save conflict, never lost.
+    version = store_service.store_version(store) if pk else ""
+    conflict = None
+    if request.method == "POST":
+        version = posted_version(request) if pk else ""
     form = StoreForm(request.POST or None, instance=store)
-    if request.method == "POST" and form.is_valid():
-        chosen = list(form.cleaned_data["certificates"])
-        current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position")) if pk else []
-        kept = [c for c in current if c in chosen]
-        ordered = kept + cert_service.trust_order([c for c in chosen if c not in kept])
-        store = form.save(commit=False)
-        store = store_service.store_save(store=store, certificates=ordered, password=form.new_password(),
-                                         actor=request.user)
-        messages.success(request, f"Saved the trusted store {store}.")
-        if pk and (store.path != old_path or store.provider != old_provider or form.new_password()):
-            follow_store_in_applications(request, store)
-        if "_apply" in request.POST:
-            return redirect("security:store_edit", store.pk)
-        return redirect(store)
+    if request.method == "POST":
+        try:
+            if pk:
+                store_service.check_store_version(store, version)  # said before any form error
+            if form.is_valid():
+                return save_store(request, form, store, version=version, moved=(old_path, old_provider))
+        except EditConflict as exc:
+            conflict = exc
     return render(request, "security/store_form.html", {
         "form": form, "store": store, "title": f"Edit {store}" if pk else "New trusted store",
         "cancel_url": store.get_absolute_url() if pk else reverse("security:store_list"),
+        "opened_version": version, "conflict": conflict, "reload_url": request.path,
     })
+
+
+def save_store(request, form: StoreForm, store: TrustedStore, *, version: str, moved: tuple[str, str]):
+    """Save a valid store form (``EditConflict`` when the store changed since ``version``)."""
+    editing = store.pk is not None
+    chosen = list(form.cleaned_data["certificates"])
+    current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position")) if editing else []
+    kept = [c for c in current if c in chosen]
+    ordered = kept + cert_service.trust_order([c for c in chosen if c not in kept])
+    store = form.save(commit=False)
+    store = store_service.store_save(store=store, certificates=ordered, password=form.new_password(),
+                                     actor=request.user, expected_version=version if editing else None)
+    messages.success(request, f"Saved the trusted store {store}.")
+    if editing and ((store.path, store.provider) != moved or form.new_password()):
+        follow_store_in_applications(request, store)
+    if "_apply" in request.POST:
+        return redirect("security:store_edit", store.pk)
+    return redirect(store)
 
 
 def follow_store_in_applications(request, store: TrustedStore) -> None:
@@ -241,10 +269,15 @@ def follow_store_in_applications(request, store: TrustedStore) -> None:
 @require_http_methods(["GET", "HEAD", "POST"])
 def store_delete(request, pk):
     store = get_object_or_404(TrustedStore, pk=pk)
+    conflict = None
     if request.method == "POST":
-        store_service.store_delete(store=store, actor=request.user)
-        messages.success(request, f"Deleted the trusted store {store}.")
-        return redirect("security:store_list")
+        try:
+            store_service.store_delete(store=store, actor=request.user, expected_version=posted_version(request))
+        except EditConflict as exc:
+            conflict = exc
+        else:
+            messages.success(request, f"Deleted the trusted store {store}.")
+            return redirect("security:store_list")
     from applications.models import Application
 
     users = Application.objects.filter(pk__in=store_service.applications_using(store))
@@ -252,6 +285,7 @@ def store_delete(request, pk):
         "object": store,
         "impact": {"applications whose security section uses it (their checks will report it unknown)": users},
         "cancel_url": store.get_absolute_url(),
+        "opened_version": store_service.store_version(store), "conflict": conflict, "reload_url": request.path,
     })
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from applications.models import Application
 from security.models import Sweep, SweepStatus
 from tests.checks.world import World
+from tests.opened import restart_revision
 
 
 def text(response) -> str:
@@ -173,7 +174,8 @@ def test_mark_as_restarted_clears_the_flag_everywhere(client_as, world, users, d
     operator = client_as("operator")
     assert "restart required" in text(operator.get(world.node1.get_absolute_url()))
 
-    operator.post(reverse("applications:mark_restarted", args=[world.node1.pk]))
+    operator.post(reverse("applications:mark_restarted", args=[world.node1.pk]),
+                  restart_revision(operator, world.node1))
 
     assert "restart required" not in text(operator.get(world.node1.get_absolute_url()))
     assert operator.get(reverse("dashboard")).context["restart_required_count"] == 0

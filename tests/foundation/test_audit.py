@@ -9,6 +9,7 @@ from applications import audit, services
 from applications.forms import HostForm
 from applications.models import AuditEvent, Host
 from tests.foundation.forms_html import post_form_data
+from tests.opened import version_on
 
 
 def submit(client, url, committed, *, field: str, **changes):
@@ -36,8 +37,9 @@ def test_creating_changing_and_deleting_a_host_is_audited(client_as, users, comm
     submit(client, reverse("applications:host_edit", args=[host.pk]), committed, field="address",
            address="10.1.1.2")
     assert last_event().changes == {"address": ["10.1.1.1", "10.1.1.2"]}
+    url = reverse("applications:host_delete", args=[host.pk])
     with committed():
-        client.post(reverse("applications:host_delete", args=[host.pk]))
+        client.post(url, version_on(client, url))
     assert (last_event().action, last_event().object_repr) == ("delete", "edge-01")
 
 
@@ -63,8 +65,9 @@ def test_application_port_and_connection_writes_are_audited_on_the_application(e
     assert (event.object_type, event.action, event.application_id) == ("connection", "create", env.node.pk)
     assert event.changes["port"] == [None, "ChatServer:secure (4121)"]
     conn = env.node.connections.get()
+    url = reverse("applications:connection_delete", args=[env.node.pk, conn.pk])
     with committed():
-        client.post(reverse("applications:connection_delete", args=[env.node.pk, conn.pk]))
+        client.post(url, version_on(client, url))
     assert (last_event().object_type, last_event().action) == ("connection", "delete")
 
 

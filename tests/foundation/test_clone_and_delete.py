@@ -2,8 +2,10 @@
 
 from django.urls import reverse
 
+from applications import services
 from applications.models import Application, AuditEvent, Connection, Host, Option, Port
 from applications.options import option_set, option_value
+from tests.opened import version_on
 
 
 def test_clone_copies_ports_options_and_connections(env, client_as, committed):
@@ -49,8 +51,10 @@ def test_the_delete_confirmation_lists_the_connections_pointing_at_the_applicati
 def test_deleting_an_application_removes_its_ports_and_the_connections_to_them_and_is_audited(
     env, client_as, committed
 ):
+    client = client_as("operator")
+    url = reverse("applications:delete", args=[env.message.pk])
     with committed():
-        response = client_as("operator").post(reverse("applications:delete", args=[env.message.pk]))
+        response = client.post(url, version_on(client, url))
     assert response.status_code == 302
     assert not Application.objects.filter(pk=env.message.pk).exists()
     assert not Port.objects.filter(pk=env.message_secure.pk).exists()
@@ -62,8 +66,10 @@ def test_deleting_an_application_removes_its_ports_and_the_connections_to_them_a
 def test_deleting_a_cluster_leaves_its_nodes_without_a_cluster(env, client_as, committed):
     page = client_as("operator").get(reverse("applications:delete", args=[env.cluster.pk])).content.decode()
     assert "Nodes of this Cluster (left without a Cluster)" in page and "Cobrowse_Node_1" in page
+    client = client_as("operator")
+    url = reverse("applications:delete", args=[env.cluster.pk])
     with committed():
-        client_as("operator").post(reverse("applications:delete", args=[env.cluster.pk]))
+        client.post(url, version_on(client, url))
     assert Application.objects.get(pk=env.node.pk).cluster is None
 
 
@@ -79,8 +85,9 @@ def test_a_host_that_still_runs_applications_cannot_be_deleted(env, client_as, c
     assert "It cannot be deleted while these exist." in page
     assert 'type="submit" class="btn btn-danger"' not in page
     events = AuditEvent.objects.count()
-    with committed():
-        response = client.post(reverse("applications:host_delete", args=[env.linux.pk]), follow=True)
+    with committed():  # as a page opened before the applications moved there would post it
+        response = client.post(reverse("applications:host_delete", args=[env.linux.pk]),
+                               {"opened_version": services.object_version(env.linux)}, follow=True)
     assert response.status_code == 200
     assert "core-01 still runs applications: move or delete them first." in response.content.decode()
     assert Host.objects.filter(pk=env.linux.pk).exists()
@@ -89,8 +96,10 @@ def test_a_host_that_still_runs_applications_cannot_be_deleted(env, client_as, c
 
 def test_a_host_without_applications_is_deleted_and_audited(env, client_as, committed):
     empty = Host.objects.create(name="spare-01", address="10.0.9.9", os_type="linux")
+    client = client_as("operator")
+    url = reverse("applications:host_delete", args=[empty.pk])
     with committed():
-        response = client_as("operator").post(reverse("applications:host_delete", args=[empty.pk]))
+        response = client.post(url, version_on(client, url))
     assert response.status_code == 302
     assert not Host.objects.filter(pk=empty.pk).exists()
     assert AuditEvent.objects.filter(action="delete", object_type="host", object_repr="spare-01").exists()

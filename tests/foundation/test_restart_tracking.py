@@ -6,6 +6,7 @@ from applications.models import Application, AuditEvent, PendingRestartChange, R
 from applications.options import option_delete, option_set
 from applications.queries import applications_with_flags
 from cobrowse_admin import secret_box
+from tests.opened import restart_revision
 
 
 def pending(app) -> dict[str, tuple]:
@@ -92,8 +93,9 @@ def test_a_secret_set_back_to_what_the_server_runs_with_is_not_pending(env, clie
     with committed():
         option_set(application=env.node, section="security", name="truststore-password", value="Pass-One-1",
                    actor=env.users["security"])
+    client = client_as("operator")
     with committed():
-        client_as("operator").post(reverse("applications:mark_restarted", args=[env.node.pk]))
+        client.post(reverse("applications:mark_restarted", args=[env.node.pk]), restart_revision(client, env.node))
     with committed():
         option_set(application=env.node, section="security", name="truststore-password", value="Pass-Two-2",
                    actor=env.users["security"])
@@ -114,7 +116,8 @@ def test_mark_as_restarted_clears_the_list_takes_a_snapshot_and_is_audited(env, 
     page = client.get(reverse("applications:detail", args=[env.node.pk])).content.decode()
     assert "Mark as restarted" in page and "[security] provider" in page and "security, " in page
     with committed():
-        response = client.post(reverse("applications:mark_restarted", args=[env.node.pk]))
+        response = client.post(reverse("applications:mark_restarted", args=[env.node.pk]),
+                               restart_revision(client, env.node))
     assert response.status_code == 302
     assert pending(env.node) == {}
     node = Application.objects.get(pk=env.node.pk)
@@ -173,16 +176,18 @@ def test_mark_as_restarted_names_the_pending_changes_even_when_the_checks_have_n
     # No on-commit callbacks here: as if the broker were down, the pending list was never computed.
     option_set(application=env.node, section="security", name="provider", value="JKS", actor=env.users["security"])
     assert pending(env.node) == {}
+    client = client_as("operator")
     with committed():
-        client_as("operator").post(reverse("applications:mark_restarted", args=[env.node.pk]))
+        client.post(reverse("applications:mark_restarted", args=[env.node.pk]), restart_revision(client, env.node))
     event = AuditEvent.objects.get(application=env.node, action="restart")
     assert event.changes == {"[security] provider": ["PEM", "JKS"]}
     assert pending(env.node) == {}
 
 
 def test_the_restart_event_reads_old_to_new_in_the_history(env, client_as, committed):
+    client = client_as("operator")
     with committed():
         option_set(application=env.node, section="security", name="provider", value="JKS", actor=env.users["security"])
-        client_as("operator").post(reverse("applications:mark_restarted", args=[env.node.pk]))
+        client.post(reverse("applications:mark_restarted", args=[env.node.pk]), restart_revision(client, env.node))
     page = client_as("viewer").get(reverse("applications:history", args=[env.node.pk])).content.decode()
     assert "[security] provider:</span> PEM → JKS" in page

@@ -91,7 +91,10 @@ def test_an_import_previewed_before_someone_else_saved_is_not_applied(env, clien
     option_set(application=env.cluster, section="log", name="verbose", value="trace", actor=env.users["admin"])
     with committed():
         response = client.post(url, {"_confirm": "", "digest": digest}, follow=True)
-    assert "changed by admin after your preview; nothing was imported" in response.content.decode()
+    page = " ".join(response.content.decode().split())
+    assert 'id="stale-edit"' in page and "the options of Cobrowse_Cluster" in page
+    assert "admin at " in page and "[log] verbose (value: standard → trace)" in page
+    assert "Nothing was imported: upload the file again" in page
     assert option_value(env.cluster, "log", "verbose") == "trace"
 
 

@@ -16,6 +16,7 @@ from applications.models import AuditEvent
 from applications.roles import ADMINISTRATOR, OPERATOR, VIEWER
 from applications.usernames import username_key, validate_new_username
 from applications.users import user_save
+from tests.opened import version_on
 
 NEW_USER_URL = reverse("applications:user_new")
 PASSWORD = "Str0ng-enough-pass-4711"
@@ -93,8 +94,8 @@ def test_a_user_named_before_the_rule_can_still_be_edited(client_as, users):
     # role can still be changed (the name field is shown, not edited).
     legacy = User.objects.create_user("\u0430dmin", password=PASSWORD)
 
-    response = client_as("admin").post(reverse("applications:user_edit", kwargs={"pk": legacy.pk}),
-                                       {"role": OPERATOR, "active": "on", "password": ""})
+    client, url = client_as("admin"), reverse("applications:user_edit", kwargs={"pk": legacy.pk})
+    response = client.post(url, {"role": OPERATOR, "active": "on", "password": "", **version_on(client, url)})
 
     assert response.status_code == 302
     legacy.refresh_from_db()

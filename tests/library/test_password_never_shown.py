@@ -12,6 +12,7 @@ from applications.options import option_set
 from cobrowse_admin import secret_box
 from security.models import Certificate, Provider, StoreAssignment, TrustedStore
 from tests.library.conftest import text_of
+from tests.opened import version_on
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,11 @@ def all_logs(caplog):
     connection.force_debug_cursor = True
     yield caplog
     connection.force_debug_cursor = False
+
+
+def opened(client, store) -> dict:
+    """The version the store's edit form carries when opened now."""
+    return version_on(client, reverse("security:store_edit", args=[store.pk]))
 
 
 def store_data(**overrides) -> dict:
@@ -148,8 +154,8 @@ def test_a_refused_store_form_does_not_echo_the_password(officer, import_files):
 
 
 def test_changing_the_password_is_audited_as_changed_without_the_values(officer, jks_store):
-    response = officer.post(reverse("security:store_edit", args=[jks_store.pk]),
-                            store_data(password=NEW_STORE_PASSWORD, password_again=NEW_STORE_PASSWORD))
+    response = officer.post(reverse("security:store_edit", args=[jks_store.pk]), opened(officer, jks_store)
+                            | store_data(password=NEW_STORE_PASSWORD, password_again=NEW_STORE_PASSWORD))
     assert response.status_code == 302
 
     jks_store.refresh_from_db()
@@ -161,8 +167,8 @@ def test_changing_the_password_is_audited_as_changed_without_the_values(officer,
 
 
 def test_leaving_the_password_empty_keeps_it(officer, jks_store):
-    response = officer.post(reverse("security:store_edit", args=[jks_store.pk]),
-                            store_data(password="", password_again="", description="now with a description"))
+    response = officer.post(reverse("security:store_edit", args=[jks_store.pk]), opened(officer, jks_store)
+                            | store_data(password="", password_again="", description="now with a description"))
     assert response.status_code == 302
 
     jks_store.refresh_from_db()
@@ -210,7 +216,7 @@ def test_a_pem_store_turned_into_jks_needs_a_password(officer, import_files, use
     store = TrustedStore.objects.get()
 
     response = officer.post(reverse("security:store_edit", args=[store.pk]),
-                            store_data(password="", password_again=""))
+                            opened(officer, store) | store_data(password="", password_again=""))
 
     assert "A JKS keystore needs a password." in text_of(response)
     store.refresh_from_db()

@@ -9,6 +9,7 @@ from security.models import Certificate, Provider, StoreEntry, TrustedStore
 from security.stores import store_save
 from tests.certs.make_certs import INTERMEDIATE_CN, OTHER_CN, ROOT_CN
 from tests.library.conftest import JKS_PASSWORD, certificate, text_of
+from tests.opened import version_on
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,11 @@ def form_data(*certs, **overrides) -> dict:
 
 def edit_url(store) -> str:
     return reverse("security:store_edit", args=[store.pk])
+
+
+def post_edit(client, store, data: dict, **kwargs):
+    """POST the store's form as a page opened just now does (with the version it carries)."""
+    return client.post(edit_url(store), {**data, **version_on(client, edit_url(store))}, **kwargs)
 
 
 def aliases(store) -> list[tuple[str, str]]:
@@ -87,7 +93,7 @@ def test_adding_a_certificate_keeps_root_on_the_first(officer, cas):
     officer.post(NEW_URL, form_data(root))
     store = TrustedStore.objects.get()
 
-    response = officer.post(edit_url(store), form_data(root, intermediate, other, password="", password_again=""))
+    response = post_edit(officer, store, form_data(root, intermediate, other, password="", password_again=""))
 
     assert response.status_code == 302
     assert aliases(store)[0] == ("root", ROOT_CN)
@@ -99,14 +105,14 @@ def test_removing_a_certificate_keeps_root_on_the_first(officer, cas):
     officer.post(NEW_URL, form_data(root, intermediate, other))
     store = TrustedStore.objects.get()
 
-    officer.post(edit_url(store), form_data(root, other, password="", password_again=""))
+    post_edit(officer, store, form_data(root, other, password="", password_again=""))
 
     assert aliases(store) == [("root", ROOT_CN), ("unrelated-test-ca", OTHER_CN)]
     assert Certificate.objects.filter(pk=intermediate.pk).exists(), "removed from the store, kept in the library"
 
 
 def test_editing_a_store_records_what_changed(officer, pem_store):
-    response = officer.post(edit_url(pem_store), form_data(
+    response = post_edit(officer, pem_store, form_data(
         *Certificate.objects.filter(common_name=ROOT_CN), name="Genesys CA (PEM)", provider=Provider.PEM,
         path="/opt/genesys/cobrowse/certs/ca.pem", password="", password_again=""))
 
@@ -115,7 +121,8 @@ def test_editing_a_store_records_what_changed(officer, pem_store):
     assert pem_store.path == "/opt/genesys/cobrowse/certs/ca.pem"
     event = AuditEvent.objects.filter(object_type="store", action="update").latest("id")
     assert event.changes == {"path": ["/opt/genesys/cobrowse/certs/certificateCA.pem",
-                                      "/opt/genesys/cobrowse/certs/ca.pem"], "certificates": [2, 1]}
+                                      "/opt/genesys/cobrowse/certs/ca.pem"], "certificates": [2, 1],
+                             "removed": [INTERMEDIATE_CN, None]}
 
 
 def test_the_apply_button_stays_on_the_form(officer, pem_store):
@@ -123,7 +130,7 @@ def test_the_apply_button_stays_on_the_form(officer, pem_store):
                      password="", password_again="", _apply="")
     del data["_save"]
 
-    response = officer.post(edit_url(pem_store), data)
+    response = post_edit(officer, pem_store, data)
 
     assert response.status_code == 302 and response["Location"] == edit_url(pem_store)
 
@@ -174,7 +181,8 @@ def test_deleting_a_store_keeps_its_certificates(officer, pem_store):
     response = officer.get(reverse("security:store_delete", args=[pem_store.pk]))
     assert response.status_code == 200 and "Delete Genesys CA (PEM)?" in text_of(response)
 
-    response = officer.post(reverse("security:store_delete", args=[pem_store.pk]), follow=True)
+    url = reverse("security:store_delete", args=[pem_store.pk])
+    response = officer.post(url, version_on(officer, url), follow=True)
 
     assert response.status_code == 200
     assert "Deleted the trusted store Genesys CA (PEM)." in text_of(response)
@@ -215,7 +223,8 @@ def test_a_certificate_in_a_store_cannot_be_deleted(officer, pem_store):
 def test_a_certificate_in_no_store_can_be_deleted(officer, pem_store):
     other = certificate(OTHER_CN)
 
-    response = officer.post(reverse("security:certificate_delete", args=[other.pk]), follow=True)
+    url = reverse("security:certificate_delete", args=[other.pk])
+    response = officer.post(url, version_on(officer, url), follow=True)
 
     assert f"Deleted the certificate {OTHER_CN}." in text_of(response)
     assert not Certificate.objects.filter(pk=other.pk).exists()
@@ -317,6 +326,7 @@ def test_changing_a_jks_store_password_updates_the_applications_set_from_it(user
 
     client = client_as("security")
     response = client.post(f"/security/stores/{store.pk}/edit/", {
+        **version_on(client, f"/security/stores/{store.pk}/edit/"),
         "name": "JKS", "provider": "JKS", "path": "/opt/c/new.jks", "description": "",
         "password": "second-password", "password_again": "second-password", "_save": "1",
     }, follow=True)

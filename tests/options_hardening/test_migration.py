@@ -13,7 +13,7 @@ CLEAR = "Legacy-Clear-Pass-5"
 
 def migration_and_parent():
     executor = MigrationExecutor(connection)
-    (key,) = [k for k in executor.loader.graph.nodes if k[0] == "applications" and "s2_secrets_by_name" in k[1]]
+    (key,) = [k for k in executor.loader.graph.nodes if k[0] == "applications" and k[1] == "0003_secrets_by_name"]
     (parent,) = [d for d in executor.loader.graph.node_map[key].parents if d.key[0] == "applications"]
     return key, parent.key
 

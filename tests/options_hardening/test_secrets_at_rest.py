@@ -121,8 +121,8 @@ def test_changing_the_type_of_an_application_leaves_no_secret_in_clear(env, clie
     option_set(application=env.message, section="db", name="db-pwd", value=CLEAR, actor=officer)
     client = client_as("operator")
     url = reverse("applications:edit", args=[env.message.pk])
-    data = post_form_data(client.get(url), containing="app_type")
     for app_type in (AppType.COBROWSE_NODE, AppType.OTHER, AppType.COBROWSE_SERVER):
+        data = post_form_data(client.get(url), containing="app_type")  # the version of each step
         data["app_type"] = app_type
         with committed():
             assert client.post(url, data).status_code == 302
