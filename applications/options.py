@@ -11,6 +11,7 @@ from django.db import transaction
 from applications import audit
 from applications.catalogue import PROTECTED_SECTIONS, OptionValueError, spec_for
 from applications.models import Application, AuditEvent, Option
+from applications.paths import path_problem
 from applications.restart import option_label
 from applications.scheduling import request_checks
 from applications.validators import has_control_characters
@@ -79,6 +80,10 @@ def clean_change(app: Application, change: OptionChange) -> tuple[OptionChange, 
         return change, str(exc)
     if value == "" and spec.is_mandatory(app.app_type):
         return change, f"{change.name} is mandatory on a {app.get_app_type_display()}"
+    if value and spec.host_path and app.host_id:
+        problem = path_problem(value, app.host.os_type, host=app.host.name)
+        if problem:
+            return change, problem
     return OptionChange(change.section, change.name, value), None
 
 

@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 
 from applications import audit
 from applications.models import Application, Option
@@ -16,7 +17,7 @@ from applications.scheduling import request_checks
 from cobrowse_admin import secret_box
 from security.models import Certificate, Provider, StoreAssignment, StoreEntry, TrustedStore
 
-AUDITED_FIELDS = ["name", "provider", "path", "description"]
+AUDITED_FIELDS = ["name", "provider", "path", "windows_path", "description"]
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,22 @@ def contents_digest(fingerprints: list[str]) -> str:
 
 
 def base_filename(store: TrustedStore) -> str:
-    """The file name the store has on the host (from its path), or one made from its name."""
-    if store.path:
-        name = store.path.replace("\\", "/").rsplit("/", 1)[-1]
+    """The file name the store has on the host (from its path), or one made from its name.
+
+    The name is also written into the certutil and PowerShell commands shown for MSCAPI, so it is
+    kept to ASCII letters, digits, space and ``- _ .`` whatever the store's path or name holds.
+    """
+    for path in store.paths:
+        name = command_safe_filename(path.replace("\\", "/").rsplit("/", 1)[-1])
         if name:
             return name
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in store.name).strip("-") or "store"
-    return safe
+    return command_safe_filename(store.name) or "store"
+
+
+def command_safe_filename(text: str) -> str:
+    """``text`` with every character outside ``A-Z a-z 0-9 space - _ .`` replaced by ``-``, trimmed."""
+    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in " -_." else "-" for ch in text)
+    return safe.strip(" -.")
 
 
 def build_artifact(store: TrustedStore) -> Artifact:
@@ -74,9 +84,9 @@ def with_suffix(name: str, suffix: str) -> str:
 def applications_using(store: TrustedStore) -> list[int]:
     """Applications set from this store, or whose ``trusted-ca`` names its path."""
     assigned = set(StoreAssignment.objects.filter(store=store).values_list("application_id", flat=True))
-    if store.path:
+    if store.paths:
         assigned |= set(
-            Option.objects.filter(section="security", name="trusted-ca", value=store.path)
+            Option.objects.filter(section="security", name="trusted-ca", value__in=store.paths)
             .values_list("application_id", flat=True)
         )
     return sorted(assigned)
@@ -154,7 +164,7 @@ def store_delete(*, store: TrustedStore, actor) -> None:
 
 
 def stores_for_path(path: str) -> list[TrustedStore]:
-    return list(TrustedStore.objects.filter(path=path)) if path else []
+    return list(TrustedStore.objects.filter(Q(path=path) | Q(windows_path=path))) if path else []
 
 
 def store_for_application(app: Application) -> TrustedStore | None:
@@ -166,5 +176,5 @@ def store_for_application(app: Application) -> TrustedStore | None:
     option = Option.objects.filter(application=app, section="security", name="trusted-ca").first()
     if option is None or not option.value:
         return None
-    matches = list(TrustedStore.objects.filter(path=option.value)[:2])
+    matches = list(TrustedStore.objects.filter(Q(path=option.value) | Q(windows_path=option.value))[:2])
     return matches[0] if len(matches) == 1 else None

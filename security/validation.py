@@ -162,7 +162,8 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
             opens = None
             if store.provider == "JKS" and own.provider == "JKS" and own.password_token:
                 opens = keystore_opens(store, own.password, cache)
-            store_facts = StoreFacts(store.name, store.provider, store.path, opens)
+            store_facts = StoreFacts(store.name, store.provider,
+                                     store.path_for(app.host.os_type if app.host else None), opens)
         secure = sorted((c for holder in holders[app.pk] for c in secure_of.get(holder, [])),
                         key=lambda c: (c.client.name, c.port.application.name, c.port.port_id, c.pk))
         inherited = inherited_section(app, sections)
@@ -177,6 +178,7 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
             version=app.version,
             scs=app.uses_scs,
             host_os=app.host.os_type if app.host else None,
+            host_name=app.host.name if app.host else "",
             section=own.facts,
             store=store_facts,
             inherited=inherited.facts if inherited else None,
