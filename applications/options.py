@@ -101,11 +101,12 @@ def validate_changes(app: Application, changes: list[OptionChange], actor=None) 
     cleaned, errors, seen = [], {}, set()
     for change in changes:
         fixed, error = clean_change(app, change)
-        if not error and (change.section, change.name) in seen:
+        if not may_change_section(actor, change.section):
+            # Before any check of the value: a role that may not change the section learns nothing about it.
+            error = f"only a Security officer may change the [{change.section}] section"
+        elif not error and (change.section, change.name) in seen:
             error = "given twice: keep one value"
         seen.add((change.section, change.name))
-        if not error and not may_change_section(actor, change.section):
-            error = f"only a Security officer may change the [{change.section}] section"
         if error:
             errors[option_label(change.section, change.name)] = error
         cleaned.append(fixed)

@@ -293,7 +293,13 @@ class SectionState:
 
     @property
     def signature(self) -> tuple:
-        return (self.provider, self.trusted_ca, self.password_digest, self.store.pk if self.store else None)
+        """What makes two sections "the same": set from one store, each Node with the store's path for
+        its host, is the same section; otherwise the path itself."""
+        if self.store is not None and (not self.trusted_ca or self.trusted_ca in self.store.paths):
+            location = ("store", self.store.pk)
+        else:
+            location = ("path", self.trusted_ca, self.store.pk if self.store else None)
+        return (self.provider, location, self.password_digest)
 
 
 def section_state(app: Application) -> SectionState:

@@ -43,20 +43,16 @@ def contents_digest(fingerprints: list[str]) -> str:
 def base_filename(store: TrustedStore) -> str:
     """The file name the store has on the host (from its path), or one made from its name.
 
-    The name is also written into the certutil and PowerShell commands shown for MSCAPI, so it is
-    kept to ASCII letters, digits, space and ``- _ .`` whatever the store's path or name holds.
+    An MSCAPI store's file is named in the certutil and PowerShell commands shown with it: its name
+    comes from the store's name with everything but letters, digits and ``- _ .`` replaced by ``-``, so
+    it holds no quote, percent sign or other character a command line would act on.
     """
-    for path in store.paths:
-        name = command_safe_filename(path.replace("\\", "/").rsplit("/", 1)[-1])
-        if name:
-            return name
-    return command_safe_filename(store.name) or "store"
-
-
-def command_safe_filename(text: str) -> str:
-    """``text`` with every character outside ``A-Z a-z 0-9 space - _ .`` replaced by ``-``, trimmed."""
-    safe = "".join(ch if (ch.isascii() and ch.isalnum()) or ch in " -_." else "-" for ch in text)
-    return safe.strip(" -.")
+    if store.provider != Provider.MSCAPI:
+        for path in store.paths:
+            name = path.replace("\\", "/").rsplit("/", 1)[-1]
+            if name:
+                return name
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in store.name).strip("-.") or "store"
 
 
 def build_artifact(store: TrustedStore) -> Artifact:

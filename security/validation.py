@@ -144,7 +144,7 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
     ids = ({a.pk for a in apps} | {n.pk for nodes in nodes_of.values() for n in nodes}
            | {a.cluster_id for a in apps if a.cluster_id})
     sections = saved_sections(ids)
-    stores = stores_for({a.pk: sections[a.pk] for a in apps if sections[a.pk].present})
+    stores = stores_for({pk: section for pk, section in sections.items() if section.present})
     holders = {a.pk: [a.pk] + ([a.cluster_id] if a.app_type == AppType.COBROWSE_NODE and a.cluster_id else [])
                for a in apps}
     secure_of: dict[int, list[Connection]] = {}
@@ -170,8 +170,11 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
         node_configs = []
         for node in nodes:
             section = runs_with(node, sections)
+            holder_store = stores.get(section.app_id)
+            from_store = holder_store is not None and (not section.trusted_ca
+                                                       or section.trusted_ca in holder_store.paths)
             node_configs.append(NodeConfig(node.name, section.provider or "", section.trusted_ca,
-                                           section.password_digest))
+                                           section.password_digest, holder_store.name if from_store else ""))
         facts[app.pk] = ApplicationFacts(
             name=app.name,
             app_type=app.app_type,

@@ -41,6 +41,13 @@ class NodeConfig:
     provider: str
     trusted_ca: str
     password_digest: str  # keyed digest, never the password
+    # The trusted store the section was set from, when trusted-ca is that store's path for the Node's
+    # host: Nodes on Linux and on Windows set from one store have different paths, one configuration.
+    store: str = ""
+
+    @property
+    def shape(self) -> tuple[str, str]:
+        return (self.provider, f"store {self.store}" if self.store else self.trusted_ca)
 
 
 @dataclass(frozen=True)
@@ -227,7 +234,7 @@ def check_tls_disabled(facts: ApplicationFacts) -> list[Issue]:
 def check_nodes(facts: ApplicationFacts) -> list[Issue]:
     if facts.app_type != AppType.COBROWSE_CLUSTER or len(facts.node_configs) < 2:
         return []
-    shapes = {(n.provider, n.trusted_ca) for n in facts.node_configs}
+    shapes = {n.shape for n in facts.node_configs}
     passwords = {n.password_digest for n in facts.node_configs}
     if len(shapes) == 1 and len(passwords) == 1:
         return []
