@@ -63,8 +63,10 @@ def test_create_store_makes_an_mscapi_store_without_path():
     ("args", "message"),
     [
         (["--provider", "JKS", "--path", "/opt/cb/k.jks"], "a JKS store needs a password: give --password-file F"),
-        (["--provider", "PEM"], "path: A PEM or JKS store needs the path of its file on the Co-browse host."),
-        (["--provider", "PEM", "--path", "certs/ca.pem"], "path: Give the full path"),
+        (["--provider", "PEM"], "path: A PEM or JKS store needs the path of its file on the Co-browse hosts"),
+        (["--provider", "PEM", "--path", "certs/ca.pem"], 'path: "certs/ca.pem" is not a full path'),
+        (["--provider", "PEM", "--path", "C:\\certs\\ca.pem"], "path: This is a Windows path: give it as the path on"),
+        (["--provider", "PEM", "--windows-path", "/opt/ca.pem"], "windows_path: This is a Linux/Unix path"),
         (["--provider", "PEM", "--path", "/opt/ca.pem", "--password-file", "{pw}"],
          "a PEM store has no password: drop --password-file"),
         (["--provider", "JKS", "--path", "/opt/k.jks", "--password-file", "/nonexistent/pw"],
