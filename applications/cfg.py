@@ -7,6 +7,7 @@ naming the line.
 
 from dataclasses import dataclass
 
+from applications.text import quoted
 from applications.validators import has_control_characters
 
 SECRET_PLACEHOLDER = "<secret not exported>"
@@ -44,12 +45,12 @@ def parse_cfg(data: bytes) -> list[CfgEntry]:
                 raise CfgError(f"Line {number}: a section header looks like [section].")
             section = line[1:-1].strip()
             if not section or any(ch in section for ch in "[]"):
-                raise CfgError(f"Line {number}: {line!r} is not a valid section name.")
+                raise CfgError(f"Line {number}: {quoted(line)} is not a valid section name.")
             continue
         if section is None:
-            raise CfgError(f"Line {number}: option {line!r} comes before any [section] header.")
+            raise CfgError(f"Line {number}: option {quoted(line)} comes before any [section] header.")
         if "=" not in line:
-            raise CfgError(f"Line {number}: expected option = value, got {line!r}.")
+            raise CfgError(f"Line {number}: expected option = value, got {quoted(line)}.")
         name, value = line.split("=", 1)
         name, value = name.strip(), value.strip()
         if not name:

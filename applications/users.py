@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from applications import audit
+from applications.names import validate_object_name
 from applications.roles import ROLES, administrator_required, role_name
+from applications.text import quoted
 
 
 class UserForm(forms.Form):
@@ -32,8 +34,11 @@ class UserForm(forms.Form):
 
     def clean_username(self):
         name = self.cleaned_data["username"].strip()
+        if not self.user:
+            # A new name only: an existing user's name is shown, not edited here.
+            validate_object_name(name)
         if not self.user and User.objects.filter(username=name).exists():
-            raise ValidationError(f"A user named {name!r} already exists.")
+            raise ValidationError(f"A user named {quoted(name)} already exists.")
         return name
 
     def clean(self):

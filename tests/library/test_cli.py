@@ -151,7 +151,7 @@ def test_import_ca_reads_a_pkcs12_with_the_password_file_into_a_store(cert_files
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["{ca}", "--store", "Nope"], "no trusted store named 'Nope' (known: none yet)"),
+        (["{ca}", "--store", "Nope"], 'no trusted store named "Nope" (known: none yet)'),
         (["/nonexistent/ca.crt"], "/nonexistent/ca.crt: cannot read the file (No such file or directory)"),
         (["{dir}"], "cannot read the file"),
         (["{ca}", "--password-file", "/nonexistent/pw"], "password file /nonexistent/pw does not exist"),
@@ -196,8 +196,8 @@ def test_export_store_writes_the_cer_of_an_mscapi_store(cert_files, tmp_path):
 @pytest.mark.parametrize(
     ("setup", "args", "message"),
     [
-        (False, ["Nope", "--out", "{out}"], "no trusted store named 'Nope'"),
-        (True, ["Empty", "--out", "{out}"], "the store 'Empty' holds no certificate yet"),
+        (False, ["Nope", "--out", "{out}"], 'no trusted store named "Nope"'),
+        (True, ["Empty", "--out", "{out}"], 'the store "Empty" holds no certificate yet'),
     ],
 )
 def test_export_store_refuses_an_unknown_or_empty_store(tmp_path, setup, args, message):
