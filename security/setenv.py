@@ -248,7 +248,12 @@ def bat_java_option(name: str, value: str) -> str:
     (inside quotes cmd keeps ``^ & | < > ( )`` literal; a ``"`` cannot be written and is refused
     before this)."""
     option = f"-D{name}={value}".replace("%", "%%")
-    return f'"{option}"' if BAT_QUOTE_NEEDED.search(value) else option
+    if not BAT_QUOTE_NEEDED.search(value):
+        return option
+    # Backslashes before the closing quote would escape it for the program's argument parsing
+    # (CommandLineToArgvW): doubled, they stand for themselves.
+    backslashes = "\\" * (len(option) - len(option.rstrip("\\")))
+    return '"' + option + backslashes + '"'
 
 
 def bat_env_line(name: str, value: str) -> str:
