@@ -73,7 +73,7 @@ def read_setenv(data: bytes, kind: str) -> SetenvFile:
     """The upload as text, or ``SetenvFileError``: too large, empty, binary, UTF-16 or not UTF-8."""
     if len(data) > MAX_BYTES:
         raise SetenvFileError(f"The file is {len(data):,} bytes; a setenv file may be at most {MAX_BYTES:,} bytes.")
-    if not data.strip():
+    if not data.removeprefix(UTF8_BOM).strip():
         raise SetenvFileError("The file is empty.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SetenvFileError("The file is UTF-16 text: save it as UTF-8 (or ASCII) and upload it again.")
