@@ -99,10 +99,10 @@ class StoreForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["path"].help_text = (
-            "Full path of the file on Linux/Unix Co-browse hosts, e.g. /opt/genesys/cobrowse/certs/certificateCA.pem."
+            "Full path of the file on Linux/Unix Co-browse hosts, e.g. /opt/genesys/certs/ca.pem."
         )
         self.fields["windows_path"].help_text = (
-            "Full path of the file on Windows Co-browse hosts, e.g. C:\\GCTI\\cobrowse\\certs\\certificateCA.pem."
+            "Full path of the file on Windows Co-browse hosts, e.g. C:\\GCTI\\certs\\ca.pem."
         )
         for name in ("path", "windows_path"):
             self.fields[name].widget.attrs["class"] = "mono"

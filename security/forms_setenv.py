@@ -12,9 +12,9 @@ KIND_LABELS = {SH: "setenv.sh (Linux/Unix host)", BAT: "setenv.bat (Windows host
 
 
 class SetenvUploadForm(forms.Form):
-    kind = forms.ChoiceField(label="File", choices=list(KIND_LABELS.items()))
+    kind = forms.ChoiceField(label="Which file", choices=list(KIND_LABELS.items()))
     file = forms.FileField(
-        label="Your release's setenv file", required=False,
+        label="Upload it", required=False,
         help_text=f"An uploaded file keeps its bytes: line endings, encoding, final newline. At most "
                   f"{MAX_BYTES // 1024} KB, UTF-8 or ASCII. Nothing is stored.",
     )
@@ -29,6 +29,9 @@ class SetenvUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
         self.fields["kind"].initial = kinds[0]
+        if len(kinds) == 1:
+            # The host says which file it is: nothing to choose.
+            self.fields["kind"].widget = forms.HiddenInput()
 
     def clean(self):
         data = super().clean()
