@@ -118,7 +118,7 @@ def test_a_forged_download_is_refused_without_a_traceback(env, client_as, jks_no
 
 def test_the_template_is_labelled_as_a_template_and_the_page_offers_the_upload(env, client_as, jks_node):
     page = client_as("viewer").get(page_url(jks_node)).content.decode()
-    assert "Your release&#x27;s setenv file" in page
+    assert "Your release's setenv file" in page and 'id="setenv-upload"' in page
     assert "Built-in template" in page and "were not read from a Co-browse release" in page
     assert "were not checked against a Co-browse release" not in page
 
