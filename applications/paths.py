@@ -38,8 +38,9 @@ def family(os_type: str | None) -> str | None:
 
 
 def looks_like_windows(path: str) -> bool:
-    """A drive (``C:``) or a UNC/device prefix (``\\\\``): written for Windows."""
-    return bool(DRIVE_RE.match(path)) or path.startswith("\\\\")
+    """Written for Windows: a drive (``C:``), a leading backslash (UNC, device or rooted path), or
+    backslashes in a path that does not start with ``/``."""
+    return bool(DRIVE_RE.match(path)) or path.startswith("\\") or ("\\" in path and not path.startswith("/"))
 
 
 def path_family(path: str) -> str:

@@ -1,6 +1,6 @@
 """Values quoted in messages for operators: plainly, on one line, never as a Python repr.
 
-``{value!r}`` shows ``'C:\\\\certs\\\\ca.pem'`` (doubled backslashes, Python's quotes). Operators must
+Python's repr shows ``'C:\\\\certs\\\\ca.pem'`` (doubled backslashes, Python's quotes). Operators must
 see what they typed: ``"C:\\certs\\ca.pem"``. A control or invisible character would break the
 message's line or hide in it, so it is shown as a visible symbol instead (a line feed as ␊, U+2028
 as [U+2028]).
