@@ -226,3 +226,20 @@ def option_value(application: Application, section: str, name: str) -> str | Non
     """The clear value of one option (None when absent). For services, never for templates."""
     option = Option.objects.filter(application=application, section=section, name=name).first()
     return clear_value(option) if option else None
+
+
+def paths_not_fitting_their_host(applications) -> list[str]:
+    """One sentence per option holding a host path (``trusted-ca``) that does not fit the operating
+    system of its application's host: what a change of host, or of a host's system, left behind."""
+    problems = []
+    apps = {app.pk: app for app in applications}
+    options = Option.objects.filter(application_id__in=list(apps), is_secret=False).exclude(value="")
+    for option in options.order_by("application__name", "section", "name"):
+        app = apps[option.application_id]
+        spec = spec_for(app.app_type, app.version, option.section, option.name)
+        if spec is None or not spec.host_path or app.host is None:
+            continue
+        problem = path_problem(option.value, app.host.os_type, host=app.host.name)
+        if problem:
+            problems.append(f"[{option.section}] {option.name} of {app.name} no longer fits its host: {problem}")
+    return problems

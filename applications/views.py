@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from applications import services
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
 from applications.models import Application, AppType, AuditEvent, Host
+from applications.options import paths_not_fitting_their_host
 from applications.pagination import event_page
 from applications.queries import applications_with_flags, filter_applications, restart_required_count, type_counts
 from applications.roles import operator_required, viewer_required
@@ -66,12 +67,19 @@ def host_detail(request, pk):
     return render(request, "applications/host_detail.html", {"host": host, "applications": apps})
 
 
+def warn_paths_not_fitting(request, applications) -> None:
+    """Saved, but a path in the options no longer fits the host: say so (the checks report it too)."""
+    for problem in paths_not_fitting_their_host(applications):
+        messages.warning(request, f"{problem} A Security officer sets it again on the Security tab.")
+
+
 @operator_required
 def host_edit(request, pk=None):
     host = get_object_or_404(Host, pk=pk) if pk else Host()
     form = HostForm(request.POST or None, instance=host)
     if request.method == "POST" and form.is_valid():
         host = services.save_object(form=form, actor=request.user)
+        warn_paths_not_fitting(request, host.applications.select_related("host"))
         return after_save(request, host, edit_url=reverse("applications:host_edit", args=[host.pk]),
                           done_url=host.get_absolute_url())
     cancel = host.get_absolute_url() if host.pk else reverse("applications:host_list")
@@ -141,6 +149,7 @@ def application_edit(request, pk=None):
     form = ApplicationForm(request.POST or None, instance=app)
     if request.method == "POST" and form.is_valid():
         app = services.save_object(form=form, actor=request.user)
+        warn_paths_not_fitting(request, [app])
         return after_save(request, app, edit_url=reverse("applications:edit", args=[app.pk]),
                           done_url=app.get_absolute_url())
     cancel = app.get_absolute_url() if app.pk else reverse("applications:list")

@@ -181,7 +181,9 @@ def test_a_host_that_becomes_windows_makes_the_linux_path_a_finding(env, client_
     data = post_form_data(client.get(url), containing="address")
     data["os_type"] = OperatingSystem.WINDOWS
     with committed():
-        assert client.post(url, data).status_code == 302
+        response = client.post(url, data, follow=True)
+    assert (f'[security] trusted-ca of CB_Node_A no longer fits its host: "{LINUX_PATH}" is a Linux/Unix path, but '
+            "cb-linux-01 runs Windows") in html.unescape(response.content.decode())
     validate_application(application_id=env.node_a.pk)
     finding = Finding.objects.get(application=env.node_a, code="application.trusted_ca_wrong_os")
     assert finding.message == (
@@ -222,3 +224,15 @@ def test_the_server_directory_must_fit_the_host(env, client_as, committed, host,
     assert message in response.context["form"].errors["working_directory"][0]
     env.node_b.refresh_from_db()
     assert env.node_b.working_directory == "" and env.node_b.host == env.linux
+
+
+def test_moving_an_application_to_a_windows_host_says_its_trusted_ca_no_longer_fits(env, client_as, committed):
+    security_section_set(application=env.node_b, provider="PEM", store=env.pem, actor=env.users["security"])
+    client = client_as("operator")
+    url = reverse("applications:edit", args=[env.node_b.pk])
+    data = post_form_data(client.get(url), containing="working_directory")
+    data["host"] = env.windows.pk
+    with committed():
+        response = client.post(url, data, follow=True)
+    assert "[security] trusted-ca of CB_Node_B no longer fits its host" in html.unescape(response.content.decode())
+    assert "A Security officer sets it again on the Security tab." in response.content.decode()
