@@ -117,3 +117,30 @@ def test_create_store_on_the_command_line_refuses_such_a_name_in_one_line(db):
     assert str(refused.value).startswith("name: A name cannot contain control or invisible characters")
     assert "\n" not in str(refused.value)
     assert not TrustedStore.objects.exists()
+
+
+FORMS = [
+    ("applications:host_new", {}, "address", {"name": "cb\nhost", "address": "10.9.9.9", "os_type": "linux"},
+     ("operator", "security", "admin")),
+    ("applications:new", {}, "version", {"name": "CB\nNode", "app_type": "chat_server", "version": "8.5.104.02"},
+     ("operator", "security", "admin")),
+    ("applications:clone", {"pk": "chat"}, "name", {"name": "CB\nNode"}, ("operator", "security", "admin")),
+    ("security:store_new", {}, "path", {"name": "CA\nstore", "provider": "PEM", "path": "/opt/ca.pem"},
+     ("security", "admin")),
+    ("applications:user_new", {}, "username", {"username": "ad\nmin", "role": "Viewer",
+                                               "password": "a-long-password-123"}, ("admin",)),
+]
+
+
+@pytest.mark.parametrize(("url_name", "kwargs", "field", "changes", "roles"), FORMS,
+                         ids=[f[0].split(":")[1] for f in FORMS])
+def test_every_role_that_may_use_the_form_gets_the_same_refusal(env, client_as, committed, url_name, kwargs, field,
+                                                                changes, roles):
+    url = reverse(url_name, kwargs={k: getattr(env, v).pk for k, v in kwargs.items()})
+    counts = (Host.objects.count(), Application.objects.count(), TrustedStore.objects.count(), User.objects.count())
+    for role in roles:
+        with committed():
+            response = posted(client_as(role), url, field, **changes)
+        assert response.status_code == 200 and MESSAGE in error_text(response), role
+    assert (Host.objects.count(), Application.objects.count(), TrustedStore.objects.count(),
+            User.objects.count()) == counts
