@@ -256,9 +256,12 @@ class Patcher:
                             "Change it by hand, or write it as a plain assignment and upload the file again.")
 
     def check_value(self, setting: SetenvLine) -> None:
-        if self.delayed_expansion and "!" in setting.value:
-            raise SetenvRefused(f"The value of {setting.label} contains !, which this setenv.bat would expand "
-                                "(it enables delayed expansion): it cannot be written exactly.")
+        # Under delayed expansion cmd expands !NAME! and, on a line holding a !, takes ^ as an escape even
+        # inside quotes: neither character can be written exactly.
+        found = [ch for ch in "!^" if ch in setting.value]
+        if self.delayed_expansion and found:
+            raise SetenvRefused(f"The value of {setting.label} contains {' and '.join(found)}, which this setenv.bat "
+                                "would act on (it enables delayed expansion): it cannot be written exactly.")
 
     def run(self) -> PatchResult:
         for setting in self.settings:
