@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from applications.models import AppType
 from applications.option_text import fold, is_secret_name
+from applications.paths import path_problem
+from applications.text import quoted
 from applications.versions import at_least
 
 AFTER_RESTART = "after restart"
@@ -44,16 +46,19 @@ def validate_absolute_http_url(value: str) -> None:
         parts = urlsplit(value)
         port = parts.port  # raises ValueError for a port that is not a number in 0-65535
     except ValueError:
-        raise OptionValueError(f"{value} is not a valid URL (check the host name and port).") from None
+        raise OptionValueError(f"{quoted(value)} is not a valid URL (check the host name and port).") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OptionValueError(f"{value} is not an absolute http:// or https:// URL with a host name.")
+        raise OptionValueError(f"{quoted(value)} is not an absolute http:// or https:// URL with a host name.")
     if port == 0:
-        raise OptionValueError(f"{value}: the port must be between 1 and 65535.")
+        raise OptionValueError(f"{quoted(value)}: the port must be between 1 and 65535.")
 
 
 def validate_file_path(value: str) -> None:
-    if value and (value.endswith(("/", "\\")) or "\n" in value):
-        raise OptionValueError(f"{value!r} is not a file name with its path.")
+    """A full file path on some host; which operating system it must fit is checked where the host is
+    known (``OptionSpec.host_path``)."""
+    problem = path_problem(value, None)
+    if value and problem:
+        raise OptionValueError(problem)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class OptionSpec:
     takes_effect: str = AFTER_RESTART
     secret: bool = False
     min_version: str | None = None
+    # The value is a file path on the application's host: it must fit the host's operating system.
+    host_path: bool = False
     validator: Callable[[str], None] | None = field(default=None, compare=False)
 
     @property
@@ -118,6 +125,7 @@ CATALOGUE: tuple[OptionSpec, ...] = (
         "Specifies the name of the trusted store file which holds the public certificate to verify the "
         "server. Applicable for PEM and JKS trusted storage types only.",
         value_hint="valid file name (including path)",
+        host_path=True,
         validator=validate_file_path,
     ),
     OptionSpec(

@@ -7,6 +7,9 @@ from applications import widgets
 from applications.catalogue import is_protected_section, is_secret, spec_for
 from applications.limits import EDITOR_NEW_ROWS, EDITOR_PAGE_ROWS, MAX_CFG_BYTES
 from applications.models import Application, AppType, Connection, Host, OperatingSystem, Port, Protocol
+from applications.names import validate_object_name
+from applications.paths import path_problem
+from applications.text import quoted
 from applications.validators import validate_transport_params, validate_version
 
 
@@ -43,8 +46,18 @@ class ApplicationForm(forms.ModelForm):
     def clean_version(self):
         return self.cleaned_data["version"].strip()
 
+    def clean_working_directory(self):
+        return self.cleaned_data["working_directory"].strip()
+
     def clean(self):
         data = super().clean()
+        directory, host = data.get("working_directory"), data.get("host")
+        if directory:
+            # A directory on the application's host: its form must fit the host's operating system.
+            problem = path_problem(directory, host.os_type if host else None, host=host.name if host else "",
+                                   directory=True)
+            if problem:
+                self.add_error("working_directory" if "working_directory" in self.fields else None, problem)
         app_type, cluster = data.get("app_type"), data.get("cluster")
         if cluster and app_type != AppType.COBROWSE_NODE:
             self.add_error("cluster", "Only a Co-browse Node belongs to a Cluster.")
@@ -55,12 +68,12 @@ class ApplicationForm(forms.ModelForm):
 
 
 class CloneForm(forms.Form):
-    name = forms.CharField(max_length=255, help_text="Name of the new application.")
+    name = forms.CharField(max_length=255, help_text="Name of the new application.", validators=[validate_object_name])
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         if Application.objects.filter(name=name).exists():
-            raise ValidationError(f"An application named {name!r} already exists.")
+            raise ValidationError(f"An application named {quoted(name)} already exists.")
         return name
 
 
@@ -83,7 +96,7 @@ class PortForm(forms.ModelForm):
         if self.instance.pk:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise ValidationError(f"This application already has a port with ID {port_id!r}.")
+            raise ValidationError(f"This application already has a port with ID {quoted(port_id)}.")
         return port_id
 
     def clean(self):
@@ -125,13 +138,14 @@ class ConnectionForm(forms.ModelForm):
             port = Port.objects.filter(application=server, port_id=port_id).first()
             if port is None:
                 ids = ", ".join(server.ports.values_list("port_id", flat=True)) or "none"
-                self.add_error("port_id", f"{server.name} has no port with ID {port_id!r} (its ports: {ids}).")
+                self.add_error("port_id", f"{server.name} has no port with ID {quoted(port_id)} (its ports: {ids}).")
             else:
                 clash = Connection.objects.filter(client=self.instance.client, port=port)
                 if self.instance.pk:
                     clash = clash.exclude(pk=self.instance.pk)
                 if clash.exists():
-                    self.add_error("port_id", f"There is already a connection to {server.name} through {port_id!r}.")
+                    self.add_error("port_id",
+                                   f"There is already a connection to {server.name} through {quoted(port_id)}.")
                 self.instance.port = port
         if data.get("protocol") == Protocol.ADDP:
             for field in ("addp_local_timeout", "addp_remote_timeout"):

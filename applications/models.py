@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from applications.names import validate_host_address, validate_object_name
 from applications.versions import version_key
 
 
@@ -23,8 +24,9 @@ class OperatingSystem(models.TextChoices):
 
 
 class Host(models.Model):
-    name = models.CharField(max_length=255, unique=True)
-    address = models.CharField(max_length=255, help_text="Host name or IP address the servers listen on.")
+    name = models.CharField(max_length=255, unique=True, validators=[validate_object_name])
+    address = models.CharField(max_length=255, help_text="Host name or IP address the servers listen on.",
+                               validators=[validate_host_address])
     os_type = models.CharField("operating system", max_length=16, choices=OperatingSystem.choices)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -59,7 +61,7 @@ COBROWSE_TYPES = {AppType.COBROWSE_SERVER, AppType.COBROWSE_NODE, AppType.COBROW
 
 
 class Application(models.Model):
-    name = models.CharField(max_length=255, unique=True)
+    name = models.CharField(max_length=255, unique=True, validators=[validate_object_name])
     app_type = models.CharField("type", max_length=32, choices=AppType.choices, db_index=True)
     version = models.CharField(max_length=32, help_text="Genesys version, like 8.5.003.04.")
     # Zero-padded copy of the version so the database sorts and filters it numerically.

@@ -26,6 +26,7 @@ from applications.catalogue import OptionValueError, is_protected_section, is_se
 from applications.limits import MAX_OPTIONS_PER_APPLICATION
 from applications.models import Application, AuditEvent, Option
 from applications.option_text import name_problem, value_problem
+from applications.paths import path_problem
 from applications.restart import option_label
 from applications.scheduling import request_checks
 from applications.versioning import EditConflict, options_events_since
@@ -103,6 +104,10 @@ def clean_change(app: Application, change: OptionChange) -> tuple[OptionChange, 
         return change, str(exc)
     if value == "" and spec.is_mandatory(app.app_type):
         return change, f"{change.name} is mandatory on a {app.get_app_type_display()}"
+    if value and spec.host_path and app.host_id:
+        problem = path_problem(value, app.host.os_type, host=app.host.name)
+        if problem:
+            return change, problem
     return OptionChange(change.section, change.name, value, change.must_be_new), None
 
 
@@ -424,3 +429,20 @@ def option_value(application: Application, section: str, name: str) -> str | Non
     """The clear value of one option (None when absent). For services, never for templates."""
     option = Option.objects.filter(application=application, section=section, name=name).first()
     return clear_value(option) if option else None
+
+
+def paths_not_fitting_their_host(applications) -> list[str]:
+    """One sentence per option holding a host path (``trusted-ca``) that does not fit the operating
+    system of its application's host: what a change of host, or of a host's system, left behind."""
+    problems = []
+    apps = {app.pk: app for app in applications}
+    options = Option.objects.filter(application_id__in=list(apps), is_secret=False).exclude(value="")
+    for option in options.order_by("application__name", "section", "name"):
+        app = apps[option.application_id]
+        spec = spec_for(app.app_type, app.version, option.section, option.name)
+        if spec is None or not spec.host_path or app.host is None:
+            continue
+        problem = path_problem(option.value, app.host.os_type, host=app.host.name)
+        if problem:
+            problems.append(f"[{option.section}] {option.name} of {app.name} no longer fits its host: {problem}")
+    return problems

@@ -5,6 +5,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 
+from applications.text import quoted
 from applications.versions import InvalidVersion, parse_version
 
 PARAM_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
@@ -37,11 +38,11 @@ def parse_transport_params(text: str) -> list[tuple[str, str]]:
         parts = parts[:-1]
     for part in parts:
         if "=" not in part:
-            raise TransportParamsError(f"{part.strip()!r} is not name=value.")
+            raise TransportParamsError(f"{quoted(part.strip())} is not name=value.")
         name, value = part.split("=", 1)
         name, value = name.strip(), value.strip()
         if not PARAM_NAME_RE.match(name):
-            raise TransportParamsError(f"{name!r} is not a parameter name (letters, digits, _ . -).")
+            raise TransportParamsError(f"{quoted(name)} is not a parameter name (letters, digits, _ . -).")
         if has_control_characters(value) or "=" in value:
             raise TransportParamsError(f"The value of {name} must be printable text without '='.")
         if name in seen:

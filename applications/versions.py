@@ -6,6 +6,8 @@ zero-padded string so the database can order and filter by version without parsi
 
 import re
 
+from applications.text import quoted
+
 VERSION_RE = re.compile(r"^\d{1,5}(\.\d{1,5}){0,4}$")
 KEY_PART_WIDTH = 5
 KEY_PARTS = 5
@@ -19,7 +21,7 @@ def parse_version(text: str) -> tuple[int, ...]:
     text = (text or "").strip()
     if not VERSION_RE.match(text):
         raise InvalidVersion(
-            f"{text!r} is not a Genesys version: expected numbers separated by dots, like 8.5.003.04."
+            f"{quoted(text)} is not a Genesys version: expected numbers separated by dots, like 8.5.003.04."
         )
     return tuple(int(part) for part in text.split("."))
 

@@ -11,6 +11,7 @@ from applications import services
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
 from applications.models import Application, AppType, AuditEvent, Host
 from applications.numbers import parse_whole_number
+from applications.options import paths_not_fitting_their_host
 from applications.pagination import event_page
 from applications.queries import applications_with_flags, filter_applications, restart_required_count, type_counts
 from applications.restart import mark_restarted, pending_changes_now
@@ -29,12 +30,13 @@ def after_save(request, obj, *, edit_url: str, done_url: str):
     return redirect(done_url)
 
 
-def edit_object(request, obj, form, *, edit_url, done_url, context: dict):
+def edit_object(request, obj, form, *, edit_url, done_url, context: dict, on_saved=None):
     """The edit page of a host, application, port or connection: GET shows the form with the version
     of the object it shows; POST saves against that version, or shows the conflict banner with the
     operator's entries kept (and the old version, so only a reload can save).
 
-    ``edit_url`` and ``done_url`` are functions of the saved object."""
+    ``edit_url`` and ``done_url`` are functions of the saved object; ``on_saved(saved)`` adds the
+    messages a save of this kind may need."""
     editing = obj.pk is not None
     conflict = None
     version = services.object_version(obj) if editing else ""
@@ -46,6 +48,8 @@ def edit_object(request, obj, form, *, edit_url, done_url, context: dict):
             if form.is_valid():
                 saved = services.save_object(form=form, actor=request.user,
                                              expected_version=version if editing else None)
+                if on_saved is not None:
+                    on_saved(saved)
                 return after_save(request, saved, edit_url=edit_url(saved), done_url=done_url(saved))
         except EditConflict as exc:
             conflict = exc
@@ -120,6 +124,12 @@ def host_detail(request, pk):
     return render(request, "applications/host_detail.html", {"host": host, "applications": apps})
 
 
+def warn_paths_not_fitting(request, applications) -> None:
+    """Saved, but a path in the options no longer fits the host: say so (the checks report it too)."""
+    for problem in paths_not_fitting_their_host(applications):
+        messages.warning(request, f"{problem} A Security officer sets it again on the Security tab.")
+
+
 @operator_required
 def host_edit(request, pk=None):
     host = get_object_or_404(Host, pk=pk) if pk else Host()
@@ -128,7 +138,9 @@ def host_edit(request, pk=None):
     return edit_object(request, host, form,
                        edit_url=lambda saved: reverse("applications:host_edit", args=[saved.pk]),
                        done_url=lambda saved: saved.get_absolute_url(),
-                       context={"title": f"Edit {host}" if pk else "New host", "cancel_url": cancel})
+                       context={"title": f"Edit {host}" if pk else "New host", "cancel_url": cancel},
+                       on_saved=lambda saved: warn_paths_not_fitting(
+                           request, saved.applications.select_related("host")))
 
 
 @operator_required
@@ -198,7 +210,8 @@ def application_edit(request, pk=None):
     return edit_object(request, app, form,
                        edit_url=lambda saved: reverse("applications:edit", args=[saved.pk]),
                        done_url=lambda saved: saved.get_absolute_url(),
-                       context={"title": f"Edit {app}" if pk else "New application", "cancel_url": cancel})
+                       context={"title": f"Edit {app}" if pk else "New application", "cancel_url": cancel},
+                       on_saved=lambda saved: warn_paths_not_fitting(request, [saved]))
 
 
 @operator_required

@@ -9,6 +9,8 @@ pages and sweeps can use it for many applications at once.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from applications.models import Application, AppType, Option
 from cobrowse_admin import secret_box
 from security.checks.application import SectionFacts
@@ -73,8 +75,9 @@ def stores_for(sections: dict[int, SavedSection]) -> dict[int, TrustedStore]:
         result[assignment.application_id] = assignment.store
     paths = {s.trusted_ca for app_id, s in sections.items() if app_id not in result and s.trusted_ca}
     by_path: dict[str, list[TrustedStore]] = {}
-    for store in TrustedStore.objects.filter(path__in=paths):
-        by_path.setdefault(store.path, []).append(store)
+    for store in TrustedStore.objects.filter(Q(path__in=paths) | Q(windows_path__in=paths)):
+        for path in store.paths:
+            by_path.setdefault(path, []).append(store)
     for app_id, section in sections.items():
         if app_id not in result and len(by_path.get(section.trusted_ca, [])) == 1:
             result[app_id] = by_path[section.trusted_ca][0]

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from applications.models import OperatingSystem
+from applications.paths import family, path_family, path_problem
 from security.models import Certificate, Provider, TrustedStore
 
 
@@ -91,15 +93,19 @@ class StoreForm(forms.ModelForm):
 
     class Meta:
         model = TrustedStore
-        fields = ["name", "provider", "path", "description"]
+        fields = ["name", "provider", "path", "windows_path", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["path"].help_text = (
-            "Full path of the file on the Co-browse host, e.g. /opt/genesys/cobrowse/certs/certificateCA.pem. "
-            "This is the value of trusted-ca. Not used for MSCAPI."
+            "Full path of the file on Linux/Unix Co-browse hosts, e.g. /opt/genesys/certs/ca.pem."
         )
+        self.fields["windows_path"].help_text = (
+            "Full path of the file on Windows Co-browse hosts, e.g. C:\\GCTI\\certs\\ca.pem."
+        )
+        for name in ("path", "windows_path"):
+            self.fields[name].widget.attrs["class"] = "mono"
         self.fields["certificates"].label_from_instance = certificate_choice_label
         if not self.instance.has_password:
             # Nothing to keep yet: "leave empty to keep" would mislead on a new store.
@@ -117,18 +123,22 @@ class StoreForm(forms.ModelForm):
     def clean_path(self):
         return self.cleaned_data.get("path", "").strip()
 
+    def clean_windows_path(self):
+        return self.cleaned_data.get("windows_path", "").strip()
+
     def clean(self):
         data = super().clean()
-        provider, path = data.get("provider"), data.get("path", "")
+        provider = data.get("provider")
         if provider in (Provider.PEM, Provider.JKS):
-            if not path:
-                self.add_error("path", "A PEM or JKS store needs the path of its file on the Co-browse host.")
-            elif not (path.startswith("/") or (len(path) > 2 and path[1] == ":" and path[2] in "\\/")):
-                self.add_error("path", "Give the full path, starting with / (Linux) or a drive like C:\\ (Windows).")
-            elif path.endswith(("/", "\\")):
-                self.add_error("path", "The path must end with the file name, not a directory.")
+            if not data.get("path") and not data.get("windows_path") and not self.has_error("path"):
+                self.add_error("path", "A PEM or JKS store needs the path of its file on the Co-browse hosts: on "
+                                       "Linux/Unix hosts, on Windows hosts, or both.")
+            for field, os_type in (("path", OperatingSystem.LINUX), ("windows_path", OperatingSystem.WINDOWS)):
+                problem = store_path_problem(data.get(field, ""), os_type)
+                if problem:
+                    self.add_error(field, problem)
         elif provider == Provider.MSCAPI:
-            data["path"] = ""
+            data["path"] = data["windows_path"] = ""
         password, again = data.get("password", ""), data.get("password_again", "")
         if provider == Provider.JKS:
             if password != again:
@@ -144,6 +154,20 @@ class StoreForm(forms.ModelForm):
         if self.cleaned_data.get("provider") != Provider.JKS:
             return ""
         return self.cleaned_data.get("password") or None
+
+
+def store_path_problem(path: str, os_type: str) -> str | None:
+    """Why ``path`` cannot be the store's path on hosts of ``os_type`` (None when it can, or is empty)."""
+    if not path:
+        return None
+    written = path_family(path)
+    if written != family(os_type):
+        if os_type == OperatingSystem.WINDOWS:
+            return ("This is a Linux/Unix path: give it as the path on Linux/Unix hosts, and here the path the file "
+                    "has on Windows hosts.")
+        return ("This is a Windows path: give it as the path on Windows hosts, and here the path the file has on "
+                "Linux/Unix hosts.")
+    return path_problem(path, os_type)
 
 
 def certificate_choice_label(cert: Certificate) -> str:

@@ -36,7 +36,7 @@ class StoreSelect(forms.Select):
 
 class StoreChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: TrustedStore) -> str:
-        where = obj.path or "Windows certificate store"
+        where = " / ".join(obj.paths) or "Windows certificate store"
         return f"{obj.name} ({obj.provider}: {where})"
 
 

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from applications.models import Application, Connection
+from applications.names import validate_object_name
+from applications.paths import UNIX, WINDOWS, family
 
 
 class Certificate(models.Model):
@@ -54,13 +56,25 @@ class Provider(models.TextChoices):
 
 
 class TrustedStore(models.Model):
-    name = models.CharField(max_length=255, unique=True)
+    """A set of CA certificates and where its file lives on the Co-browse hosts.
+
+    A file store has a path on Linux/Unix hosts (``path``), on Windows hosts (``windows_path``), or
+    both: each application gets the one for its host's operating system in ``trusted-ca``.
+    """
+
+    name = models.CharField(max_length=255, unique=True, validators=[validate_object_name])
     provider = models.CharField(max_length=8, choices=Provider.choices)
     path = models.CharField(
-        "path on the Co-browse host",
+        "path on Linux/Unix hosts",
         max_length=1000,
         blank=True,
-        help_text="Where the file lives on the Co-browse host: the value that goes into trusted-ca.",
+        help_text="Where the file lives on a Linux/Unix Co-browse host: the value that goes into trusted-ca.",
+    )
+    windows_path = models.CharField(
+        "path on Windows hosts",
+        max_length=1000,
+        blank=True,
+        help_text="Where the file lives on a Windows Co-browse host: the value that goes into trusted-ca.",
     )
     description = models.TextField(blank=True)
     password_encrypted = models.TextField(blank=True, editable=False)
@@ -76,7 +90,8 @@ class TrustedStore(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(provider__in=["PEM", "JKS", "MSCAPI"]), name="store_provider_known"),
-            models.CheckConstraint(condition=Q(provider="MSCAPI") | ~Q(path=""), name="file_store_needs_path"),
+            models.CheckConstraint(condition=Q(provider="MSCAPI") | ~Q(path="") | ~Q(windows_path=""),
+                                   name="file_store_needs_path"),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +103,24 @@ class TrustedStore(models.Model):
     @property
     def has_password(self) -> bool:
         return bool(self.password_encrypted)
+
+    @property
+    def paths(self) -> list[str]:
+        """Its paths (Linux/Unix first), those it has."""
+        return [p for p in (self.path, self.windows_path) if p]
+
+    def path_for(self, os_type: str | None) -> str:
+        """The path of its file on a host of ``os_type``; "" when it has none there.
+
+        A host not known yet (None) gets the store's only path, and "" when it has two: which one
+        applies cannot be told.
+        """
+        wanted = family(os_type)
+        if wanted == WINDOWS:
+            return self.windows_path
+        if wanted == UNIX:
+            return self.path
+        return self.paths[0] if len(self.paths) == 1 else ""
 
 
 class StoreEntry(models.Model):

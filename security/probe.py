@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 
 from applications.models import Application, Connection, Port
+from applications.text import quoted
 from security.models import ProbeOutcome, ProbeResult, TrustedStore
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def probe_tls(host: str, port: int, *, cadata: str | None, server_hostname: str,
         if code in EXPIRED_CODES:
             return report(ProbeOutcome.EXPIRED, f"the server's certificate {EXPIRED_CODES[code]} ({reason}).", chain)
         if code in HOSTNAME_CODES:
-            return report(ProbeOutcome.HOSTNAME, f"the server's certificate does not match {server_hostname!r} "
+            return report(ProbeOutcome.HOSTNAME, f"the server's certificate does not match {quoted(server_hostname)} "
                                                  f"({reason}).", chain)
         store = "the application's trusted store" if cadata else "an empty trust store (no trusted store)"
         return report(ProbeOutcome.UNTRUSTED, f"{store} does not trust the server's certificate ({reason}).", chain)

@@ -21,9 +21,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from applications import audit
-from applications.catalogue import OptionValueError, validate_file_path
 from applications.models import Application, AppType, Option, Port
 from applications.options import OptionChange, options_apply
+from applications.paths import path_problem
+from applications.text import quoted
 from applications.versions import at_least
 from cobrowse_admin import secret_box
 from security.models import Provider, StoreAssignment, TrustedStore
@@ -69,7 +70,7 @@ def section_changes(
     provider = (provider or "").strip()
     typed_path = (typed_path or "").strip()
     if provider not in PROVIDERS:
-        raise SectionRefused(f"{provider!r} is not a provider: use PEM, JKS, MSCAPI or empty (TLS disabled).",
+        raise SectionRefused(f"{quoted(provider)} is not a provider: use PEM, JKS, MSCAPI or empty (TLS disabled).",
                              "provider")
     if not provider:
         if store is not None or typed_path:
@@ -87,8 +88,8 @@ def section_changes(
     if provider == Provider.PEM:
         if store is None and not typed_path:
             raise SectionRefused("Choose a PEM store or type the path of the PEM file on the host.", "store")
-        path = store.path if store is not None else typed_path
-        check_path(path)
+        path = store_path_for(store, app) if store is not None else typed_path
+        check_path(app, path, "store" if store is not None else "typed_path")
         return [OptionChange(SECTION, PROVIDER, provider), OptionChange(SECTION, TRUSTED_CA, path),
                 OptionChange(SECTION, PASSWORD, None)]
     # JKS
@@ -105,8 +106,9 @@ def section_changes(
         raise SectionRefused(
             f"The JKS store {store.name} has no password: set the keystore password on the store first.", "store"
         )
-    check_path(store.path)
-    return [OptionChange(SECTION, PROVIDER, provider), OptionChange(SECTION, TRUSTED_CA, store.path),
+    path = store_path_for(store, app)
+    check_path(app, path, "store")
+    return [OptionChange(SECTION, PROVIDER, provider), OptionChange(SECTION, TRUSTED_CA, path),
             OptionChange(SECTION, PASSWORD, password)]
 
 
@@ -127,13 +129,47 @@ def mscapi_changes(app: Application, typed_path: str) -> list[OptionChange]:
             OptionChange(SECTION, PASSWORD, None)]
 
 
-def check_path(path: str) -> None:
-    try:
-        validate_file_path(path)
-    except OptionValueError as exc:
-        raise SectionRefused(str(exc), "typed_path") from None
+def host_os(app: Application) -> str | None:
+    return app.host.os_type if app.host else None
+
+
+def store_path_for(store: TrustedStore, app: Application) -> str:
+    """The path ``store`` has on the host of ``app`` (R4: the value of trusted-ca), or a refusal."""
+    path = store.path_for(host_os(app))
+    if path:
+        return path
+    if app.host is None:
+        raise SectionRefused(
+            f"{app.name} has no host, and the store {store.name} has a path for Linux/Unix hosts and one for "
+            f"Windows hosts: set the host of {app.name} so the console knows which one applies.", "store")
+    where = "Windows" if app.host.is_windows else "Linux/Unix"
+    raise SectionRefused(
+        f"The store {store.name} has no path for {where} hosts, and {app.name} runs on {host_label(app)}: "
+        f"add the path the file has on {where} hosts to the store.", "store")
+
+
+def check_path(app: Application, path: str, field: str) -> None:
+    """trusted-ca must be a full file path that fits the operating system of every host it serves:
+    the application's own, and for a Cluster the Nodes that take its section (they have none)."""
     if not path:
-        raise SectionRefused("The path of the trusted store file on the host is missing.", "typed_path")
+        raise SectionRefused("The path of the trusted store file on the host is missing.", field)
+    problem = path_problem(path, host_os(app), host=app.host.name if app.host else "")
+    if problem:
+        raise SectionRefused(problem, field)
+    if app.app_type == AppType.COBROWSE_CLUSTER:
+        for node in nodes_taking_the_cluster_section(app):
+            problem = path_problem(path, host_os(node), host=node.host.name if node.host else "")
+            if problem:
+                raise SectionRefused(
+                    f"{node.name} takes the security section of {app.name} (it has none of its own) and runs on "
+                    f"{host_label(node)}: {problem} Set the section of the Nodes instead (Apply to all Nodes gives "
+                    "each Node the path for its host).", field)
+
+
+def nodes_taking_the_cluster_section(cluster: Application) -> list[Application]:
+    """The Nodes that would run with this Cluster's section: those without one of their own."""
+    nodes = cluster.nodes.select_related("host").order_by("name")
+    return [node for node in nodes if not section_state(node).is_set]
 
 
 def describe(provider: str, store: TrustedStore | None, typed_path: str) -> str:
@@ -257,7 +293,13 @@ class SectionState:
 
     @property
     def signature(self) -> tuple:
-        return (self.provider, self.trusted_ca, self.password_digest, self.store.pk if self.store else None)
+        """What makes two sections "the same": set from one store, each Node with the store's path for
+        its host, is the same section; otherwise the path itself."""
+        if self.store is not None and (not self.trusted_ca or self.trusted_ca in self.store.paths):
+            location = ("store", self.store.pk)
+        else:
+            location = ("path", self.trusted_ca, self.store.pk if self.store else None)
+        return (self.provider, location, self.password_digest)
 
 
 def section_state(app: Application) -> SectionState:

@@ -2,25 +2,40 @@
 
 Configuration Server is not reached through the Connections tab: a Co-browse server reads the
 Configuration Server host, port and its own application name from the environment set in
-``setenv.sh`` (Linux) or ``setenv.bat`` (Windows) in its server directory, and the TLS settings as
+``setenv.sh`` (Linux/Unix) or ``setenv.bat`` (Windows) in its server directory, and the TLS settings as
 Java system properties. Pure functions over plain values: no Django in here.
 
-The environment variable names (``CONFIG_SERVER_HOST``, ``CONFIG_SERVER_PORT``, ``CONFIG_SERVER_APP``)
-and the Java system property names (``TLS_PROPERTY_PREFIX`` + the ``[security]`` option names) are
-this console's template: they could not be checked against a Co-browse release here, so every
-generated file says so and asks the operator to compare with the release's own ``setenv`` file.
+What a generated file promises, whatever the database holds: it sets exactly the variables of
+``setenv_lines`` to exactly their values and runs no other command. Values are escaped for the
+shell or for cmd.exe, never trusted to be clean; a value that cannot be written exactly (a control
+character or line separator anywhere, a ``"`` in a Java option of setenv.bat, a ``trusted-ca`` that is
+not a path on the host's operating system) is refused with ``SetenvRefused`` instead of being
+altered. Comments are text only: their control characters and cmd metacharacters are replaced.
 
-The truststore password is never written: a JKS fragment holds ``PASSWORD_PLACEHOLDER``, which the
+The variable and Java property names are this console's template. ``security.setenv_patch`` sets
+the same lines in the ``setenv`` file an operator uploads from their release, so the names can be
+checked against the real file; the built-in template says it is one.
+
+The truststore password is never written: a JKS line holds ``PASSWORD_PLACEHOLDER``, which the
 operator replaces on the host.
 """
 
 import re
 from dataclasses import dataclass
 
+from applications.names import describe_characters, unsafe_characters
+from applications.paths import WINDOWS, family, path_problem
+
 TLS_PROPERTY_PREFIX = "com.genesyslab.platform.commons.connection.tls."
 PASSWORD_PLACEHOLDER = "REPLACE_WITH_TRUSTSTORE_PASSWORD"
 ENV = "env"
 JAVA = "java"
+JAVA_OPTS = "JAVA_OPTS"
+SH, BAT = "sh", "bat"
+
+
+class SetenvRefused(ValueError):
+    """A value cannot be written into the file exactly as it is; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -35,8 +50,20 @@ class SetenvRequest:
     provider: str = ""  # "", PEM, JKS or MSCAPI
     trusted_ca: str = ""
     section_holder: str = ""  # the application whose [security] section gave provider and trusted-ca
-    windows_host: bool = False
+    host_os: str | None = None  # OperatingSystem value of the application's host; None: no host
+    host_name: str = ""
     server_directory: str = ""
+
+    @property
+    def windows_host(self) -> bool:
+        return family(self.host_os) == WINDOWS
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The files that fit the host: its own one, or both while the host is not known."""
+        if self.host_os is None:
+            return (SH, BAT)
+        return (BAT,) if self.windows_host else (SH,)
 
 
 @dataclass(frozen=True)
@@ -45,6 +72,10 @@ class SetenvLine:
     name: str
     value: str
     purpose: str
+
+    @property
+    def label(self) -> str:
+        return f"-D{self.name}" if self.kind == JAVA else self.name
 
 
 def setenv_lines(req: SetenvRequest) -> list[SetenvLine]:
@@ -85,7 +116,7 @@ def setenv_notes(req: SetenvRequest) -> list[str]:
                      "the certificate of Configuration Server. Set the security section first.")
     elif req.provider in ("PEM", "JKS") and not req.trusted_ca:
         notes.append(f"[security] trusted-ca of {holder} is empty: the {req.provider} file is not known.")
-    if req.provider == "MSCAPI" and not req.windows_host:
+    if req.provider == "MSCAPI" and req.host_os and not req.windows_host:
         notes.append("MSCAPI is the Windows certificate store and this host is not Windows: use PEM or JKS.")
     if req.provider == "MSCAPI":
         notes.append("MSCAPI: the CA must be in the Trusted Root Certification Authorities store of the "
@@ -96,15 +127,44 @@ def setenv_notes(req: SetenvRequest) -> list[str]:
     if any(ch.isspace() for ch in req.trusted_ca) and req.provider in ("PEM", "JKS"):
         notes.append("The trusted-ca path contains spaces: a start script that expands JAVA_OPTS unquoted splits "
                      "it. Prefer a path without spaces.")
+    if req.host_os is None:
+        notes.append(f"{req.application_name} has no host: the console cannot tell whether it needs setenv.sh or "
+                     "setenv.bat, nor check trusted-ca against the host's operating system. Set its host.")
     return notes
+
+
+def refusal(req: SetenvRequest, kind: str) -> str | None:
+    """Why the ``kind`` file cannot be written for this request (one sentence), or None."""
+    for line in setenv_lines(req):
+        if line.kind == ENV and not line.value:
+            return f"The value of {line.label} is empty: set NAME= would remove the variable instead of setting it."
+        bad = unsafe_characters(line.value)
+        if bad:
+            return (f"The value of {line.label} contains control or invisible characters "
+                    f"({describe_characters(bad)}): it cannot be written into a setenv file exactly. Fix it where "
+                    "it is set.")
+        if kind == BAT and line.kind == JAVA and '"' in line.value:
+            return f'The value of {line.label} contains ", which setenv.bat cannot pass to Java inside one option.'
+    if req.provider in ("PEM", "JKS") and req.trusted_ca and req.host_os:
+        problem = path_problem(req.trusted_ca, req.host_os, host=req.host_name)
+        if problem:
+            holder = req.section_holder or req.application_name
+            return f"trusted-ca of {holder} does not fit the host of {req.application_name}: {problem}"
+    return None
+
+
+def check(req: SetenvRequest, kind: str) -> None:
+    reason = refusal(req, kind)
+    if reason:
+        raise SetenvRefused(reason)
 
 
 HEADER = [
     "Co-browse Admin: Configuration Server connection over TLS for {name} ({label}).",
+    "TEMPLATE: the variable and Java property names are this console's template, not read from your release.",
+    "Upload the {file} your Co-browse release ships on the console's setenv page to get that file with only",
+    "these settings set or changed, or compare the names with it before you restart.",
     "Add these lines to {file} in the server directory{directory}, then restart the server.",
-    "Configuration Server is not configured on the Connections tab: these lines are the connection.",
-    "The variable and Java property names follow this console's template, not checked against a release:",
-    "compare them with the {file} your Co-browse release ships before you restart.",
     "No password is written here by the console.",
 ]
 
@@ -117,75 +177,116 @@ def header_lines(req: SetenvRequest, file: str) -> list[str]:
 
 
 def one_line(text: str) -> str:
-    """Text safe inside a comment: no line breaks or control characters."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip()
+    """Text safe inside a comment: control and invisible characters (line breaks, U+2028 …) become spaces."""
+    return re.sub(r"\s+", " ", "".join(" " if unsafe_characters(ch) else ch for ch in text)).strip()
 
 
-# setenv.sh
+# setenv.sh: values in single quotes, Java options in a double-quoted JAVA_OPTS.
+
+SH_PLAIN = re.compile(r"[A-Za-z0-9_@%+=:,./-]+")
 
 
 def sh_single_quote(value: str) -> str:
-    if value and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", value):
+    """One shell word whose value is exactly ``value`` (which holds no NUL)."""
+    if value and SH_PLAIN.fullmatch(value):
         return value
     return "'" + value.replace("'", "'\"'\"'") + "'"
 
 
 def sh_double_quoted_body(value: str) -> str:
+    """``value`` inside double quotes: ``" \\ $ `` ` `` escaped, so nothing is expanded."""
     return re.sub(r'(["\\$`])', r"\\\1", value)
 
 
-def render_sh(req: SetenvRequest) -> str:
-    out = [f"# {line}" for line in header_lines(req, "setenv.sh")]
+def sh_env_line(name: str, value: str) -> str:
+    return f"export {name}={sh_single_quote(value)}"
+
+
+def sh_java_line(name: str, value: str, variable: str = JAVA_OPTS) -> str:
+    return f'{variable}="${variable} -D{name}={sh_double_quoted_body(value)}"'
+
+
+def sh_comment(text: str) -> str:
+    return f"# {one_line(text)}"
+
+
+def sh_setting_lines(lines: list[SetenvLine]) -> list[str]:
+    """The commented setting lines of setenv.sh (no header)."""
+    out: list[str] = []
     java_started = False
-    for line in setenv_lines(req):
+    for line in lines:
         out.append("")
         if line.kind == JAVA and not java_started:
             java_started = True
             out.append("# TLS settings, passed to Java as system properties in JAVA_OPTS.")
-        out.append(f"# {one_line(line.purpose)}")
-        value = one_line(line.value)
-        if line.kind == ENV:
-            out.append(f"export {line.name}={sh_single_quote(value)}")
-        else:
-            out.append(f'JAVA_OPTS="$JAVA_OPTS -D{line.name}={sh_double_quoted_body(value)}"')
+        out.append(sh_comment(line.purpose))
+        out.append(sh_env_line(line.name, line.value) if line.kind == ENV else sh_java_line(line.name, line.value))
     if java_started:
-        out += ["", "export JAVA_OPTS"]
+        out += ["", f"export {JAVA_OPTS}"]
+    return out
+
+
+def render_sh(req: SetenvRequest) -> str:
+    check(req, SH)
+    out = [sh_comment(line) for line in header_lines(req, "setenv.sh")] + sh_setting_lines(setenv_lines(req))
     return "\n".join(out) + "\n"
 
 
-# setenv.bat
+# setenv.bat: cmd.exe metacharacters escaped with ^, percent signs doubled (a batch file).
 
-BAT_SPECIAL = re.compile(r"([\^&|<>()])")
+BAT_SPECIAL = re.compile(r'([\^&|<>()"])')
+BAT_QUOTE_NEEDED = re.compile(r'[\s\^&|<>()=;,]')
 
 
 def bat_escape(value: str) -> str:
-    """A value after ``set NAME=``: cmd metacharacters escaped with ^, percent signs doubled."""
+    """A value after ``set NAME=``: ``^ & | < > ( ) "`` escaped with ^, percent signs doubled."""
     return BAT_SPECIAL.sub(r"^\1", value.replace("%", "%%"))
 
 
+def bat_java_option(name: str, value: str) -> str:
+    """``-Dname=value`` as one argument: in double quotes when it holds spaces or metacharacters
+    (inside quotes cmd keeps ``^ & | < > ( )`` literal; a ``"`` cannot be written and is refused
+    before this)."""
+    option = f"-D{name}={value}".replace("%", "%%")
+    if not BAT_QUOTE_NEEDED.search(value):
+        return option
+    # Backslashes before the closing quote would escape it for the program's argument parsing
+    # (CommandLineToArgvW): doubled, they stand for themselves.
+    backslashes = "\\" * (len(option) - len(option.rstrip("\\")))
+    return '"' + option + backslashes + '"'
+
+
+def bat_env_line(name: str, value: str) -> str:
+    return f"set {name}={bat_escape(value)}"
+
+
+def bat_java_line(name: str, value: str, variable: str = JAVA_OPTS) -> str:
+    return f"set {variable}=%{variable}% {bat_java_option(name, value)}"
+
+
 def bat_comment(text: str) -> str:
-    """REM text without characters cmd could still act on."""
-    return re.sub(r"[\^&|<>%]", "_", one_line(text))
+    """A REM line: cmd expands % and honours ^ even there, so those (and ! & | < > ") become _."""
+    return "REM " + re.sub(r'[\^&|<>%!"]', "_", one_line(text))
 
 
-def render_bat(req: SetenvRequest) -> str:
-    out = [f"REM {bat_comment(line)}" for line in header_lines(req, "setenv.bat")]
+def bat_setting_lines(lines: list[SetenvLine]) -> list[str]:
+    out: list[str] = []
     java_started = False
-    for line in setenv_lines(req):
+    for line in lines:
         out.append("")
         if line.kind == JAVA and not java_started:
             java_started = True
             out.append("REM TLS settings, passed to Java as system properties in JAVA_OPTS.")
-        out.append(f"REM {bat_comment(line.purpose)}")
-        value = one_line(line.value)
-        if line.kind == ENV:
-            out.append(f"set {line.name}={bat_escape(value)}")
-        else:
-            option = f"-D{line.name}={value}"
-            if re.search(r"[\s\^&|<>()]", value):
-                # Quoted: cmd keeps the metacharacters literal and Java receives one argument.
-                option = '"' + option.replace("%", "%%") + '"'
-            else:
-                option = option.replace("%", "%%")
-            out.append(f"set JAVA_OPTS=%JAVA_OPTS% {option}")
+        out.append(bat_comment(line.purpose))
+        out.append(bat_env_line(line.name, line.value) if line.kind == ENV else bat_java_line(line.name, line.value))
+    return out
+
+
+def render_bat(req: SetenvRequest) -> str:
+    check(req, BAT)
+    out = [bat_comment(line) for line in header_lines(req, "setenv.bat")] + bat_setting_lines(setenv_lines(req))
     return "\r\n".join(out) + "\r\n"
+
+
+def render(req: SetenvRequest, kind: str) -> str:
+    return render_sh(req) if kind == SH else render_bat(req)

@@ -17,7 +17,7 @@ from applications.scheduling import request_checks
 from cobrowse_admin import secret_box
 from security.models import Certificate, Provider, StoreAssignment, StoreEntry, TrustedStore
 
-AUDITED_FIELDS = ["name", "provider", "path", "description"]
+AUDITED_FIELDS = ["name", "provider", "path", "windows_path", "description"]
 # Columns of a store that its form never writes: the checks own them.
 NOT_EDITED = {"id", "created_at", "checks_requested_at", "last_validated_at"}
 
@@ -43,13 +43,18 @@ def contents_digest(fingerprints: list[str]) -> str:
 
 
 def base_filename(store: TrustedStore) -> str:
-    """The file name the store has on the host (from its path), or one made from its name."""
-    if store.path:
-        name = store.path.replace("\\", "/").rsplit("/", 1)[-1]
-        if name:
-            return name
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in store.name).strip("-") or "store"
-    return safe
+    """The file name the store has on the host (from its path), or one made from its name.
+
+    An MSCAPI store's file is named in the certutil and PowerShell commands shown with it: its name
+    comes from the store's name with everything but letters, digits and ``- _ .`` replaced by ``-``, so
+    it holds no quote, percent sign or other character a command line would act on.
+    """
+    if store.provider != Provider.MSCAPI:
+        for path in store.paths:
+            name = path.replace("\\", "/").rsplit("/", 1)[-1]
+            if name:
+                return name
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in store.name).strip("-.") or "store"
 
 
 def build_artifact(store: TrustedStore) -> Artifact:
@@ -77,9 +82,9 @@ def with_suffix(name: str, suffix: str) -> str:
 def applications_using(store: TrustedStore) -> list[int]:
     """Applications set from this store, or whose ``trusted-ca`` names its path."""
     assigned = set(StoreAssignment.objects.filter(store=store).values_list("application_id", flat=True))
-    if store.path:
+    if store.paths:
         assigned |= set(
-            Option.objects.filter(section="security", name="trusted-ca", value=store.path)
+            Option.objects.filter(section="security", name="trusted-ca", value__in=store.paths)
             .values_list("application_id", flat=True)
         )
     return sorted(assigned)
@@ -216,7 +221,7 @@ def store_delete(*, store: TrustedStore, actor, expected_version: str | None = N
 
 
 def stores_for_path(path: str) -> list[TrustedStore]:
-    return list(TrustedStore.objects.filter(path=path)) if path else []
+    return list(TrustedStore.objects.filter(Q(path=path) | Q(windows_path=path))) if path else []
 
 
 def store_for_application(app: Application) -> TrustedStore | None:
@@ -228,5 +233,5 @@ def store_for_application(app: Application) -> TrustedStore | None:
     option = Option.objects.filter(application=app, section="security", name="trusted-ca").first()
     if option is None or not option.value:
         return None
-    matches = list(TrustedStore.objects.filter(path=option.value)[:2])
+    matches = list(TrustedStore.objects.filter(Q(path=option.value) | Q(windows_path=option.value))[:2])
     return matches[0] if len(matches) == 1 else None

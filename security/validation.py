@@ -144,7 +144,7 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
     ids = ({a.pk for a in apps} | {n.pk for nodes in nodes_of.values() for n in nodes}
            | {a.cluster_id for a in apps if a.cluster_id})
     sections = saved_sections(ids)
-    stores = stores_for({a.pk: sections[a.pk] for a in apps if sections[a.pk].present})
+    stores = stores_for({pk: section for pk, section in sections.items() if section.present})
     holders = {a.pk: [a.pk] + ([a.cluster_id] if a.app_type == AppType.COBROWSE_NODE and a.cluster_id else [])
                for a in apps}
     secure_of: dict[int, list[Connection]] = {}
@@ -162,21 +162,26 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
             opens = None
             if store.provider == "JKS" and own.provider == "JKS" and own.password_token:
                 opens = keystore_opens(store, own.password, cache)
-            store_facts = StoreFacts(store.name, store.provider, store.path, opens)
+            store_facts = StoreFacts(store.name, store.provider,
+                                     store.path_for(app.host.os_type if app.host else None), opens)
         secure = sorted((c for holder in holders[app.pk] for c in secure_of.get(holder, [])),
                         key=lambda c: (c.client.name, c.port.application.name, c.port.port_id, c.pk))
         inherited = inherited_section(app, sections)
         node_configs = []
         for node in nodes:
             section = runs_with(node, sections)
+            holder_store = stores.get(section.app_id)
+            from_store = holder_store is not None and (not section.trusted_ca
+                                                       or section.trusted_ca in holder_store.paths)
             node_configs.append(NodeConfig(node.name, section.provider or "", section.trusted_ca,
-                                           section.password_digest))
+                                           section.password_digest, holder_store.name if from_store else ""))
         facts[app.pk] = ApplicationFacts(
             name=app.name,
             app_type=app.app_type,
             version=app.version,
             scs=app.uses_scs,
             host_os=app.host.os_type if app.host else None,
+            host_name=app.host.name if app.host else "",
             section=own.facts,
             store=store_facts,
             inherited=inherited.facts if inherited else None,

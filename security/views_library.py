@@ -14,10 +14,12 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
+from applications.paths import UNIX, WINDOWS
 from applications.roles import security_officer_required, viewer_required
 from applications.versioning import EditConflict, posted_version
 from security import certificates as cert_service
 from security import stores as store_service
+from security.commands import CommandRefused, keytool_list, mscapi_commands
 from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
 from security.timeline import build_timeline
@@ -191,6 +193,8 @@ def store_detail(request, pk):
     }
     if store.provider == Provider.MSCAPI and entries:
         context["mscapi"] = mscapi_instructions(store)
+    if store.provider == Provider.JKS:
+        context["keytool"] = keytool_hints(store)
     from applications.models import Application
 
     context["used_by"] = Application.objects.filter(pk__in=context["used_by"]).order_by("name")
@@ -200,20 +204,30 @@ def store_detail(request, pk):
 def mscapi_instructions(store: TrustedStore) -> dict:
     """R7: the console cannot write a Windows store; it hands over the file and the commands."""
     filename = store_service.build_artifact(store).filename
-    return {
-        "filename": filename,
-        "certutil": f'certutil -addstore -f Root "{filename}"',
-        "certutil_user": f'certutil -user -addstore -f Root "{filename}"',
-        "powershell": f'Import-Certificate -FilePath "{filename}" -CertStoreLocation Cert:\\LocalMachine\\Root',
-        "powershell_user": f'Import-Certificate -FilePath "{filename}" -CertStoreLocation Cert:\\CurrentUser\\Root',
-    }
+    try:
+        return {"filename": filename, **mscapi_commands(filename)}
+    except CommandRefused as exc:
+        return {"filename": filename, "refused": str(exc)}
+
+
+def keytool_hints(store: TrustedStore) -> list[dict]:
+    """``keytool -list`` for each path of a JKS store, quoted for the shell of that host."""
+    hints = []
+    for family, label, path in ((UNIX, "Linux/Unix hosts", store.path), (WINDOWS, "Windows hosts", store.windows_path)):
+        if not path:
+            continue
+        try:
+            hints.append({"label": label, "path": path, "command": keytool_list(path, family)})
+        except CommandRefused as exc:
+            hints.append({"label": label, "path": path, "refused": str(exc)})
+    return hints
 
 
 @security_officer_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def store_edit(request, pk=None):
     store = get_object_or_404(TrustedStore, pk=pk) if pk else TrustedStore()
-    old_path, old_provider = store.path, store.provider
+    moved = (store.path, store.windows_path, store.provider)
     # Before the form reads the members it shows: a change in between makes a save conflict, never lost.
     version = store_service.store_version(store) if pk else ""
     conflict = None
@@ -225,7 +239,7 @@ def store_edit(request, pk=None):
             if pk:
                 store_service.check_store_version(store, version)  # said before any form error
             if form.is_valid():
-                return save_store(request, form, store, version=version, moved=(old_path, old_provider))
+                return save_store(request, form, store, version=version, moved=moved)
         except EditConflict as exc:
             conflict = exc
     return render(request, "security/store_form.html", {
@@ -235,8 +249,9 @@ def store_edit(request, pk=None):
     })
 
 
-def save_store(request, form: StoreForm, store: TrustedStore, *, version: str, moved: tuple[str, str]):
-    """Save a valid store form (``EditConflict`` when the store changed since ``version``)."""
+def save_store(request, form: StoreForm, store: TrustedStore, *, version: str, moved: tuple[str, str, str]):
+    """Save a valid store form (``EditConflict`` when the store changed since ``version``); ``moved`` is
+    the store's (path, Windows path, provider) before, which applications set from it follow."""
     editing = store.pk is not None
     chosen = list(form.cleaned_data["certificates"])
     current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position")) if editing else []
@@ -246,7 +261,7 @@ def save_store(request, form: StoreForm, store: TrustedStore, *, version: str, m
     store = store_service.store_save(store=store, certificates=ordered, password=form.new_password(),
                                      actor=request.user, expected_version=version if editing else None)
     messages.success(request, f"Saved the trusted store {store}.")
-    if editing and ((store.path, store.provider) != moved or form.new_password()):
+    if editing and ((store.path, store.windows_path, store.provider) != moved or form.new_password()):
         follow_store_in_applications(request, store)
     if "_apply" in request.POST:
         return redirect("security:store_edit", store.pk)

@@ -1,12 +1,11 @@
-"""The Security tab of a Co-browse application (R1, R4), cluster-wide apply, and setenv (R3)."""
+"""The Security tab of a Co-browse application (R1, R4) and cluster-wide apply. setenv (R3): views_setenv."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods
 
 from applications.models import Application, AppType
 from applications.numbers import parse_whole_number
@@ -15,20 +14,16 @@ from applications.roles import SECURITY_OFFICER, has_role, security_officer_requ
 from applications.versions import at_least
 from applications.views import application_or_404
 from security.forms_section import SecuritySectionForm
-from security.models import Provider
 from security.rules import V_8_5_001
 from security.section import (
     SECTION,
     SectionRefused,
     cluster_apply,
-    config_server_target,
-    effective_section,
     nodes_identical,
     placement_for,
     section_state,
     security_section_set,
 )
-from security.setenv import SetenvRequest, render_bat, render_sh, setenv_lines, setenv_notes
 
 NODE_LIST = "cobrowse_node"
 SERVER_LIST = "cobrowse_server"
@@ -209,65 +204,3 @@ def section_cluster(request, pk):
         "revisions": revisions_field(rows), "nodes_identical": nodes_identical([r["state"] for r in rows]),
         "windows_nodes": [r["node"] for r in rows if r["node"].host and r["node"].host.is_windows],
     })
-
-
-# R3: setenv
-
-
-def setenv_request(app: Application, target) -> SetenvRequest:
-    holder, state = effective_section(app)
-    return SetenvRequest(
-        application_name=app.name,
-        application_label=f"{app.get_app_type_display()} {app.version}",
-        config_server_name=target.config_server.name,
-        config_host=target.config_server.host.address,
-        config_port=target.port.number,
-        port_id=target.port.port_id,
-        mutual_tls=target.port.mutual_tls,
-        provider=state.provider,
-        trusted_ca=state.trusted_ca if state.provider in (Provider.PEM, Provider.JKS) else "",
-        section_holder=holder.name,
-        windows_host=bool(app.host and app.host.is_windows),
-        server_directory=app.working_directory,
-    )
-
-
-def setenv_target(request, app: Application):
-    if app.app_type == AppType.COBROWSE_CLUSTER:
-        return None
-    return config_server_target(parse_whole_number(request.GET.get("cs")))
-
-
-@viewer_required
-@require_safe
-def setenv(request, pk):
-    app = cobrowse_or_404(pk)
-    target = setenv_target(request, app)
-    context = {"app": app, "tab": "security", "target": target}
-    if target is None:
-        context["nodes"] = app.nodes.order_by("name")
-    elif not target.missing:
-        req = setenv_request(app, target)
-        context.update({
-            "req": req, "lines": setenv_lines(req), "notes": setenv_notes(req),
-            "sh": render_sh(req), "bat": render_bat(req),
-            "query": f"?cs={target.config_server.pk}",
-        })
-    return render(request, "security/setenv.html", context)
-
-
-@viewer_required
-@require_safe
-def setenv_download(request, pk, kind):
-    app = cobrowse_or_404(pk)
-    target = setenv_target(request, app)
-    if target is None or target.missing:
-        raise Http404("No setenv fragment can be generated for this application.")
-    req = setenv_request(app, target)
-    if kind == "sh":
-        body, filename = render_sh(req), f"{slugify(app.name) or 'cobrowse'}-setenv.sh"
-    else:
-        body, filename = render_bat(req), f"{slugify(app.name) or 'cobrowse'}-setenv.bat"
-    response = HttpResponse(body.encode("utf-8"), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

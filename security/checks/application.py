@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 
 from applications.models import COBROWSE_TYPES, AppType, OperatingSystem
+from applications.paths import path_problem
+from applications.text import quoted
 from security.rules import security_section_placement
 
 from .codes import Issue
@@ -39,6 +41,13 @@ class NodeConfig:
     provider: str
     trusted_ca: str
     password_digest: str  # keyed digest, never the password
+    # The trusted store the section was set from, when trusted-ca is that store's path for the Node's
+    # host: Nodes on Linux and on Windows set from one store have different paths, one configuration.
+    store: str = ""
+
+    @property
+    def shape(self) -> tuple[str, str]:
+        return (self.provider, f"store {self.store}" if self.store else self.trusted_ca)
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class ApplicationFacts:
     # False for a Cluster with Nodes: its Nodes run the connections and report for themselves.
     serves_connections: bool = True
     node_configs: tuple[NodeConfig, ...] = field(default_factory=tuple)
+    host_name: str = ""
 
 
 def suggest_provider(value: str) -> str:
@@ -82,6 +92,7 @@ def check_application(facts: ApplicationFacts) -> list[Issue]:
                 f"Move provider, trusted-ca and truststore-password to {where} and remove them from {facts.name}.",
             ))
         issues += check_section(facts)
+    issues += check_path_fits_host(facts)
     issues += check_tls_disabled(facts)
     issues += check_nodes(facts)
     return issues
@@ -95,7 +106,7 @@ def check_section(facts: ApplicationFacts) -> list[Issue]:
         suggestion = suggest_provider(provider)
         return [Issue(
             "application.invalid_provider",
-            f"provider is {provider!r}: Co-browse knows only MSCAPI, PEM and JKS (empty disables TLS).",
+            f"provider is {quoted(provider)}: Co-browse knows only MSCAPI, PEM and JKS (empty disables TLS).",
             (f"Did you mean {suggestion}? " if suggestion else "") + "Values are case-sensitive.",
         )]
     if provider in ("PEM", "JKS") and not section.trusted_ca:
@@ -138,6 +149,27 @@ def check_section(facts: ApplicationFacts) -> list[Issue]:
     return issues
 
 
+def check_path_fits_host(facts: ApplicationFacts) -> list[Issue]:
+    """trusted-ca must be a path on the operating system of the host that runs with it: the
+    application's own section, or for a Node without one the Cluster's section it takes."""
+    if not facts.host_os:
+        return []
+    section, origin = facts.section, ""
+    if not section.present and facts.inherited is not None:
+        section, origin = facts.inherited, f" (from the security section of {facts.inherited_from})"
+    if section.provider not in ("PEM", "JKS") or not section.trusted_ca:
+        return []
+    problem = path_problem(section.trusted_ca, facts.host_os, host=facts.host_name)
+    if problem is None:
+        return []
+    return [Issue(
+        "application.trusted_ca_wrong_os",
+        f"trusted-ca of {facts.name}{origin} does not fit its host: {problem}",
+        "Choose the trusted store again in the security form (each host gets the store's path for its operating "
+        "system; add that path to the store if it has none), or type the path the file has on this host.",
+    )]
+
+
 def check_store(facts: ApplicationFacts, provider: str) -> list[Issue]:
     section, store = facts.section, facts.store
     if store is None:
@@ -152,7 +184,7 @@ def check_store(facts: ApplicationFacts, provider: str) -> list[Issue]:
             return []  # trusted_ca_missing says it
         return [Issue(
             "application.store_unknown",
-            f"trusted-ca {section.trusted_ca!r} is not the path of a trusted store the console knows: "
+            f"trusted-ca {quoted(section.trusted_ca)} is not the path of a trusted store the console knows: "
             "its contents cannot be checked.",
             "Create the store in the console (upload its CA certificate) with this path, or choose a known store "
             "in the security form.",
@@ -161,21 +193,22 @@ def check_store(facts: ApplicationFacts, provider: str) -> list[Issue]:
     if store.provider != provider:
         issues.append(Issue(
             "application.store_provider_mismatch",
-            f"provider is {provider} but the trusted store {store.name!r} is a {store.provider} store.",
+            f"provider is {provider} but the trusted store {quoted(store.name)} is a {store.provider} store.",
             f"Set provider to {store.provider}, or choose a {provider} store.",
             detail_key="provider",
         ))
     elif provider in ("PEM", "JKS") and section.trusted_ca and store.path and section.trusted_ca != store.path:
         issues.append(Issue(
             "application.store_provider_mismatch",
-            f"trusted-ca is {section.trusted_ca!r} but the chosen store {store.name!r} lives at {store.path!r}.",
+            f"trusted-ca is {quoted(section.trusted_ca)} but the chosen store {quoted(store.name)} lives at "
+            f"{quoted(store.path)} on this host.",
             "Choose the store again in the security form so trusted-ca gets its path.",
             detail_key="path",
         ))
     if provider == "JKS" and store.provider == "JKS" and section.has_password and store.password_opens is False:
         issues.append(Issue(
             "application.store_password_mismatch",
-            f"truststore-password does not open the keystore of the store {store.name!r}.",
+            f"truststore-password does not open the keystore of the store {quoted(store.name)}.",
             "Choose the store again in the security form (it fills in the store's password), or fix the password.",
         ))
     return issues
@@ -201,7 +234,7 @@ def check_tls_disabled(facts: ApplicationFacts) -> list[Issue]:
 def check_nodes(facts: ApplicationFacts) -> list[Issue]:
     if facts.app_type != AppType.COBROWSE_CLUSTER or len(facts.node_configs) < 2:
         return []
-    shapes = {(n.provider, n.trusted_ca) for n in facts.node_configs}
+    shapes = {n.shape for n in facts.node_configs}
     passwords = {n.password_digest for n in facts.node_configs}
     if len(shapes) == 1 and len(passwords) == 1:
         return []

@@ -36,6 +36,7 @@ _ALL = (
     Code("application.trusted_ca_not_applicable", WARNING, "trusted-ca is set where it does not apply"),
     Code("application.password_not_applicable", WARNING, "truststore-password is set where it does not apply"),
     Code("application.mscapi_not_windows", ERROR, "MSCAPI provider on a host that is not Windows"),
+    Code("application.trusted_ca_wrong_os", ERROR, "trusted-ca is not a file path on the host's operating system"),
     Code("application.store_unknown", WARNING, "trusted-ca is not a store the console knows"),
     Code("application.store_provider_mismatch", ERROR, "The security section and its trusted store disagree"),
     Code("application.store_password_mismatch", ERROR, "truststore-password does not open the JKS store"),

@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from applications.models import COBROWSE_TYPES, AppType
+from applications.text import quoted
 from security.rules import connections_placement
 
 from .codes import Issue
@@ -65,7 +66,7 @@ def check_connection(facts: ConnectionFacts) -> list[Issue]:
             "connection.insecure_port",
             f"{label} goes through a non-secure port although {facts.server_name} has a secure one "
             f"({port_id}, {number}).",
-            f"Connect through the port ID {port_id!r} instead.",
+            f"Connect through the port ID {quoted(port_id)} instead.",
         ))
     if facts.secured and cobrowse_client:
         placement = connections_placement(facts.client_type, facts.client_version)
@@ -78,7 +79,7 @@ def check_connection(facts: ConnectionFacts) -> list[Issue]:
             ))
     if facts.probe is not None and facts.probe.outcome in PROBE_CODES:
         code, hint = PROBE_CODES[facts.probe.outcome]
-        store = f" with the store {facts.probe.store_name!r}" if facts.probe.store_name else ""
+        store = f" with the store {quoted(facts.probe.store_name)}" if facts.probe.store_name else ""
         issues.append(Issue(
             code,
             f"Live probe of {facts.server_name}:{facts.port_id} on {facts.probe.at:%Y-%m-%d %H:%M}{store}: "

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
+from applications.text import quoted
+
 from . import limits
 from .errors import CertificateError, PasswordRequired, WrongPassword
 from .parse import ParsedUpload, dedupe_certificates, load_der_certificate
@@ -151,11 +153,12 @@ def read_jks(data: bytes, password: str) -> ParsedUpload:
             continue  # JCEKS secret keys: no certificate in them
         for cert_type, der in chain:
             if cert_type != "X.509":
-                raise CertificateError(f"the keystore entry {alias!r} holds a {cert_type!r} certificate, not X.509")
+                raise CertificateError(
+                    f"the keystore entry {quoted(alias)} holds a {quoted(cert_type)} certificate, not X.509")
             try:
                 certs.append(load_der_certificate(der))
             except CertificateError as exc:
-                raise CertificateError(f"the certificate of keystore entry {alias!r} is damaged") from exc
+                raise CertificateError(f"the certificate of keystore entry {quoted(alias)} is damaged") from exc
             aliases.append(alias)
 
     unique_certs, unique_aliases = dedupe_certificates(certs, aliases)

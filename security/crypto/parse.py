@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7, pkcs12
 from cryptography.x509.oid import NameOID
 
+from applications.text import quoted
+
 from . import isolation, limits
 from .errors import EXPECTED_FORMATS, CertificateError, PasswordRequired, WrongPassword
 
@@ -189,7 +191,7 @@ def _read_upload(data: bytes, password: str | None, filename: str) -> ParsedUplo
 def _subject_of(filename: str) -> str:
     # The name is only a hint for the message; keep it short and printable.
     name = "".join(ch for ch in filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] if ch.isprintable())
-    return f"the file {name[:80]!r}" if name else "the file"
+    return f"the file {quoted(name[:80])}" if name else "the file"
 
 
 def _checked(parsed: ParsedUpload) -> ParsedUpload:
@@ -341,7 +343,8 @@ def _read_pem(data: bytes, what: str) -> ParsedUpload:
             raise CertificateError(f"{what} holds {_NOT_A_CERTIFICATE[block.label]}")
         if block.label not in _CERTIFICATE_LABELS and block.label not in _PKCS7_LABELS:
             raise CertificateError(
-                f"{what} holds a PEM block of type {block.label!r} (line {block.line}), which is not a certificate"
+                f"{what} holds a PEM block of type {quoted(block.label)} (line {block.line}), "
+                "which is not a certificate"
             )
         der = _block_der(block, what)
         if block.label in _PKCS7_LABELS:

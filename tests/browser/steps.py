@@ -53,7 +53,7 @@ def confirm_import(page: Page) -> str:
 
 
 def create_store(page: Page, *, name: str, provider: str, path: str = "", password: str = "",
-                 certificates: tuple[str, ...] = ()) -> None:
+                 certificates: tuple[str, ...] = (), windows_path: str = "") -> None:
     """Trusted stores → New trusted store → fill in → Save; ends on the store's page."""
     page.locator("nav").get_by_role("link", name="Trusted stores", exact=True).click()
     page.wait_for_url("**/security/stores/")
@@ -63,6 +63,8 @@ def create_store(page: Page, *, name: str, provider: str, path: str = "", passwo
     page.select_option("#id_provider", provider)
     if path:
         page.fill("#id_path", path)
+    if windows_path:
+        page.fill("#id_windows_path", windows_path)
     if password:
         page.fill("#id_password", password)
         page.fill("#id_password_again", password)

@@ -166,7 +166,7 @@ def test_j3_mscapi_on_the_windows_node_with_the_import_commands_and_refused_on_l
     assert "Import-Certificate -FilePath" in instructions and "Cert:\\LocalMachine\\Root" in instructions
     assert "Use the account the Co-browse service runs as." in instructions
     assert "Trusted Root Certification Authorities" in instructions
-    assert "Path on the Co-browse host" not in page.locator("main").inner_text()
+    assert "Path on Linux/Unix hosts" not in page.locator("main").inner_text()
     with page.expect_download() as download_info:
         page.locator("main a.btn", has_text="Download").click()
     assert download_info.value.suggested_filename.endswith(".cer")

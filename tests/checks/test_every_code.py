@@ -94,6 +94,14 @@ def mscapi_not_windows(w: World, fixed: bool):
     return w.security(node, store=w.store("Windows CA", "MSCAPI"))
 
 
+def trusted_ca_wrong_os(w: World, fixed: bool):
+    # A Node on a Windows host whose trusted-ca is the store's Linux path (what "Apply to all Nodes"
+    # used to write); fixed, it has the store's Windows path.
+    node = w.app("Cobrowse_Node_W", AppType.COBROWSE_NODE, "8.5.003.04", host=w.windows, cluster=w.cluster)
+    store = w.store("Genesys CA", windows_path="C:\\GCTI\\certs\\ca.pem")
+    return w.security(node, store=store, trusted_ca=store.windows_path if fixed else store.path)
+
+
 def store_unknown(w: World, fixed: bool):
     if fixed:
         w.store("Known", path="/opt/cb/certs/ca.pem")
@@ -179,6 +187,7 @@ CASES = {
     "application.trusted_ca_not_applicable": trusted_ca_not_applicable,
     "application.password_not_applicable": password_not_applicable,
     "application.mscapi_not_windows": mscapi_not_windows,
+    "application.trusted_ca_wrong_os": trusted_ca_wrong_os,
     "application.store_unknown": store_unknown,
     "application.store_provider_mismatch": store_provider_mismatch,
     "application.store_password_mismatch": store_password_mismatch,

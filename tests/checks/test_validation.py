@@ -152,7 +152,7 @@ def test_a_new_secure_port_on_a_server_flags_the_clients_still_on_the_old_one(wo
     world.validate(chat)  # what the port's save asks for
 
     assert codes(connection) == {"connection.insecure_port"}
-    assert "'secure'" in finding(connection, "connection.insecure_port").hint
+    assert '"secure"' in finding(connection, "connection.insecure_port").hint
 
 
 def test_a_probe_of_another_port_or_host_no_longer_counts(world):

@@ -75,12 +75,12 @@ class World:
         return (result.created + result.already_present)[0]
 
     def store(self, name: str, provider: str = "PEM", certs: tuple[str, ...] = ("ca.pem",), *,
-              path: str | None = None, password: str | None = None) -> TrustedStore:
+              path: str | None = None, password: str | None = None, windows_path: str = "") -> TrustedStore:
         if path is None and provider != "MSCAPI":
             path = f"/opt/genesys/cobrowse/certs/{name}.{provider.lower()}"
         if provider == "JKS" and password is None:
             password = "changeit"
-        store = TrustedStore(name=name, provider=provider, path=path or "")
+        store = TrustedStore(name=name, provider=provider, path=path or "", windows_path=windows_path)
         return store_save(store=store, certificates=[self.cert(c) for c in certs], password=password, actor="tests")
 
     # Checks

@@ -70,7 +70,7 @@ def test_a_huge_mac_iteration_count_is_refused_before_any_key_is_derived(leaf, p
     message = refusal(attack)
 
     assert message == (
-        f"the file 'attack.p12' is refused: the iteration count {shown} of its integrity check (MAC) is above "
+        f"the file \"attack.p12\" is refused: the iteration count {shown} of its integrity check (MAC) is above "
         "the limit of 1,000,000 (OpenSSL writes 2,048, Java's keytool 10,000 to 200,000): export it again with "
         "the tool's default settings"
     )
@@ -154,7 +154,7 @@ def test_counts_within_the_limit_that_add_up_past_the_file_budget_are_refused(le
     attack = forge.pfx(parts, password=PASSWORD, mac_iterations=2048, compute_mac=False)
 
     assert refusal(attack) == (
-        "the file 'attack.p12' is refused: its 5 key derivations add up to 3,602,048 iterations, above the limit "
+        "the file \"attack.p12\" is refused: its 5 key derivations add up to 3,602,048 iterations, above the limit "
         "of 3,000,000 for one file: export it again with the tool's default settings"
     )
     assert parses == []
@@ -178,7 +178,7 @@ def test_a_scheme_whose_cost_cannot_be_read_is_refused_as_unreadable(leaf, parse
                                                 algorithm=algorithm)], password=PASSWORD)
 
     assert refusal(attack) == (
-        f"the file 'attack.p12' is a PKCS#12 file protected with an algorithm this console cannot read ({words}): "
+        f"the file \"attack.p12\" is a PKCS#12 file protected with an algorithm this console cannot read ({words}): "
         "export it again with AES encryption"
     )
     assert parses == []
@@ -210,7 +210,7 @@ def test_a_damaged_structure_is_refused_in_one_line(leaf, parses):
     damaged = forge.seq(forge.integer(3), authenticated_safe)
 
     assert refusal(damaged) == (
-        "the file 'attack.p12' is a damaged PKCS#12 file: the data is truncated: an element is longer than what "
+        "the file \"attack.p12\" is a damaged PKCS#12 file: the data is truncated: an element is longer than what "
         "contains it"
     )
     assert parses == []
@@ -227,7 +227,7 @@ def test_a_key_bag_hidden_in_an_encrypted_part_is_stopped_by_the_cpu_limit(leaf,
     assert [d.iterations for d in limits.pkcs12_derivations(hidden)] == [2048, 2048]
 
     assert refusal(hidden) == (
-        "the file 'attack.p12' is refused: opening it needed more than 1 s of computation (a hidden key "
+        "the file \"attack.p12\" is refused: opening it needed more than 1 s of computation (a hidden key "
         "derivation?): export it again with the tool's default settings"
     )
 

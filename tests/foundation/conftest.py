@@ -29,7 +29,8 @@ def env(db, users):
     Option.objects.create(application=cluster, section="cluster", name="url", value="https://cb.example.com/cobrowse")
     Option.objects.create(application=cluster, section="log", name="verbose", value="standard")
     Option.objects.create(application=node, section="security", name="provider", value="PEM")
-    Option.objects.create(application=node, section="security", name="trusted-ca", value="/opt/cb/ca.pem")
+    # The Node runs on a Windows host: its trusted-ca is a Windows path.
+    Option.objects.create(application=node, section="security", name="trusted-ca", value="C:\\cb\\ca.pem")
     for app in (cluster, node, message, chat):
         take_running_snapshot(app)
     return SimpleNamespace(

@@ -75,7 +75,7 @@ def test_cloning_under_a_name_already_taken_is_refused(env, client_as, committed
     before = snapshot()
     response = submit(client_as("operator"), reverse("applications:clone", args=[env.chat.pk]), committed,
                       field="name", name="MessageServer")
-    assert_refused(response, "An application named &#x27;MessageServer&#x27; already exists.", before)
+    assert_refused(response, "An application named &quot;MessageServer&quot; already exists.", before)
 
 
 @pytest.mark.parametrize("version", ["8.5.x", "", "8..5", "v8.5", "8.5.003.04.01.02"])
@@ -127,7 +127,7 @@ def test_a_port_id_already_used_by_the_application_is_refused(env, client_as, co
     before = snapshot()
     response = submit(client_as("operator"), reverse("applications:port_new", args=[env.message.pk]), committed,
                       field="number", port_id="secure", number="4999")
-    assert_refused(response, "This application already has a port with ID &#x27;secure&#x27;.", before)
+    assert_refused(response, "This application already has a port with ID &quot;secure&quot;.", before)
 
 
 def test_mutual_tls_on_a_port_that_is_not_secured_is_refused(env, client_as, committed):
@@ -156,7 +156,7 @@ def test_a_connection_through_a_port_id_the_server_does_not_have_is_refused(env,
     before = snapshot()
     response = submit(client_as("operator"), connection_url(env.cluster), committed, field="port_id",
                       server=str(env.chat.pk), port_id="secure")
-    assert_refused(response, "ChatServer has no port with ID &#x27;secure&#x27; (its ports: default).", before)
+    assert_refused(response, "ChatServer has no port with ID &quot;secure&quot; (its ports: default).", before)
 
 
 def test_a_connection_without_a_port_id_is_refused(env, client_as, committed):
@@ -177,7 +177,7 @@ def test_a_second_connection_through_the_same_port_is_refused(env, client_as, co
     before = snapshot()
     response = submit(client_as("operator"), connection_url(env.cluster), committed, field="port_id",
                       server=str(env.message.pk), port_id="secure")
-    assert_refused(response, "There is already a connection to MessageServer through &#x27;secure&#x27;.", before)
+    assert_refused(response, "There is already a connection to MessageServer through &quot;secure&quot;.", before)
 
 
 def test_editing_a_connection_cannot_move_it_to_a_port_another_application_lacks(env, client_as, committed):
@@ -209,12 +209,12 @@ def test_addp_needs_both_timeouts(env, client_as, committed):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ("a=1;;b=2", "&#x27;&#x27; is not name=value."),
-        ("=x", "&#x27;&#x27; is not a parameter name"),
+        ("a=1;;b=2", "&quot;&quot; is not name=value."),
+        ("=x", "&quot;&quot; is not a parameter name"),
         ("a=1;a=2", "a is given twice."),
-        ("noequals", "&#x27;noequals&#x27; is not name=value."),
-        ("a=1;b", "&#x27;b&#x27; is not name=value."),
-        ("1a=2", "&#x27;1a&#x27; is not a parameter name"),
+        ("noequals", "&quot;noequals&quot; is not name=value."),
+        ("a=1;b", "&quot;b&quot; is not name=value."),
+        ("1a=2", "&quot;1a&quot; is not a parameter name"),
         ("a=b=c", "must be printable text without &#x27;=&#x27;"),
     ],
 )

@@ -52,7 +52,7 @@ def test_export_is_a_cfg_download_with_sections_and_without_secrets(node_with_se
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="cobrowse_node_1.cfg"'
     text = response.content.decode("utf-8")
-    assert "[security]\nprovider = PEM\ntrusted-ca = /opt/cb/ca.pem\n" in text
+    assert "[security]\nprovider = PEM\ntrusted-ca = C:\\cb\\ca.pem\n" in text
     assert f"truststore-password = {SECRET_PLACEHOLDER}" in text
     assert "jks-Pass-1" not in text
     assert "greeting = Grüß Gott = hello; #1" in text

@@ -189,14 +189,14 @@ def test_an_operator_sees_the_security_section_but_cannot_change_it(env, client_
         response = client.post(editor_url(env.node), data)
     assert response.status_code == 200
     assert "only a Security officer may change the [security] section" in response.content.decode()
-    assert option_value(env.node, "security", "trusted-ca") == "/opt/cb/ca.pem"
+    assert option_value(env.node, "security", "trusted-ca") == "C:\\cb\\ca.pem"
 
 
 def test_a_security_officer_sets_the_provider_and_a_write_only_password(env, client_as, committed):
     client = client_as("security")
     data = open_editor(client, env.node)
     data[f"form-{row_index(data, 'security', 'provider')}-value"] = "JKS"
-    data[f"form-{row_index(data, 'security', 'trusted-ca')}-value"] = "/opt/cb/trust.jks"
+    data[f"form-{row_index(data, 'security', 'trusted-ca')}-value"] = "C:\\cb\\trust.jks"
     data[f"form-{row_index(data, 'security', 'truststore-password')}-value"] = "s3cret-Pass"
     with committed():
         assert client.post(editor_url(env.node), data).status_code == 302

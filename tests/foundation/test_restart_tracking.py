@@ -46,11 +46,11 @@ def test_adding_and_removing_options_are_pending_as_added_and_removed(env, commi
         option_delete(application=env.node, section="security", name="trusted-ca", actor=env.users["security"])
     assert pending(env.node) == {
         "[web] maxSessions": ("added", None, "20"),
-        "[security] trusted-ca": ("removed", "/opt/cb/ca.pem", None),
+        "[security] trusted-ca": ("removed", "C:\\cb\\ca.pem", None),
     }
     with committed():
         option_delete(application=env.node, section="web", name="maxSessions", actor=env.users["operator"])
-        option_set(application=env.node, section="security", name="trusted-ca", value="/opt/cb/ca.pem",
+        option_set(application=env.node, section="security", name="trusted-ca", value="C:\\cb\\ca.pem",
                    actor=env.users["security"])
     assert pending(env.node) == {}
 

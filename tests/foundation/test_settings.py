@@ -36,8 +36,8 @@ def django_setup(**env_vars: str) -> subprocess.CompletedProcess:
 
 
 BAD = [
-    ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG='maybe' is not a boolean"),
-    ({"DJANGO_DEBUG": "2"}, "DJANGO_DEBUG='2' is not a boolean"),
+    ({"DJANGO_DEBUG": "maybe"}, 'DJANGO_DEBUG="maybe" is not a boolean'),
+    ({"DJANGO_DEBUG": "2"}, 'DJANGO_DEBUG="2" is not a boolean'),
     ({"DJANGO_DEBUG": "0"}, "DJANGO_SECRET_KEY must be set"),
     ({**PRODUCTION, "DJANGO_SECRET_KEY": "dev-only-insecure-secret-key-do-not-use-in-production"},
      "DJANGO_SECRET_KEY must be set"),
@@ -45,7 +45,7 @@ BAD = [
     ({**PRODUCTION, "DJANGO_SECRET_KEY": " "}, "DJANGO_SECRET_KEY must be set"),
     ({"FIELD_ENCRYPTION_KEY": "not-a-fernet-key"}, "FIELD_ENCRYPTION_KEY is not a Fernet key"),
     ({"DATABASE_URL": "nonsense://what"}, "DATABASE_URL is not a database URL"),
-    ({"SESSION_COOKIE_AGE": "eight hours"}, "SESSION_COOKIE_AGE='eight hours' is not a whole number"),
+    ({"SESSION_COOKIE_AGE": "eight hours"}, 'SESSION_COOKIE_AGE="eight hours" is not a whole number'),
 ]
 
 

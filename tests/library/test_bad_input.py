@@ -162,7 +162,7 @@ def test_import_ca_as_an_operator_types_it_exits_1_with_one_line_and_no_tracebac
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("CommandError: random.bin: the file 'random.bin' is not a certificate format")
+    assert lines[0].startswith('CommandError: random.bin: the file "random.bin" is not a certificate format')
     assert result.stdout == ""
 
 

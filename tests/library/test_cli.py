@@ -63,8 +63,10 @@ def test_create_store_makes_an_mscapi_store_without_path():
     ("args", "message"),
     [
         (["--provider", "JKS", "--path", "/opt/cb/k.jks"], "a JKS store needs a password: give --password-file F"),
-        (["--provider", "PEM"], "path: A PEM or JKS store needs the path of its file on the Co-browse host."),
-        (["--provider", "PEM", "--path", "certs/ca.pem"], "path: Give the full path"),
+        (["--provider", "PEM"], "path: A PEM or JKS store needs the path of its file on the Co-browse hosts"),
+        (["--provider", "PEM", "--path", "certs/ca.pem"], 'path: "certs/ca.pem" is not a full path'),
+        (["--provider", "PEM", "--path", "C:\\certs\\ca.pem"], "path: This is a Windows path: give it as the path on"),
+        (["--provider", "PEM", "--windows-path", "/opt/ca.pem"], "windows_path: This is a Linux/Unix path"),
         (["--provider", "PEM", "--path", "/opt/ca.pem", "--password-file", "{pw}"],
          "a PEM store has no password: drop --password-file"),
         (["--provider", "JKS", "--path", "/opt/k.jks", "--password-file", "/nonexistent/pw"],
@@ -149,7 +151,7 @@ def test_import_ca_reads_a_pkcs12_with_the_password_file_into_a_store(cert_files
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["{ca}", "--store", "Nope"], "no trusted store named 'Nope' (known: none yet)"),
+        (["{ca}", "--store", "Nope"], 'no trusted store named "Nope" (known: none yet)'),
         (["/nonexistent/ca.crt"], "/nonexistent/ca.crt: cannot read the file (No such file or directory)"),
         (["{dir}"], "cannot read the file"),
         (["{ca}", "--password-file", "/nonexistent/pw"], "password file /nonexistent/pw does not exist"),
@@ -194,8 +196,8 @@ def test_export_store_writes_the_cer_of_an_mscapi_store(cert_files, tmp_path):
 @pytest.mark.parametrize(
     ("setup", "args", "message"),
     [
-        (False, ["Nope", "--out", "{out}"], "no trusted store named 'Nope'"),
-        (True, ["Empty", "--out", "{out}"], "the store 'Empty' holds no certificate yet"),
+        (False, ["Nope", "--out", "{out}"], 'no trusted store named "Nope"'),
+        (True, ["Empty", "--out", "{out}"], 'the store "Empty" holds no certificate yet'),
     ],
 )
 def test_export_store_refuses_an_unknown_or_empty_store(tmp_path, setup, args, message):

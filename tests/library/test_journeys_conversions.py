@@ -114,7 +114,7 @@ def test_j3_an_mscapi_store_of_one_ca_hands_over_a_cer_and_the_import_commands(o
 
     assert "Windows-CA.cer" in html
     assert 'certutil -addstore -f Root &quot;Windows-CA.cer&quot;' in html
-    assert ("Import-Certificate -FilePath &quot;Windows-CA.cer&quot; "
+    assert ("Import-Certificate -FilePath &#x27;Windows-CA.cer&#x27; "
             "-CertStoreLocation Cert:\\LocalMachine\\Root") in html
     assert "Trusted Root Certification Authorities" in html
     assert "Use the account the Co-browse service runs as." in html
@@ -149,4 +149,5 @@ def test_j3_an_mscapi_store_has_no_path_and_no_password(officer, import_files):
     store = TrustedStore.objects.get(name="Windows CA")
     assert store.path == "" and store.password_encrypted == ""
     html = text_of(officer.get(store.get_absolute_url()))
-    assert "Path on the Co-browse host" not in html and "Keystore password" not in html
+    assert "Path on Linux/Unix hosts" not in html and "Path on Windows hosts" not in html
+    assert "Keystore password" not in html

@@ -141,7 +141,7 @@ def test_import_ca_as_an_operator_types_it_refuses_the_2_31_file_in_one_line(cli
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        "CommandError: mac-2-31.p12: the file 'mac-2-31.p12' is refused: the iteration count 2,147,483,647 of its "
+        "CommandError: mac-2-31.p12: the file \"mac-2-31.p12\" is refused: the iteration count 2,147,483,647 of its "
         "integrity check (MAC) is above the limit of 1,000,000 (OpenSSL writes 2,048, Java's keytool 10,000 to "
         "200,000): export it again with the tool's default settings; nothing was imported"
     ]

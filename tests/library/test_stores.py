@@ -149,9 +149,9 @@ def test_the_certificate_choices_flag_what_makes_a_poor_trust_anchor(frozen, cli
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("", "A PEM or JKS store needs the path of its file on the Co-browse host."),
-        ("certs/ca.jks", "Give the full path"),
-        ("/opt/genesys/certs/", "The path must end with the file name"),
+        ("", "A PEM or JKS store needs the path of its file on the Co-browse hosts"),
+        ("certs/ca.jks", "is not a full path: on Linux/Unix it starts with /."),
+        ("/opt/genesys/certs/", "ends with /: give the file name too."),
     ],
 )
 def test_a_file_store_needs_a_full_path_to_a_file(officer, path, message):
@@ -162,11 +162,43 @@ def test_a_file_store_needs_a_full_path_to_a_file(officer, path, message):
     assert not TrustedStore.objects.exists()
 
 
-def test_a_windows_path_is_a_full_path(officer, cas):
-    response = officer.post(NEW_URL, form_data(cas[0], path="C:\\GCTI\\certs\\truststore.jks"))
+def test_a_store_has_a_path_for_windows_hosts_next_to_the_one_for_linux_hosts(officer, cas):
+    response = officer.post(NEW_URL, form_data(cas[0], windows_path="C:\\GCTI\\certs\\truststore.jks"))
 
     assert response.status_code == 302
-    assert TrustedStore.objects.get().path == "C:\\GCTI\\certs\\truststore.jks"
+    store = TrustedStore.objects.get()
+    assert store.path == "/opt/genesys/cobrowse/certs/truststore.jks"
+    assert store.windows_path == "C:\\GCTI\\certs\\truststore.jks"
+    page = text_of(officer.get(store.get_absolute_url()))
+    assert "keytool -list -keystore /opt/genesys/cobrowse/certs/truststore.jks" in page
+    assert "keytool -list -keystore &quot;C:\\GCTI\\certs\\truststore.jks&quot;" in page
+
+
+def test_a_windows_only_store_is_fine(officer, cas):
+    response = officer.post(NEW_URL, form_data(cas[0], path="", windows_path="\\\\fs01\\certs\\truststore.jks"))
+
+    assert response.status_code == 302
+    assert TrustedStore.objects.get().paths == ["\\\\fs01\\certs\\truststore.jks"]
+
+
+@pytest.mark.parametrize(("field", "path", "message"), [
+    ("path", "C:\\GCTI\\certs\\truststore.jks", "This is a Windows path: give it as the path on Windows hosts"),
+    ("windows_path", "/opt/genesys/truststore.jks", "This is a Linux/Unix path: give it as the path on Linux/Unix"),
+    ("windows_path", 'C:\\GCTI\\trust"store.jks', "Windows allows none of"),
+    ("windows_path", "C:\\GCTI\\NUL.jks", "a device name Windows reserves"),
+    ("path", "/opt/genesys/trust\\store.jks", "a backslash, which is not a directory separator"),
+    ("path", "/opt/genesys/trust\nstore.jks", "control or invisible characters (U+000A LINE FEED)"),
+    ("windows_path", "C:\\GCTI\u2028x.jks", "control or invisible characters (U+2028 LINE SEPARATOR)"),
+])
+def test_a_path_that_does_not_fit_its_operating_system_is_refused_on_its_field(officer, cas, field, path, message):
+    data = form_data(cas[0], **{field: path})
+    if field == "windows_path":
+        data["path"] = ""
+    response = officer.post(NEW_URL, data)
+
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field][0]
+    assert not TrustedStore.objects.exists()
 
 
 def test_two_stores_cannot_share_a_name(officer, pem_store):

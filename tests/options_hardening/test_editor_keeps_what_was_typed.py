@@ -91,7 +91,7 @@ def test_every_error_of_the_page_is_shown_at_once_and_nothing_is_saved(env, clie
     response = save(client, env.cluster, data, committed)
     page = response.content.decode()
     assert "Nothing was saved" in page and "Correct the 5 problems marked below" in page
-    for message in ("[cluster] url: ftp://cb.example.com/ is not an absolute http:// or https:// URL",
+    for message in ("[cluster] url: &quot;ftp://cb.example.com/&quot; is not an absolute http:// or https:// URL",
                     "[log] verbose: loud is not a valid value for verbose",
                     "[web] max=Sessions: the option name cannot contain [, ] or =",
                     "[web] greeting: the value cannot start or end with spaces",

@@ -20,6 +20,8 @@ SECURITY_WRITE = {"GET": SECURITY, "POST": SECURITY}
 SECURITY_POST = {"POST": SECURITY}
 OPERATOR_POST = {"POST": OPERATOR}
 READ_SECURITY_WRITE = {"GET": VIEWER, "POST": SECURITY}  # the Security tab: everyone reads, the officer saves
+READ_AND_ASK = {"GET": VIEWER, "POST": VIEWER}  # setenv: any role may have its own file patched (nothing is saved)
+VIEWER_POST = {"POST": VIEWER}
 
 ACCESS = {
     # the certificate library (security/urls_library.py)
@@ -37,7 +39,8 @@ ACCESS = {
     # the security section and setenv (security/urls_section.py)
     "security:section": READ_SECURITY_WRITE,
     "security:section_cluster": SECURITY_WRITE,
-    "security:setenv": READ,
+    "security:setenv": READ_AND_ASK,
+    "security:setenv_patched": VIEWER_POST,
     "security:setenv_download": READ,
     # review, sweeps and probes (security/urls_checks.py)
     "security:review": READ,
@@ -76,7 +79,9 @@ def urls_for(name: str, env) -> list[str]:
     if short == "certificate_download":
         return [reverse(name, kwargs={"pk": env.certificate.pk, "fmt": fmt}) for fmt in ("pem", "der")]
     if short == "setenv_download":
-        return [reverse(name, kwargs={"pk": node.pk, "kind": kind}) for kind in ("sh", "bat")]
+        # The file of the host's operating system: setenv.sh for a Linux host, setenv.bat for Windows.
+        kind = "bat" if node.host.is_windows else "sh"
+        return [reverse(name, kwargs={"pk": node.pk, "kind": kind})]
     kwargs = {
         "certificate_detail": {"pk": env.certificate.pk},
         "certificate_delete": {"pk": env.certificate.pk},
@@ -87,6 +92,7 @@ def urls_for(name: str, env) -> list[str]:
         "section": {"pk": node.pk},
         "section_cluster": {"pk": cluster.pk},
         "setenv": {"pk": node.pk},
+        "setenv_patched": {"pk": node.pk},
         "probe": {"pk": env.probe_connection.pk},
         "sweep_detail": {"pk": env.sweep.pk},
         "sweep_status": {"pk": env.sweep.pk},

@@ -11,6 +11,8 @@ from security.models import Provider, TrustedStore
 from security.stores import store_save
 
 JKS_PASSWORD = "Tr0ub4dor&3-keystore-pass"
+WINDOWS_PEM = "C:\\GCTI\\certs\\certificateCA.pem"
+WINDOWS_JKS = "C:\\GCTI\\certs\\truststore.jks"
 
 
 def make_app(name, app_type, version, host, **extra) -> Application:
@@ -19,9 +21,9 @@ def make_app(name, app_type, version, host, **extra) -> Application:
     return app
 
 
-def make_store(name, provider, path, actor, password=None) -> TrustedStore:
-    return store_save(store=TrustedStore(name=name, provider=provider, path=path), certificates=[],
-                      password=password, actor=actor)
+def make_store(name, provider, path, actor, password=None, windows_path="") -> TrustedStore:
+    return store_save(store=TrustedStore(name=name, provider=provider, path=path, windows_path=windows_path),
+                      certificates=[], password=password, actor=actor)
 
 
 
@@ -52,10 +54,14 @@ def env(db, users):
     Port.objects.create(application=e.config_server, port_id="default", number=2020)
     e.cs_secure = Port.objects.create(application=e.config_server, port_id="secure", number=2021, secured=True)
     officer = users["security"]
-    e.pem = make_store("Genesys CA (PEM)", Provider.PEM, "/opt/genesys/certs/certificateCA.pem", officer)
-    e.pem_other = make_store("Other CA (PEM)", Provider.PEM, "/opt/genesys/certs/other.pem", officer)
+    # Each store has a path on each operating system, but "Linux only", which has no Windows path.
+    e.pem = make_store("Genesys CA (PEM)", Provider.PEM, "/opt/genesys/certs/certificateCA.pem", officer,
+                       windows_path=WINDOWS_PEM)
+    e.pem_other = make_store("Other CA (PEM)", Provider.PEM, "/opt/genesys/certs/other.pem", officer,
+                             windows_path="C:\\GCTI\\certs\\other.pem")
+    e.pem_linux_only = make_store("Linux only (PEM)", Provider.PEM, "/opt/genesys/certs/linux-only.pem", officer)
     e.jks = make_store("Genesys CA (JKS)", Provider.JKS, "/opt/genesys/certs/truststore.jks", officer,
-                       password=JKS_PASSWORD)
+                       password=JKS_PASSWORD, windows_path=WINDOWS_JKS)
     e.jks_nopass = make_store("No password (JKS)", Provider.JKS, "/opt/genesys/certs/nopass.jks", officer)
     e.mscapi = make_store("Genesys CA (MSCAPI)", Provider.MSCAPI, "", officer)
     return e

@@ -8,7 +8,7 @@ from applications.options import StaleEdit, option_set
 from cobrowse_admin import secret_box
 from security.section import SectionRefused, cluster_apply, security_section_set
 
-from .conftest import JKS_PASSWORD
+from .conftest import JKS_PASSWORD, WINDOWS_JKS
 
 
 def section(app) -> dict[str, str]:
@@ -20,16 +20,28 @@ def nodes_of(cluster):
     return list(cluster.nodes.order_by("name"))
 
 
-def test_every_node_gets_the_same_section(env, committed):
+def test_every_node_gets_the_same_section_with_the_store_path_for_its_host(env, committed):
     with committed():
         results = cluster_apply(cluster=env.cluster, provider="JKS", store=env.jks, actor=env.users["security"])
     assert [node.name for node, _ in results] == ["CB_Node_A", "CB_Node_B", "CB_Node_Win"]
-    expected = {"provider": "JKS", "trusted-ca": "/opt/genesys/certs/truststore.jks",
-                "truststore-password": JKS_PASSWORD}
+    linux = {"provider": "JKS", "trusted-ca": "/opt/genesys/certs/truststore.jks",
+             "truststore-password": JKS_PASSWORD}
+    assert section(env.node_a) == section(env.node_b) == linux
+    assert section(env.node_win) == {**linux, "trusted-ca": WINDOWS_JKS}
     for node in nodes_of(env.cluster):
-        assert section(node) == expected
         assert PendingRestartChange.objects.filter(application=node).count() == 3
     assert section(env.cluster) == {}
+
+
+def test_a_store_without_a_path_for_a_nodes_os_is_refused_naming_the_node(env):
+    with pytest.raises(SectionRefused) as refused:
+        cluster_apply(cluster=env.cluster, provider="PEM", store=env.pem_linux_only, actor=env.users["security"])
+    message = refused.value.message
+    assert message.startswith("Nothing was applied. CB_Node_Win: The store Linux only (PEM) has no path for "
+                              "Windows hosts")
+    assert "CB_Node_A" not in message and "CB_Node_B" not in message
+    assert refused.value.field == "store"
+    assert all(section(node) == {} for node in nodes_of(env.cluster))
 
 
 def test_it_works_on_an_scs_cluster_whose_own_section_is_not_allowed(env):
@@ -62,7 +74,7 @@ def test_a_concurrent_edit_of_one_node_rolls_back_the_others(env):
                       expected_revisions=shown)
     # CB_Node_A and CB_Node_B come before CB_Node_Win and were written, then rolled back.
     for node in nodes_of(env.cluster):
-        assert section(node)["trusted-ca"] == "/opt/genesys/certs/certificateCA.pem"
+        assert section(node)["trusted-ca"] == env.pem.path_for(node.host.os_type)
     assert not AuditEvent.objects.filter(message__contains="Other CA").exists()
 
 

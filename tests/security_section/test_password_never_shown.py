@@ -32,7 +32,8 @@ def test_the_password_appears_in_no_page_no_download_and_no_log(env, client_as, 
         reverse("applications:audit"),
         reverse("security:setenv", args=[env.node_a.pk]),
         reverse("security:setenv_download", args=[env.node_a.pk, "sh"]),
-        reverse("security:setenv_download", args=[env.node_a.pk, "bat"]),
+        reverse("security:setenv", args=[env.node_win.pk]),
+        reverse("security:setenv_download", args=[env.node_win.pk, "bat"]),
     ]
     for role in ("security", "admin", "viewer"):
         client = client_as(role)

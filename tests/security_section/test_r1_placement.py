@@ -35,6 +35,8 @@ def test_an_851_cluster_does_not_and_the_message_says_configure_the_nodes(env):
 
 
 def test_an_853_cluster_holds_the_section_without_scs(env):
+    # Its Windows Node has a section of its own: only Linux Nodes take the Cluster's Linux path.
+    security_section_set(application=env.node_win, provider="MSCAPI", store=env.mscapi, actor=env.users["security"])
     assert set_pem(env.cluster, env) == 2
 
 

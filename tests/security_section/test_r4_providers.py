@@ -105,7 +105,7 @@ def test_jks_with_a_typed_path_is_refused_because_the_password_comes_from_a_stor
 @pytest.mark.parametrize(("provider", "store_name", "typed_path", "message"), [
     ("PEM", None, "", "Choose a PEM store or type the path"),
     ("PEM", "pem", "/x.pem", "not both"),
-    ("PEM", None, "/opt/certs/", "is not a file name"),
+    ("PEM", None, "C:\\certs\\", "give the file name too"),
     ("JKS", None, "", "Choose a JKS store"),
     ("MSCAPI", None, "C:\\ca.cer", "does not apply to MSCAPI"),
     ("", "pem", "", "TLS is disabled"),

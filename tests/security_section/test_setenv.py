@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from applications.models import Port
 from security.section import security_section_set
-from security.setenv import PASSWORD_PLACEHOLDER, SetenvRequest, render_bat, render_sh, setenv_lines
+from security.setenv import PASSWORD_PLACEHOLDER, SetenvRefused, SetenvRequest, render_bat, render_sh, setenv_lines
 
-from .conftest import JKS_PASSWORD
+from .conftest import JKS_PASSWORD, WINDOWS_JKS
 
 PREFIX = "-Dcom.genesyslab.platform.commons.connection.tls."
 
@@ -71,7 +71,7 @@ def test_jks_has_a_password_placeholder_and_says_so(db):
 
 
 def test_mscapi_has_the_provider_line_only(db):
-    req = request(provider="MSCAPI", trusted_ca="", windows_host=True)
+    req = request(provider="MSCAPI", trusted_ca="", host_os="windows")
     bat = render_bat(req)
     java = [line for line in code_lines(bat, "REM") if "JAVA_OPTS" in line]
     assert java == [f"set JAVA_OPTS=%JAVA_OPTS% {PREFIX}enabled=true",
@@ -86,13 +86,27 @@ def test_no_provider_is_warned_about_at_the_top(db):
 
 
 def test_values_cannot_break_out_of_their_line(db):
-    req = request(application_name="CB $(rm -rf /) & \"x\"\nexport EVIL=1", trusted_ca="/opt/a b/$HOME`id`.pem")
+    req = request(application_name="CB $(rm -rf /) & \"x\" ; export EVIL=1", trusted_ca="/opt/a b/$HOME`id`.pem")
     sh = render_sh(req)
-    assert "export CONFIG_SERVER_APP='CB $(rm -rf /) & \"x\" export EVIL=1'" in sh
-    assert "\nexport EVIL" not in sh
+    assert "export CONFIG_SERVER_APP='CB $(rm -rf /) & \"x\" ; export EVIL=1'" in sh
     assert 'trusted-ca=/opt/a b/\\$HOME\\`id\\`.pem"' in sh
-    bat = render_bat(req)
-    assert "set CONFIG_SERVER_APP=CB $(rm -rf /) ^& \"x\" export EVIL=1".replace("(", "^(").replace(")", "^)") in bat
+    bat = render_bat(request(application_name="CB (a) & \"x\" | y % z"))
+    assert "set CONFIG_SERVER_APP=CB ^(a^) ^& ^\"x^\" ^| y %% z" in bat.split("\r\n")
+
+
+@pytest.mark.parametrize("name", ["CB\nexport EVIL=1", "CB\rx", "CB\u2028x", "CB\x85x", "CB\u202ex"])
+def test_a_value_with_a_line_break_or_a_control_character_is_refused_not_altered(db, name):
+    for render in (render_sh, render_bat):
+        with pytest.raises(SetenvRefused, match="CONFIG_SERVER_APP contains control or invisible characters"):
+            render(request(application_name=name))
+
+
+def test_a_trusted_ca_that_does_not_fit_the_host_is_refused(db):
+    with pytest.raises(SetenvRefused, match=r"is a Linux/Unix path, but cb-win-01 runs Windows"):
+        render_bat(request(host_os="windows", host_name="cb-win-01"))
+    with pytest.raises(SetenvRefused, match=r"is a Windows path, but cb-linux-01 runs Linux/Unix"):
+        render_sh(request(trusted_ca="C:\\certs\\ca.pem", host_os="linux", host_name="cb-linux-01"))
+    assert "C:\\certs\\ca.pem" in render_bat(request(trusted_ca="C:\\certs\\ca.pem", host_os="windows"))
 
 
 # The page and the downloads
@@ -102,32 +116,46 @@ def url(name, app, *args):
     return reverse(f"security:{name}", args=[app.pk, *args])
 
 
-def test_the_page_generates_both_fragments_from_the_secure_port_and_the_store(env, client_as):
+def test_the_page_generates_the_file_of_the_host_from_the_secure_port_and_the_store(env, client_as):
     security_section_set(application=env.node_a, provider="JKS", store=env.jks, actor=env.users["security"])
     response = client_as("viewer").get(url("setenv", env.node_a))
     page = response.content.decode()
-    assert "export CONFIG_SERVER_PORT=2021" in page and "set CONFIG_SERVER_PORT=2021" in page
+    assert "export CONFIG_SERVER_PORT=2021" in page and "set CONFIG_SERVER_PORT=2021" not in page
     assert "truststore.jks" in page and PASSWORD_PLACEHOLDER in page
     assert [line.name for line in response.context["lines"]][:3] == [
         "CONFIG_SERVER_HOST", "CONFIG_SERVER_PORT", "CONFIG_SERVER_APP"]
+    assert [t["kind"] for t in response.context["templates"]] == ["sh"]
 
 
-@pytest.mark.parametrize(("kind", "filename"), [("sh", "cb_node_a-setenv.sh"), ("bat", "cb_node_a-setenv.bat")])
-def test_viewers_may_download_the_fragments_and_they_hold_no_password(env, client_as, kind, filename):
-    security_section_set(application=env.node_a, provider="JKS", store=env.jks, actor=env.users["security"])
-    response = client_as("viewer").get(url("setenv_download", env.node_a, kind))
+def test_a_windows_node_gets_setenv_bat_with_the_windows_path_of_the_store(env, client_as):
+    security_section_set(application=env.node_win, provider="JKS", store=env.jks, actor=env.users["security"])
+    response = client_as("viewer").get(url("setenv", env.node_win))
+    assert [t["kind"] for t in response.context["templates"]] == ["bat"]
+    assert f"trusted-ca={WINDOWS_JKS}" in response.context["templates"][0]["body"]
+    assert "/opt/genesys" not in response.context["templates"][0]["body"]
+
+
+@pytest.mark.parametrize(("node", "kind", "filename"), [("node_a", "sh", "cb_node_a-setenv.sh"),
+                                                        ("node_win", "bat", "cb_node_win-setenv.bat")])
+def test_viewers_may_download_the_file_of_the_host_and_it_holds_no_password(env, client_as, node, kind, filename):
+    app = getattr(env, node)
+    security_section_set(application=app, provider="JKS", store=env.jks, actor=env.users["security"])
+    response = client_as("viewer").get(url("setenv_download", app, kind))
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert JKS_PASSWORD.encode() not in response.content
     assert PASSWORD_PLACEHOLDER.encode() in response.content
     assert (b"\r\n" in response.content) == (kind == "bat")
+    other = "bat" if kind == "sh" else "sh"
+    assert client_as("viewer").get(url("setenv_download", app, other)).status_code == 404
 
 
 def test_a_node_without_its_own_section_uses_the_clusters(env, client_as):
+    security_section_set(application=env.node_win, provider="MSCAPI", store=env.mscapi, actor=env.users["security"])
     security_section_set(application=env.cluster, provider="PEM", store=env.pem, actor=env.users["security"])
     response = client_as("viewer").get(url("setenv", env.node_b))
     assert response.context["req"].section_holder == "CB_Cluster"
-    assert "certificateCA.pem" in response.context["sh"]
+    assert "certificateCA.pem" in response.context["templates"][0]["body"]
 
 
 def test_without_a_secured_port_the_page_says_what_is_missing(env, client_as):

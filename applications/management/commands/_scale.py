@@ -217,6 +217,7 @@ def make_certificates_and_stores(n_certs: int, n_stores: int, rng: random.Random
         stores.append(TrustedStore(
             name=f"scale-store-{i:04d}", provider=provider,
             path=f"/opt/genesys/trust/scale-store-{i:04d}.{suffix}" if suffix else "",
+            windows_path=f"C:\\GCTI\\trust\\scale-store-{i:04d}.{suffix}" if suffix else "",
             password_encrypted=password_tokens[i % 4] if provider == Provider.JKS else "",
             contents_digest=digest))
     stores = bulk(TrustedStore, stores)
@@ -294,7 +295,8 @@ def make_options(apps, stores: list, total: int, rng: random.Random) -> None:
                 if i % 10:
                     store = file_stores[i % len(file_stores)]
                     own.append(("security", "provider", store.provider, False))
-                    own.append(("security", "trusted-ca", store.path, False))
+                    # The store's path on this Node's host: Windows hosts get its Windows path.
+                    own.append(("security", "trusted-ca", store.path_for(app.host.os_type), False))
                     if store.provider == "JKS":
                         own.append(("security", "truststore-password", store.password_encrypted, True))
                     if i % 3 == 0:

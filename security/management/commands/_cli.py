@@ -4,6 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from applications.text import quoted
+
 
 class OperatorCommand(BaseCommand):
     """A command operators and scripts run often, one store at a time.
@@ -46,5 +48,5 @@ def find_store(name: str):
     store = TrustedStore.objects.filter(name=name).first()
     if store is None:
         known = ", ".join(TrustedStore.objects.order_by("name").values_list("name", flat=True)[:10]) or "none yet"
-        raise CommandError(f"no trusted store named {name!r} (known: {known})")
+        raise CommandError(f"no trusted store named {quoted(name)} (known: {known})")
     return store

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
+from applications.text import quoted
 from security.management.commands._cli import OperatorCommand, find_store
 
 
@@ -21,11 +22,11 @@ class Command(OperatorCommand):
 
         store = find_store(name)
         if not store.entries.exists():
-            raise CommandError(f"the store {name!r} holds no certificate yet (add some with import_ca --store)")
+            raise CommandError(f"the store {quoted(name)} holds no certificate yet (add some with import_ca --store)")
         try:
             artifact = build_artifact(store)
         except CertificateError as exc:
-            raise CommandError(f"the store {name!r} cannot be built: {exc}") from None
+            raise CommandError(f"the store {quoted(name)} cannot be built: {exc}") from None
         if out == "-":
             sys.stdout.buffer.write(artifact.content)
             sys.stdout.flush()
