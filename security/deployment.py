@@ -112,3 +112,68 @@ def runs_with(app: Application, sections: dict[int, SavedSection], nodes: list[A
             if node_section and node_section.present:
                 return node_section
     return own
+
+
+@dataclass(frozen=True)
+class Runner:
+    """An application that runs a connection (the client, or one Node of a Cluster client), with the
+    section and store it runs the connection with."""
+
+    app: Application
+    section: SavedSection
+    section_from: Application | None  # the Cluster whose section a Node inherits; None: its own
+    store: TrustedStore | None
+
+    @property
+    def key(self) -> str:
+        from security.checks.verdict import runner_key
+
+        return runner_key(self.app.pk)
+
+    @property
+    def trust(self):
+        """What a probe made for this application records and is compared with."""
+        from security.checks.verdict import TrustConfig
+
+        provider = (self.section.provider or "") if self.section.present else ""
+        store = self.store
+        return TrustConfig(provider=provider, store_id=store.pk if store else None,
+                           store_name=store.name if store else "", store_digest=store_digest(store))
+
+
+def store_digest(store: TrustedStore | None) -> str:
+    if store is None:
+        return ""
+    if store.contents_digest:
+        return store.contents_digest
+    from security.stores import contents_digest
+
+    return contents_digest(list(store.entries.values_list("certificate__fingerprint_sha256", flat=True)))
+
+
+def runners_for(clients: Iterable[Application]) -> dict[int, list[Runner]]:
+    """For each client, the applications that run its connections: a Cluster's Nodes (by name), or the
+    client itself. In a fixed number of queries for any number of clients; each client needs its
+    ``cluster`` joined (a Node inherits its Cluster's section)."""
+    clients = {c.pk: c for c in clients}
+    cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
+    nodes_of: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
+    if cluster_ids:
+        for node in Application.objects.filter(cluster_id__in=cluster_ids).select_related("host").order_by("name"):
+            node.cluster = clients[node.cluster_id]  # already loaded: no query per Node
+            nodes_of[node.cluster_id].append(node)
+    apps_of = {pk: nodes_of.get(pk) or [app] for pk, app in clients.items()}
+    ids = {a.pk for apps in apps_of.values() for a in apps} | {a.cluster_id for apps in apps_of.values()
+                                                                 for a in apps if a.cluster_id}
+    sections = saved_sections(ids)
+    effective = {a.pk: runs_with(a, sections) for apps in apps_of.values() for a in apps}
+    stores = stores_for({s.app_id: s for s in effective.values() if s.present})
+    result = {}
+    for client_pk, apps in apps_of.items():
+        result[client_pk] = [
+            Runner(app=a, section=effective[a.pk],
+                   section_from=a.cluster if effective[a.pk].app_id != a.pk else None,
+                   store=stores.get(effective[a.pk].app_id) if effective[a.pk].present else None)
+            for a in apps
+        ]
+    return result
