@@ -1,14 +1,20 @@
 """What the application page shows about TLS: the security section and where it belongs (R1), the
 findings of the application, its connections and its trusted store, and the TLS readiness verdict:
 will TLS work once the application is restarted with what is saved now?
+
+The verdict is read from findings only (``readiness_for``): the application's own and the verdict of
+each connection it runs, the same ``security.verdicts`` the connection review shows. Nothing here
+reasons on its own, so the panel and the review cannot disagree.
 """
 
 from dataclasses import dataclass, field
 
 from applications.models import Application, AppType, Connection, Option
+from security.checks.verdict import Verdict, runner_key
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
+from security.verdicts import ConnectionView, connection_views, with_verdict_data
 
 SECURITY_SECTION = "security"
 
@@ -21,15 +27,107 @@ class FindingGroup:
 
 
 @dataclass
+class ConnectionLine:
+    """A connection on an application's readiness panel, with its verdict for that application."""
+
+    view: ConnectionView
+    verdict: Verdict
+
+    @property
+    def connection(self) -> Connection:
+        return self.view.connection
+
+    @property
+    def several_runners(self) -> bool:
+        return len(self.view.runners) > 1
+
+
+@dataclass
 class Readiness:
     ready: bool
     pending: bool
     reasons: list[str] = field(default_factory=list)
     warnings: int = 0
+    connections: list[ConnectionLine] = field(default_factory=list)
+    errors: int = 0
 
     @property
     def verdict(self) -> str:
         return "ready" if self.ready else "not ready"
+
+
+def panel_connections(app: Application, by_client: dict[int, list[Connection]]) -> list[Connection]:
+    """The connections an application's panel judges: its own, and for a Node its Cluster's (which
+    it runs: R2). A Cluster's are its own; its Nodes' own connections are on the Nodes' panels."""
+    own = by_client.get(app.pk, [])
+    if app.app_type == AppType.COBROWSE_NODE and app.cluster_id:
+        return by_client.get(app.cluster_id, []) + own
+    return own
+
+
+def readiness_for(apps: list[Application], pending: dict[int, bool] | None = None) -> dict[int, Readiness]:
+    """The TLS readiness of each application, read from findings only: its own, and the verdict of
+    each connection it runs (``security.verdicts``). A Cluster with Nodes is ready when every Node is.
+    In a fixed number of queries for any number of applications (the application list uses it)."""
+    apps = list(apps)
+    cluster_ids = [a.pk for a in apps if a.app_type == AppType.COBROWSE_CLUSTER]
+    nodes_of: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
+    by_pk = {a.pk: a for a in apps}
+    if cluster_ids:
+        for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name"):
+            node.cluster = by_pk[node.cluster_id]
+            nodes_of[node.cluster_id].append(node)
+    judged = apps + [n for nodes in nodes_of.values() for n in nodes]
+    clients = {a.pk for a in judged} | {a.cluster_id for a in judged if a.cluster_id}
+    connections = list(with_verdict_data(Connection.objects.filter(client_id__in=clients)).order_by(
+        "port__application__name", "port__port_id", "pk"))
+    views = connection_views(connections)
+    by_client: dict[int, list[Connection]] = {}
+    for connection in connections:
+        by_client.setdefault(connection.client_id, []).append(connection)
+    own: dict[int, list[Finding]] = {}
+    for finding in Finding.objects.filter(application_id__in=[a.pk for a in judged]).order_by("severity", "code"):
+        own.setdefault(finding.application_id, []).append(finding)
+    flags = pending or {}
+
+    def runner_readiness(app: Application, *, named: bool = False) -> Readiness:
+        """``named``: the application's own findings are prefixed with its name (a Node on its Cluster's
+        panel); the connections' findings name the application that runs them already."""
+        key = runner_key(app.pk)
+        errors = [f"{app.name} — {f.message}" if named else f.message
+                  for f in own.get(app.pk, []) if f.severity == "error"]
+        warnings = sum(f.severity == "warning" for f in own.get(app.pk, []))
+        lines = []
+        for connection in panel_connections(app, by_client):
+            view = views[connection.pk]
+            verdict = view.verdict_for(key if key in view.runner_names else None)
+            lines.append(ConnectionLine(view, verdict))
+            errors += verdict.reasons
+            warnings += verdict.warnings
+        reasons = list(dict.fromkeys(errors))
+        return Readiness(ready=not reasons, pending=bool(app.checks_requested_at) or flags.get(app.pk, False),
+                         reasons=reasons, warnings=warnings, connections=lines, errors=len(reasons))
+
+    result = {}
+    for app in apps:
+        nodes = nodes_of.get(app.pk, [])
+        if not nodes:
+            result[app.pk] = runner_readiness(app)
+            continue
+        reasons = [f"{app.name}: {f.message}" for f in own.get(app.pk, []) if f.severity == "error"]
+        warnings = sum(f.severity == "warning" for f in own.get(app.pk, []))
+        node_pending = False
+        for node in nodes:
+            node_readiness = runner_readiness(node, named=True)
+            node_pending = node_pending or node_readiness.pending
+            warnings += node_readiness.warnings
+            reasons += node_readiness.reasons
+        lines = [ConnectionLine(views[c.pk], views[c.pk].verdict) for c in by_client.get(app.pk, [])]
+        reasons = list(dict.fromkeys(reasons))
+        result[app.pk] = Readiness(
+            ready=not reasons, pending=bool(app.checks_requested_at) or flags.get(app.pk, False) or node_pending,
+            reasons=reasons, warnings=warnings, connections=lines, errors=len(reasons))
+    return result
 
 
 def application_security_summary(app: Application) -> dict:
@@ -46,7 +144,10 @@ def application_security_summary(app: Application) -> dict:
         })
     context = TlsContext.load(app)
     summary["finding_groups"] = context.finding_groups()
-    summary["readiness"] = context.readiness() if app.is_cobrowse else None
+    readiness = context.readiness()
+    summary["readiness"] = readiness if app.is_cobrowse else None
+    # Every application lists the verdict of the connections it runs, Co-browse or not.
+    summary["connection_lines"] = readiness.connections
     summary["store"] = context.store
     return summary
 
@@ -92,35 +193,6 @@ class TlsContext:
         return cls(app, nodes, holder, store, section.provider if section.present else None, provider_on,
                    findings, connections, pending, sections)
 
-    def node_contexts(self) -> list["TlsContext"]:
-        """The context of each Node of this Cluster, as ``load`` gives it, for all of them in two queries.
-
-        A Node's group is itself and this Cluster, whose sections and connections are loaded already."""
-        effective = {node.pk: runs_with(node, self.sections) for node in self.nodes}
-        stores = stores_for({s.app_id: s for s in effective.values()})
-        subjects = {f"application:{self.app.pk}"} | {f"connection:{c.pk}" for c in self.connections}
-        for node in self.nodes:
-            node.cluster = self.app  # the Node's cluster_id is this Cluster: no query to fetch it again
-            subjects.add(f"application:{node.pk}")
-        subjects |= {f"store:{store.pk}" for store in stores.values()}
-        findings: dict[str, list[Finding]] = {}
-        for finding in Finding.objects.filter(subject__in=subjects):
-            findings.setdefault(finding.subject, []).append(finding)
-        contexts = []
-        for node in self.nodes:
-            section = effective[node.pk]
-            store = stores.get(section.app_id)
-            group = [node, self.app]
-            keys = {f"application:{a.pk}" for a in group} | {f"connection:{c.pk}" for c in self.connections}
-            if store:
-                keys.add(f"store:{store.pk}")
-            pending = any(a.checks_requested_at for a in group) or bool(store and store.checks_requested_at)
-            contexts.append(TlsContext(
-                node, [], self.app, store, section.provider if section.present else None,
-                next((a for a in group if a.pk == section.app_id), None),
-                {k: v for k, v in findings.items() if k in keys}, self.connections, pending, self.sections))
-        return contexts
-
     def of(self, subject: str) -> list[Finding]:
         return by_severity(self.findings.get(subject, []))
 
@@ -143,50 +215,7 @@ class TlsContext:
             return ""
 
     def readiness(self) -> Readiness:
-        if self.app.app_type == AppType.COBROWSE_CLUSTER and self.nodes:
-            return self.cluster_readiness()
-        reasons: list[str] = []
-        warnings = 0
-        subjects = [f"application:{self.app.pk}"]
-        if self.holder.pk != self.app.pk:
-            subjects.append(f"application:{self.holder.pk}")
-        if self.store:
-            subjects.append(f"store:{self.store.pk}")
-        subjects += [f"connection:{c.pk}" for c in self.connections]
-        codes = set()
-        for subject in subjects:
-            for finding in self.of(subject):
-                codes.add(finding.code)
-                if finding.severity == "error":
-                    label = self.label(subject)
-                    reasons.append(f"{label}: {finding.message}" if label else finding.message)
-                elif finding.severity == "warning":
-                    warnings += 1
-        if not self.provider and "application.tls_disabled" not in codes:
-            where = self.provider_on.name if self.provider_on else self.app.name
-            state = "empty" if self.provider == "" else "not set"
-            reasons.insert(0, f"TLS is disabled: provider is {state} in the security section of {where}.")
-        elif self.provider and self.store is None:
-            reasons.insert(0, "The console does not know the trusted store this application uses, so it cannot "
-                              "tell whether it trusts the servers.")
-        if not any(c.port.secured for c in self.connections):
-            reasons.append(f"No connection of {self.holder.name} goes through a secure port.")
-        return Readiness(ready=not reasons, pending=self.pending, reasons=list(dict.fromkeys(reasons)),
-                         warnings=warnings)
-
-    def cluster_readiness(self) -> Readiness:
-        reasons: list[str] = []
-        warnings = 0
-        pending = self.pending
-        for finding in self.of(f"application:{self.app.pk}"):
-            if finding.severity == "error":
-                reasons.append(f"{self.app.name}: {finding.message}")
-        for node, context in zip(self.nodes, self.node_contexts(), strict=True):
-            node_readiness = context.readiness()
-            pending = pending or node_readiness.pending
-            warnings += node_readiness.warnings
-            reasons += [f"{node.name} — {reason}" for reason in node_readiness.reasons]
-        return Readiness(ready=not reasons, pending=pending, reasons=list(dict.fromkeys(reasons)), warnings=warnings)
+        return readiness_for([self.app], pending={self.app.pk: self.pending})[self.app.pk]
 
     def label(self, subject: str) -> str:
         kind, _, pk = subject.partition(":")

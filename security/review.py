@@ -1,19 +1,24 @@
 """The connection port security review: every connection, with what decides whether its TLS works.
 
-``review_queryset`` filters in the database; ``review_rows`` loads what a page (or a CSV chunk)
-shows in a fixed number of queries, whatever the number of connections.
+``review_queryset`` filters and sorts (worst verdict first) in the database; ``review_rows`` loads
+what a page (or a CSV chunk) shows in a fixed number of queries, whatever the number of connections.
+Each row's verdict is ``security.verdicts``' (the same as on the client's readiness panel); a Cluster
+client's row shows each Node that runs the connection, its provider and store, and names the failing ones.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from applications.models import Application, AppType, Connection, PendingRestartChange, Port
-from security.deployment import runs_with, saved_sections, stores_for
-from security.models import Finding, ProbeOutcome, ProbeResult, TrustedStore
+from applications.models import Application, AppType, Connection, PendingRestartChange
+from security.checks import ERROR
+from security.checks.verdict import NO_FINDING_RANK, SEVERITY_RANK, Verdict
+from security.models import Finding, TrustedStore
+from security.verdicts import ConnectionView, ProbeView, connection_views, with_verdict_data
 
 STORE_STATUS_LABELS = {
     "error": "errors",
@@ -27,20 +32,17 @@ STORE_STATUS_LABELS = {
 
 def review_queryset(*, insecure: bool = False, failing: bool = False,
                     cluster: Application | None = None) -> QuerySet[Connection]:
-    """The connections the filters keep, in the review's order; ``with_row_data`` adds what a row shows."""
-    qs = Connection.objects.order_by("client__name", "port__application__name", "port__port_id", "pk")
+    """The connections the filters keep, worst verdict first, then by client, server and port.
+
+    Both filters and the order read ``ConnectionCheck``, written with each connection's findings:
+    "failing" is a connection with an error finding, "insecure" one with ``connection.insecure_port``;
+    a connection never validated sorts after those with findings."""
+    qs = Connection.objects.annotate(rank=Coalesce("tls_check__worst", NO_FINDING_RANK)).order_by(
+        "rank", "client__name", "port__application__name", "port__port_id", "pk")
     if insecure:
-        # What still goes through a non-secure port while the server offers a secure one (J5).
-        secure_port = Port.objects.filter(application=OuterRef("port__application"), secured=True)
-        qs = qs.filter(Exists(secure_port), port__secured=False)
+        qs = qs.filter(tls_check__insecure=True)
     if failing:
-        # Two hashed id lists (one pass over the findings, one over the probes) rather than a check
-        # per connection, which the database would evaluate once per row.
-        errored = Finding.objects.filter(severity="error", connection__isnull=False).values("connection_id")
-        latest = ProbeResult.objects.filter(connection=OuterRef("connection")).order_by("-at", "-id").values("pk")[:1]
-        probe_failed = (ProbeResult.objects.filter(pk=Subquery(latest)).exclude(outcome=ProbeOutcome.OK)
-                        .values("connection_id"))
-        qs = qs.filter(Q(pk__in=errored) | Q(pk__in=probe_failed))
+        qs = qs.filter(tls_check__worst=SEVERITY_RANK[ERROR])
     if cluster is not None:
         qs = qs.filter(Q(client=cluster) | Q(client__cluster=cluster))
     return qs
@@ -57,9 +59,7 @@ UNSHOWN_TIMESTAMPS = (
 
 def with_row_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
     """The client, the server and its host joined, the last probe's id and the client's restart flag."""
-    last_probe = ProbeResult.objects.filter(connection=OuterRef("pk")).order_by("-at", "-id")
-    return qs.select_related("client__cluster", "port__application__host").defer(*UNSHOWN_TIMESTAMPS).annotate(
-        last_probe_id=Subquery(last_probe.values("id")[:1]),
+    return with_verdict_data(qs).defer(*UNSHOWN_TIMESTAMPS).annotate(
         client_restart_required=Exists(PendingRestartChange.objects.filter(application=OuterRef("client_id"))),
     )
 
@@ -75,21 +75,33 @@ def review_page(qs: QuerySet[Connection], number, per_page: int) -> tuple[Page, 
 
 
 @dataclass
-class ReviewRow:
-    connection: Connection
+class RunnerCell:
+    """One application that runs the row's connection (the client, or one Node of a Cluster)."""
+
+    name: str
     provider: str | None
     provider_on: str
     store: TrustedStore | None
     store_status: str
-    probe: ProbeResult | None
-    findings: list[Finding] = field(default_factory=list)
+    failing: bool
+
+    @property
+    def store_status_label(self) -> str:
+        return STORE_STATUS_LABELS[self.store_status]
+
+
+@dataclass
+class ReviewRow:
+    connection: Connection
+    view: ConnectionView
+    runners: list[RunnerCell]
+    verdict: Verdict
     # Links and labels of the row, set by add_links() for the page (the CSV has none).
     client_url: str = ""
     server_url: str = ""
     probe_url: str = ""
     client_type: str = ""
     server_type: str = ""
-    probe_outcome: str = ""
 
     @property
     def client(self) -> Application:
@@ -100,8 +112,16 @@ class ReviewRow:
         return self.connection.port.application
 
     @property
-    def store_status_label(self) -> str:
-        return STORE_STATUS_LABELS[self.store_status]
+    def findings(self) -> list[Finding]:
+        return self.view.findings
+
+    @property
+    def probe(self) -> ProbeView | None:
+        return self.view.probe
+
+    @property
+    def several_runners(self) -> bool:
+        return len(self.runners) > 1 or (bool(self.runners) and self.runners[0].name != self.client.name)
 
     @property
     def worst(self) -> str:
@@ -110,38 +130,26 @@ class ReviewRow:
 
 
 def review_rows(connections: list[Connection]) -> list[ReviewRow]:
-    clients = {c.client_id: c.client for c in connections}
-    cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
-    nodes: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
-    for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name").only("name", "cluster_id"):
-        nodes[node.cluster_id].append(node)
-    ids = set(clients) | {n.pk for ns in nodes.values() for n in ns} | {a.cluster_id for a in clients.values()
-                                                                         if a.cluster_id}
-    sections = saved_sections(ids)
-    effective = {pk: runs_with(app, sections, nodes.get(pk, [])) for pk, app in clients.items()}
-    stores = stores_for({s.app_id: s for s in effective.values() if s.present})
-    names = {a.pk: a.name for a in clients.values()} | {n.pk: n.name for ns in nodes.values() for n in ns}
+    views = connection_views(connections)
+    stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(
-            subject__in=[f"store:{s.pk}" for s in stores.values()]).values_list("subject", "severity"):
+            subject__in=[f"store:{pk}" for pk in stores]).values_list("subject", "severity"):
         store_severity.setdefault(int(subject.split(":")[1]), set()).add(severity)
-    probes = ProbeResult.objects.in_bulk([c.last_probe_id for c in connections if c.last_probe_id])
-    findings: dict[int, list[Finding]] = {}
-    for finding in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by("severity", "code"):
-        findings.setdefault(finding.connection_id, []).append(finding)
     rows = []
     for connection in connections:
-        section = effective[connection.client_id]
-        store = stores.get(section.app_id) if section.present else None
-        rows.append(ReviewRow(
-            connection=connection,
-            provider=section.provider if section.present else None,
-            provider_on=names.get(section.app_id, "") if section.app_id != connection.client_id else "",
-            store=store,
-            store_status=store_status(section, store, store_severity),
-            probe=probes.get(connection.last_probe_id),
-            findings=findings.get(connection.pk, []),
-        ))
+        view = views[connection.pk]
+        verdict = view.verdict
+        failing = set(verdict.failing)
+        cells = [RunnerCell(
+            name=r.app.name,
+            provider=r.section.provider if r.section.present else None,
+            provider_on=r.section_from.name if r.section_from else "",
+            store=r.store,
+            store_status=store_status(r.section, r.store, store_severity),
+            failing=r.app.name in failing,
+        ) for r in view.runners]
+        rows.append(ReviewRow(connection=connection, view=view, runners=cells, verdict=verdict))
     return rows
 
 
@@ -156,7 +164,6 @@ def url_for_ids(name: str) -> Callable[[int], str]:
 
 
 APP_TYPE_LABELS = dict(AppType.choices)
-PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
 
 
 def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
@@ -170,8 +177,6 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
         row.probe_url = probe(row.connection.pk)
         row.client_type = APP_TYPE_LABELS.get(row.client.app_type, row.client.app_type)
         row.server_type = APP_TYPE_LABELS.get(row.server.app_type, row.server.app_type)
-        if row.probe:
-            row.probe_outcome = PROBE_OUTCOME_LABELS.get(row.probe.outcome, row.probe.outcome)
     return rows
 
 
@@ -189,7 +194,7 @@ def store_status(section, store: TrustedStore | None, severities: dict[int, set[
 CSV_HEADER = [
     "client", "client type", "server", "server type", "host", "port ID", "port", "secured", "client provider",
     "provider from", "trusted store", "store status", "last probe", "last probe at", "findings",
-    "client restart required",
+    "client restart required", "verdict", "not ready on", "last probe reached", "last probe stale",
 ]
 
 
@@ -199,15 +204,27 @@ def csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def per_runner(row: ReviewRow, value) -> str:
+    """One value per application that runs the connection, named when they are Nodes."""
+    values = [value(cell) for cell in row.runners]
+    if not row.several_runners:
+        return values[0] if values else ""
+    return "; ".join(f"{cell.name}: {v}" for cell, v in zip(row.runners, values, strict=True))
+
+
 def csv_row(row: ReviewRow) -> list[str]:
-    connection, server = row.connection, row.server
+    connection, server, probe = row.connection, row.server, row.probe
     return [csv_cell(v) for v in (
         row.client.name, row.client.get_app_type_display(), server.name, server.get_app_type_display(),
         server.host.address if server.host else "", connection.port.port_id, connection.port.number,
         "yes" if connection.port.secured else "no",
-        row.provider if row.provider is not None else "", row.provider_on,
-        row.store.name if row.store else "", row.store_status_label,
-        row.probe.outcome if row.probe else "", row.probe.at.isoformat() if row.probe else "",
+        per_runner(row, lambda c: c.provider if c.provider is not None else ""),
+        per_runner(row, lambda c: c.provider_on),
+        per_runner(row, lambda c: c.store.name if c.store else ""),
+        per_runner(row, lambda c: c.store_status_label),
+        probe.probe.outcome if probe else "", probe.probe.at.isoformat() if probe else "",
         "; ".join(f"{f.severity} {f.code}" for f in row.findings),
         "yes" if connection.client_restart_required else "no",
+        row.verdict.label, ", ".join(row.verdict.failing),
+        probe.reached if probe else "", "; ".join(probe.stale) if probe else "",
     )]

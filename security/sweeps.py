@@ -113,11 +113,14 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
 
 
 def probe_all() -> None:
-    from security.probe import probe_connection
+    from security.probe import NothingToProbe, probe_connection
 
-    for connection_id in Connection.objects.filter(port__application__ports__secured=True).distinct().values_list(
-            "pk", flat=True):
-        probe_connection(connection_id=connection_id)
+    # A probe tests the connection's own port: only the connections through a secure port have one to test.
+    for connection_id in Connection.objects.filter(port__secured=True).values_list("pk", flat=True):
+        try:
+            probe_connection(connection_id=connection_id)
+        except NothingToProbe:
+            continue
 
 
 def finding_counts() -> dict[str, int]:

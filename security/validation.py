@@ -24,7 +24,6 @@ from security.checks.verdict import (
     Endpoint,
     ProbeFacts,
     RunnerFacts,
-    TrustConfig,
     connection_verdict,
     probe_staleness,
     worst_rank,
@@ -33,6 +32,7 @@ from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
 from security.models import ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
 from security.stores import contents_digest, member_ders, store_password
+from security.verdicts import endpoint_of, probe_config
 
 logger = logging.getLogger(__name__)
 
@@ -249,17 +249,6 @@ def runner_facts(runner: Runner, endpoint: Endpoint, probes: list[ProbeResult],
         probe=ProbeFacts(fresh.outcome, fresh.at, fresh.detail, fresh.store_name, fresh.host, fresh.port_number)
         if fresh else None,
     )
-
-
-def probe_config(probe: ProbeResult) -> TrustConfig:
-    return TrustConfig(provider=probe.provider, store_id=probe.store_id, store_name=probe.store_name,
-                       store_digest=probe.store_digest)
-
-
-def endpoint_of(connection: Connection) -> Endpoint:
-    port = connection.port
-    host = port.application.host
-    return Endpoint(host.address if host else "", port.port_id, port.number, port.secured)
 
 
 def connections_facts(connections: list[Connection],

@@ -101,5 +101,6 @@ def codes(obj) -> set[str]:
 
 
 def finding(obj, code: str) -> Finding:
-    return Finding.objects.get(subject=validation.subject_of(obj), code=code)
+    """The finding of this code (the first by detail: a connection has one per Node that fails)."""
+    return Finding.objects.filter(subject=validation.subject_of(obj), code=code).order_by("detail_key").first()
 
