@@ -120,9 +120,13 @@ def readiness_for(apps: list[Application], pending: dict[int, bool] | None = Non
         for node in nodes:
             node_readiness = runner_readiness(node, named=True)
             node_pending = node_pending or node_readiness.pending
-            warnings += node_readiness.warnings
             reasons += node_readiness.reasons
+            # Each warning once: the Cluster's connections are on every Node's panel, counted below.
+            warnings += sum(f.severity == "warning" for f in own.get(node.pk, []))
+            warnings += sum(line.verdict.warnings for line in node_readiness.connections
+                            if line.connection.client_id == node.pk)
         lines = [ConnectionLine(views[c.pk], views[c.pk].verdict) for c in by_client.get(app.pk, [])]
+        warnings += sum(line.verdict.warnings for line in lines)
         reasons = list(dict.fromkeys(reasons))
         result[app.pk] = Readiness(
             ready=not reasons, pending=bool(app.checks_requested_at) or flags.get(app.pk, False) or node_pending,
@@ -229,3 +233,17 @@ class TlsContext:
             return "" if str(self.app.pk) == pk else self.holder.name
         return subject
 
+
+
+def application_health(apps: list[Application]):
+    """What the application list shows of each application: its readiness verdict (Co-browse
+    applications) and the errors and warnings behind it, from ``readiness_for``: the same as its panel."""
+    from applications.health import Health
+
+    readiness = readiness_for(apps)
+    return {
+        app.pk: Health(verdict=readiness[app.pk].verdict if app.is_cobrowse else "",
+                       errors=readiness[app.pk].errors, warnings=readiness[app.pk].warnings,
+                       pending=readiness[app.pk].pending)
+        for app in apps
+    }
