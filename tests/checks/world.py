@@ -36,6 +36,13 @@ class World:
         self.node2 = self.app("Cobrowse_Node_2", AppType.COBROWSE_NODE, "8.5.003.04", host=self.linux,
                               cluster=self.cluster)
 
+    @classmethod
+    def helpers(cls, cert_files: dict[str, Path]) -> World:
+        """The helpers alone, over objects already in the database (the demo environment)."""
+        world = cls.__new__(cls)
+        world.cert_files = cert_files
+        return world
+
     # Objects
 
     def host(self, name: str, os_type: str, address: str = "127.0.0.1") -> Host:
