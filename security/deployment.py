@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from applications.models import Application, AppType, Option
 from cobrowse_admin import secret_box
 from security.checks.application import SectionFacts
+from security.checks.verdict import TrustConfig, runner_key
 from security.models import StoreAssignment, TrustedStore
 from security.rules import security_section_placement
 
@@ -69,8 +70,12 @@ def stores_for(sections: dict[int, SavedSection]) -> dict[int, TrustedStore]:
     path is its ``trusted-ca`` (absent when unknown or ambiguous). Same answer as
     ``security.stores.store_for_application``, for many applications in two queries."""
     result: dict[int, TrustedStore] = {}
-    for assignment in StoreAssignment.objects.filter(application_id__in=list(sections)).select_related("store"):
-        result[assignment.application_id] = assignment.store
+    # Pairs, then each store once: the ten Nodes of a Cluster usually share one store.
+    assigned = dict(StoreAssignment.objects.filter(application_id__in=list(sections)).values_list(
+        "application_id", "store_id"))
+    if assigned:
+        stores = TrustedStore.objects.in_bulk(set(assigned.values()))
+        result.update({app_id: stores[store_id] for app_id, store_id in assigned.items() if store_id in stores})
     paths = {s.trusted_ca for app_id, s in sections.items() if app_id not in result and s.trusted_ca}
     by_path: dict[str, list[TrustedStore]] = {}
     for store in TrustedStore.objects.filter(path__in=paths):
@@ -126,15 +131,11 @@ class Runner:
 
     @property
     def key(self) -> str:
-        from security.checks.verdict import runner_key
-
         return runner_key(self.app.pk)
 
     @property
-    def trust(self):
+    def trust(self) -> TrustConfig:
         """What a probe made for this application records and is compared with."""
-        from security.checks.verdict import TrustConfig
-
         provider = (self.section.provider or "") if self.section.present else ""
         store = self.store
         return TrustConfig(provider=provider, store_id=store.pk if store else None,
@@ -151,7 +152,12 @@ def store_digest(store: TrustedStore | None) -> str:
     return contents_digest(list(store.entries.values_list("certificate__fingerprint_sha256", flat=True)))
 
 
-def runners_for(clients: Iterable[Application]) -> dict[int, list[Runner]]:
+# What judging a Node needs (validation), and what showing its section and store needs (pages).
+RUNNER_FIELDS = ("name", "app_type", "version", "cluster_id", "scs_controlled", "host__os_type")
+RUNNER_FIELDS_SHOWN = ("name", "app_type", "cluster_id")
+
+
+def runners_for(clients: Iterable[Application], *, for_checks: bool = False) -> dict[int, list[Runner]]:
     """For each client, the applications that run its connections: a Cluster's Nodes (by name), or the
     client itself. In a fixed number of queries for any number of clients; each client needs its
     ``cluster`` joined (a Node inherits its Cluster's section)."""
@@ -159,7 +165,11 @@ def runners_for(clients: Iterable[Application]) -> dict[int, list[Runner]]:
     cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
     nodes_of: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
     if cluster_ids:
-        for node in Application.objects.filter(cluster_id__in=cluster_ids).select_related("host").order_by("name"):
+        # Only the fields used: a page of the review loads the ten Nodes of each of 50 Clusters.
+        nodes = Application.objects.filter(cluster_id__in=cluster_ids)
+        nodes = (nodes.select_related("host").only(*RUNNER_FIELDS) if for_checks
+                 else nodes.only(*RUNNER_FIELDS_SHOWN)).order_by("name")
+        for node in nodes:
             node.cluster = clients[node.cluster_id]  # already loaded: no query per Node
             nodes_of[node.cluster_id].append(node)
     apps_of = {pk: nodes_of.get(pk) or [app] for pk, app in clients.items()}

@@ -176,7 +176,7 @@ def probe_connection(*, connection_id: int) -> list[ProbeResult]:
     server, port = connection.port.application, connection.port
     host = server.host.address
     configs: dict = {}
-    for runner in runners_for([connection.client])[connection.client_id]:
+    for runner in runners_for([connection.client], for_checks=True)[connection.client_id]:
         configs.setdefault(runner.trust, []).append(runner)
     results = []
     for trust, runners in configs.items():

@@ -10,7 +10,7 @@ reasons on its own, so the panel and the review cannot disagree.
 from dataclasses import dataclass, field
 
 from applications.models import Application, AppType, Connection, Option
-from security.checks.verdict import Verdict, runner_key
+from security.checks.verdict import Verdict, is_runner_specific, runner_key
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
@@ -185,7 +185,9 @@ class TlsContext:
         sections = saved_sections(a.pk for a in group)
         section = runs_with(app, sections, nodes)
         store = stores_for({section.app_id: section}).get(section.app_id)
-        connections = list(Connection.objects.filter(client=holder).select_related("port__application", "client"))
+        # The holder's connections, and a Node's own (on the wrong object, R2, but run by it all the same).
+        connections = list(Connection.objects.filter(client__in={holder.pk, app.pk}).select_related(
+            "port__application", "client").order_by("client_id", "pk"))
         subjects = [f"application:{a.pk}" for a in group] + [f"connection:{c.pk}" for c in connections]
         if store:
             subjects.append(f"store:{store.pk}")
@@ -202,8 +204,11 @@ class TlsContext:
 
     def finding_groups(self) -> list[FindingGroup]:
         groups = [FindingGroup(f"{self.app.name}", self.of(f"application:{self.app.pk}"), self.app.get_absolute_url())]
+        # On a Node's page, the findings about the other Nodes that run the Cluster's connections are theirs.
+        mine = runner_key(self.app.pk)
         connection_findings = by_severity(
-            f for c in self.connections for f in self.findings.get(f"connection:{c.pk}", []))
+            f for c in self.connections for f in self.findings.get(f"connection:{c.pk}", [])
+            if self.app.app_type != AppType.COBROWSE_NODE or not is_runner_specific(f) or f.detail_key == mine)
         if connection_findings:
             groups.append(FindingGroup(f"Connections of {self.holder.name}", connection_findings,
                                        self.holder.get_absolute_url()))
@@ -220,19 +225,6 @@ class TlsContext:
 
     def readiness(self) -> Readiness:
         return readiness_for([self.app], pending={self.app.pk: self.pending})[self.app.pk]
-
-    def label(self, subject: str) -> str:
-        kind, _, pk = subject.partition(":")
-        if kind == "store" and self.store:
-            return f"Trusted store {self.store.name}"
-        if kind == "connection":
-            connection = next((c for c in self.connections if str(c.pk) == pk), None)
-            if connection:
-                return f"Connection to {connection.port.application.name}:{connection.port.port_id}"
-        if kind == "application":
-            return "" if str(self.app.pk) == pk else self.holder.name
-        return subject
-
 
 
 def application_health(apps: list[Application]):

@@ -13,6 +13,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 from applications.models import Application, AppType, Connection, PendingRestartChange
 from security.checks import ERROR
@@ -90,18 +92,69 @@ class RunnerCell:
         return STORE_STATUS_LABELS[self.store_status]
 
 
+STORE_BADGES = {"error": "text-bg-danger", "warning": "text-bg-warning", "ok": "text-bg-success"}
+
+
+def provider_html(cell: RunnerCell) -> str:
+    if cell.provider:
+        text = escape(cell.provider)
+    elif cell.provider == "":
+        text = '<span class="text-muted">empty (TLS off)</span>'
+    else:
+        text = '<span class="text-muted">not set</span>'
+    if cell.provider_on:
+        text += format_html(' <span class="text-muted">(on {})</span>', cell.provider_on)
+    return text
+
+
+def store_html(cell: RunnerCell) -> str:
+    badge = STORE_BADGES.get(cell.store_status, "text-bg-light border")
+    return format_html('{} <span class="badge {}">{}</span>', cell.store.name if cell.store else "", badge,
+                       cell.store_status_label)
+
+
+def grouped_html(cells: list[RunnerCell], several: bool, key: Callable[[RunnerCell], tuple],
+                 render: Callable[[RunnerCell], str]) -> str:
+    """One line per distinct value, naming the Nodes that have it: "All 10 Nodes: PEM" when they agree,
+    each group of Nodes when they differ (a Cluster row never shows one Node's value for all)."""
+    groups: dict[tuple, list[RunnerCell]] = {}
+    for cell in cells:
+        groups.setdefault(key(cell), []).append(cell)
+    lines = []
+    for members in groups.values():
+        value = render(members[0])
+        if not several:
+            lines.append(f"<div>{value}</div>")
+            continue
+        names = (f"All {len(cells)} Nodes" if len(groups) == 1 and len(cells) > 1
+                 else ", ".join(escape(c.name) for c in members))
+        failing = ' class="text-danger-emphasis"' if any(c.failing for c in members) else ""
+        lines.append(f"<div{failing}>{names}: {value}</div>")
+    return "".join(lines)
+
+
+def provider_key(cell: RunnerCell) -> tuple:
+    return cell.provider, cell.provider_on
+
+
+def store_key(cell: RunnerCell) -> tuple:
+    return cell.store.pk if cell.store else None, cell.store_status
+
+
 @dataclass
 class ReviewRow:
     connection: Connection
     view: ConnectionView
     runners: list[RunnerCell]
     verdict: Verdict
-    # Links and labels of the row, set by add_links() for the page (the CSV has none).
+    # Links, labels and the per-Node cells of the row, set by add_links() for the page (the CSV has none).
     client_url: str = ""
     server_url: str = ""
     probe_url: str = ""
     client_type: str = ""
     server_type: str = ""
+    providers_html: str = ""
+    stores_html: str = ""
 
     @property
     def client(self) -> Application:
@@ -114,6 +167,15 @@ class ReviewRow:
     @property
     def findings(self) -> list[Finding]:
         return self.view.findings
+
+    @property
+    def finding_lines(self) -> list[tuple[Finding, int]]:
+        """Each code once with how many more findings of it (one per Node): the verdict column names the
+        Nodes, and ten copies of one message made the row unreadable. The CSV lists them all."""
+        lines: dict[tuple[str, str], list[Finding]] = {}
+        for finding in self.findings:
+            lines.setdefault((finding.severity, finding.code), []).append(finding)
+        return [(same[0], len(same) - 1) for same in lines.values()]
 
     @property
     def probe(self) -> ProbeView | None:
@@ -177,6 +239,10 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
         row.probe_url = probe(row.connection.pk)
         row.client_type = APP_TYPE_LABELS.get(row.client.app_type, row.client.app_type)
         row.server_type = APP_TYPE_LABELS.get(row.server.app_type, row.server.app_type)
+        # Rendered here: a Cluster's row has a line per group of Nodes, and a template loop per Node
+        # cost more than the rest of the row.
+        row.providers_html = mark_safe(grouped_html(row.runners, row.several_runners, provider_key, provider_html))
+        row.stores_html = mark_safe(grouped_html(row.runners, row.several_runners, store_key, store_html))
     return rows
 
 

@@ -263,7 +263,7 @@ def connections_facts(connections: list[Connection],
         secure_ports.setdefault(app_id, []).append((port_id, number))
     for ports in secure_ports.values():
         ports.sort(key=lambda p: (p[0] != "secure", p[0]))
-    runners = runners_for({c.client_id: c.client for c in connections}.values())
+    runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
     # Every probe of a secure connection, newest first: each application takes the newest one made
     # with its current trust configuration against the connection's current endpoint.
     probes: dict[int, list[ProbeResult]] = {}

@@ -111,7 +111,8 @@ def connection_views(connections: list[Connection]) -> dict[int, ConnectionView]
     """The view of each connection (loaded through ``with_verdict_data``), in five queries."""
     runners = runners_for({c.client_id: c.client for c in connections}.values())
     findings: dict[int, list[Finding]] = {}
-    for finding in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by(
+    shown = ("connection_id", "code", "detail_key", "severity", "message", "hint")
+    for finding in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).only(*shown).order_by(
             "severity", "code", "detail_key"):
         findings.setdefault(finding.connection_id, []).append(finding)
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]

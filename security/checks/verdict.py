@@ -16,7 +16,7 @@ and the application list all call it over the same findings, so no two pages can
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .codes import ERROR, WARNING, Issue
 
@@ -262,11 +262,3 @@ def verdict_of(findings: Iterable, *, secured: bool, runners: Mapping[str, str],
 def worst_rank(issues: Iterable) -> int:
     """0 for an error, 1 a warning, 2 info, 3 nothing: the review sorts on it."""
     return min((SEVERITY_RANK.get(i.severity, NO_FINDING_RANK) for i in issues), default=NO_FINDING_RANK)
-
-
-@dataclass
-class ReadinessParts:
-    """What an application's TLS readiness is made of: its own findings and its connections' verdicts."""
-
-    own: list = field(default_factory=list)
-    connections: list[tuple[str, Verdict]] = field(default_factory=list)  # (connection label, verdict for it)
