@@ -194,6 +194,25 @@ class ConnectionCheck(models.Model):
         return f"connection {self.connection_id}: {self.worst}"
 
 
+class ApplicationCheck(models.Model):
+    """An application's TLS readiness as its panel computes it (``security.readiness.readiness_for``),
+    written whenever the findings it is read from are replaced: lists and counts read it in one query."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, primary_key=True,
+                                       related_name="tls_readiness")
+    verdict = models.CharField(max_length=16, blank=True, help_text="ready, not ready, or empty (no TLS verdict "
+                                                                     "for this type)")
+    errors = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["verdict"], name="application_check_verdict")]
+
+    def __str__(self) -> str:
+        return f"application {self.application_id}: {self.verdict or '-'}"
+
+
 class StoreAssignment(models.Model):
     """Which trusted store an application's security section was set from.
 

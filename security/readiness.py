@@ -7,10 +7,11 @@ each connection it runs, the same ``security.verdicts`` the connection review sh
 reasons on its own, so the panel and the review cannot disagree.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from applications.models import Application, AppType, Connection, Option
-from security.checks.verdict import Verdict, is_runner_specific, runner_key
+from security.checks.verdict import Verdict, is_runner_specific, runner_key, verdict_of
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
@@ -56,7 +57,36 @@ class Readiness:
         return "ready" if self.ready else "not ready"
 
 
-def panel_connections(app: Application, by_client: dict[int, list[Connection]]) -> list[Connection]:
+@dataclass(frozen=True)
+class AppRef:
+    """The little of an application (a Node, mostly) that its readiness needs."""
+
+    pk: int
+    name: str
+    app_type: str
+    cluster_id: int | None
+    checks_requested_at: object = None
+
+
+FindingRow = namedtuple("FindingRow", "code severity message detail_key")
+
+
+@dataclass
+class JudgedConnection:
+    """What ``verdict_of`` reads for one connection: the same findings every page reads."""
+
+    pk: int
+    client_id: int
+    secured: bool
+    checked: bool
+    findings: list = field(default_factory=list)
+
+    def verdict(self, runners: dict[str, str], runner: str | None = None) -> Verdict:
+        return verdict_of(self.findings, secured=self.secured, runners=runners, checked=self.checked,
+                          runner=runner if runner in runners else None)
+
+
+def panel_connections(app, by_client: dict[int, list]) -> list:
     """The connections an application's panel judges: its own, and for a Node its Cluster's (which
     it runs: R2). A Cluster's are its own; its Nodes' own connections are on the Nodes' panels."""
     own = by_client.get(app.pk, [])
@@ -65,72 +95,106 @@ def panel_connections(app: Application, by_client: dict[int, list[Connection]]) 
     return own
 
 
-def readiness_for(apps: list[Application], pending: dict[int, bool] | None = None) -> dict[int, Readiness]:
+def readiness_for(apps: list[Application], pending: dict[int, bool] | None = None, *,
+                  lines: bool = False) -> dict[int, Readiness]:
     """The TLS readiness of each application, read from findings only: its own, and the verdict of
-    each connection it runs (``security.verdicts``). A Cluster with Nodes is ready when every Node is.
-    In a fixed number of queries for any number of applications (the application list uses it)."""
+    each connection it runs (``security.checks.verdict.verdict_of``, as on the review). A Cluster with
+    Nodes is ready when every Node is. In a fixed number of queries for any number of applications,
+    reading rows rather than objects (the application list shows fifty). ``lines``: also the
+    connections with what the panel shows of them (the last probe)."""
     apps = list(apps)
-    cluster_ids = [a.pk for a in apps if a.app_type == AppType.COBROWSE_CLUSTER]
-    nodes_of: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
-    by_pk = {a.pk: a for a in apps}
-    if cluster_ids:
-        for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name"):
-            node.cluster = by_pk[node.cluster_id]
-            nodes_of[node.cluster_id].append(node)
-    judged = apps + [n for nodes in nodes_of.values() for n in nodes]
-    clients = {a.pk for a in judged} | {a.cluster_id for a in judged if a.cluster_id}
-    connections = list(with_verdict_data(Connection.objects.filter(client_id__in=clients)).order_by(
-        "port__application__name", "port__port_id", "pk"))
-    views = connection_views(connections)
-    by_client: dict[int, list[Connection]] = {}
-    for connection in connections:
-        by_client.setdefault(connection.client_id, []).append(connection)
-    own: dict[int, list[Finding]] = {}
-    for finding in Finding.objects.filter(application_id__in=[a.pk for a in judged]).order_by("severity", "code"):
-        own.setdefault(finding.application_id, []).append(finding)
+    clusters = {a.pk for a in apps if a.app_type == AppType.COBROWSE_CLUSTER} | {
+        a.cluster_id for a in apps if a.app_type == AppType.COBROWSE_NODE and a.cluster_id}
+    nodes_of: dict[int, list[AppRef]] = {}
+    if clusters:
+        for pk, name, cluster_id, requested in Application.objects.filter(cluster_id__in=clusters).order_by(
+                "name").values_list("pk", "name", "cluster_id", "checks_requested_at"):
+            nodes_of.setdefault(cluster_id, []).append(AppRef(pk, name, AppType.COBROWSE_NODE, cluster_id, requested))
+    judged = apps + [n for a in apps if a.app_type == AppType.COBROWSE_CLUSTER for n in nodes_of.get(a.pk, [])]
+    names = {a.pk: a.name for a in judged}
+    clients = set(names) | {a.cluster_id for a in judged if a.cluster_id}
+    connections: dict[int, JudgedConnection] = {}
+    by_client: dict[int, list[JudgedConnection]] = {}
+    client_connections = Connection.objects.filter(client_id__in=clients)
+    for pk, client_id, secured, worst in client_connections.order_by(
+            "port__application__name", "port__port_id", "pk").values_list(
+            "pk", "client_id", "port__secured", "tls_check__worst"):
+        connections[pk] = JudgedConnection(pk, client_id, secured, worst is not None)
+        by_client.setdefault(client_id, []).append(connections[pk])
+    if connections:
+        # By a join on the clients, not a list of a thousand ids (Django's cost is per id).
+        for connection_id, *row in Finding.objects.filter(connection__client_id__in=clients).values_list(
+                "connection_id", "code", "severity", "message", "detail_key"):
+            connections[connection_id].findings.append(FindingRow(*row))
+    own: dict[int, list[tuple[str, str]]] = {}
+    for app_id, severity, message in Finding.objects.filter(application_id__in=list(names)).order_by(
+            "severity", "code").values_list("application_id", "severity", "message"):
+        own.setdefault(app_id, []).append((severity, message))
     flags = pending or {}
 
-    def runner_readiness(app: Application, *, named: bool = False) -> Readiness:
+    runners_of: dict[int, dict[str, str]] = {}
+
+    def runners(client_id: int) -> dict[str, str]:
+        if client_id not in runners_of:
+            nodes = nodes_of.get(client_id)
+            runners_of[client_id] = ({runner_key(n.pk): n.name for n in nodes} if nodes
+                                     else {runner_key(client_id): names.get(client_id, "")})
+        return runners_of[client_id]
+
+    computed: dict[tuple[int, bool], tuple[Readiness, int]] = {}
+
+    def runner_readiness(app, *, named: bool = False) -> tuple[Readiness, int]:
+        if (app.pk, named) not in computed:
+            computed[app.pk, named] = compute_runner_readiness(app, named=named)
+        return computed[app.pk, named]
+
+    def compute_runner_readiness(app, *, named: bool) -> tuple[Readiness, int]:
         """``named``: the application's own findings are prefixed with its name (a Node on its Cluster's
-        panel); the connections' findings name the application that runs them already."""
+        panel). Also returns the warnings of the connections it is the client of (counted once on a Cluster)."""
         key = runner_key(app.pk)
-        errors = [f"{app.name} — {f.message}" if named else f.message
-                  for f in own.get(app.pk, []) if f.severity == "error"]
-        warnings = sum(f.severity == "warning" for f in own.get(app.pk, []))
-        lines = []
+        errors = [f"{app.name} — {message}" if named else message for severity, message in own.get(app.pk, [])
+                  if severity == "error"]
+        warnings = own_warnings = sum(severity == "warning" for severity, _ in own.get(app.pk, []))
+        found = []
         for connection in panel_connections(app, by_client):
-            view = views[connection.pk]
-            verdict = view.verdict_for(key if key in view.runner_names else None)
-            lines.append(ConnectionLine(view, verdict))
+            verdict = connection.verdict(runners(connection.client_id), key)
+            found.append((connection, verdict))
             errors += verdict.reasons
             warnings += verdict.warnings
+            if connection.client_id == app.pk:
+                own_warnings += verdict.warnings
         reasons = list(dict.fromkeys(errors))
         return Readiness(ready=not reasons, pending=bool(app.checks_requested_at) or flags.get(app.pk, False),
-                         reasons=reasons, warnings=warnings, connections=lines, errors=len(reasons))
+                         reasons=reasons, warnings=warnings, connections=found, errors=len(reasons)), own_warnings
 
     result = {}
     for app in apps:
-        nodes = nodes_of.get(app.pk, [])
+        nodes = nodes_of.get(app.pk, []) if app.app_type == AppType.COBROWSE_CLUSTER else []
         if not nodes:
-            result[app.pk] = runner_readiness(app)
+            result[app.pk] = runner_readiness(app)[0]
             continue
-        reasons = [f"{app.name}: {f.message}" for f in own.get(app.pk, []) if f.severity == "error"]
-        warnings = sum(f.severity == "warning" for f in own.get(app.pk, []))
+        reasons = [f"{app.name}: {message}" for severity, message in own.get(app.pk, []) if severity == "error"]
+        warnings = sum(severity == "warning" for severity, _ in own.get(app.pk, []))
         node_pending = False
         for node in nodes:
-            node_readiness = runner_readiness(node, named=True)
+            node_readiness, node_warnings = runner_readiness(node, named=True)
             node_pending = node_pending or node_readiness.pending
             reasons += node_readiness.reasons
-            # Each warning once: the Cluster's connections are on every Node's panel, counted below.
-            warnings += sum(f.severity == "warning" for f in own.get(node.pk, []))
-            warnings += sum(line.verdict.warnings for line in node_readiness.connections
-                            if line.connection.client_id == node.pk)
-        lines = [ConnectionLine(views[c.pk], views[c.pk].verdict) for c in by_client.get(app.pk, [])]
-        warnings += sum(line.verdict.warnings for line in lines)
+            warnings += node_warnings  # each warning once: the Cluster's connections are counted below
+        found = [(c, c.verdict(runners(app.pk))) for c in by_client.get(app.pk, [])]
+        warnings += sum(verdict.warnings for _, verdict in found)
         reasons = list(dict.fromkeys(reasons))
         result[app.pk] = Readiness(
             ready=not reasons, pending=bool(app.checks_requested_at) or flags.get(app.pk, False) or node_pending,
-            reasons=reasons, warnings=warnings, connections=lines, errors=len(reasons))
+            reasons=reasons, warnings=warnings, connections=found, errors=len(reasons))
+    if lines:
+        shown = {c.pk for r in result.values() for c, _ in r.connections}
+        views = connection_views(list(with_verdict_data(Connection.objects.filter(pk__in=shown))))
+        for readiness in result.values():
+            readiness.connections = [ConnectionLine(views[c.pk], verdict) for c, verdict in readiness.connections]
+    else:
+        for readiness in result.values():
+            readiness.connections = []
     return result
 
 
@@ -224,18 +288,20 @@ class TlsContext:
             return ""
 
     def readiness(self) -> Readiness:
-        return readiness_for([self.app], pending={self.app.pk: self.pending})[self.app.pk]
+        return readiness_for([self.app], pending={self.app.pk: self.pending}, lines=True)[self.app.pk]
 
 
 def application_health(apps: list[Application]):
     """What the application list shows of each application: its readiness verdict (Co-browse
-    applications) and the errors and warnings behind it, from ``readiness_for``: the same as its panel."""
+    applications) and the errors and warnings behind it, as ``readiness_for`` computed them for its
+    panel when its findings were last replaced (``validation.refresh_readiness``). Not yet validated:
+    no verdict."""
     from applications.health import Health
+    from security.models import ApplicationCheck
 
-    readiness = readiness_for(apps)
+    pending = {app.pk: bool(app.checks_requested_at) for app in apps}
     return {
-        app.pk: Health(verdict=readiness[app.pk].verdict if app.is_cobrowse else "",
-                       errors=readiness[app.pk].errors, warnings=readiness[app.pk].warnings,
-                       pending=readiness[app.pk].pending)
-        for app in apps
+        check.application_id: Health(verdict=check.verdict, errors=check.errors, warnings=check.warnings,
+                                     pending=pending.get(check.application_id, False))
+        for check in ApplicationCheck.objects.filter(application_id__in=list(pending))
     }

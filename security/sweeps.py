@@ -18,6 +18,7 @@ from applications.models import Application, Connection
 from security.models import Finding, Sweep, SweepItem, SweepStatus, TrustedStore
 from security.validation import (
     ValidationCache,
+    refresh_all_readiness,
     validate_applications,
     validate_one_application,
     validate_store,
@@ -104,6 +105,9 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
             validate_chunk()
     if chunk:
         validate_chunk()
+    # Once, now that every finding is in place, rather than after each chunk (a Node's readiness
+    # depends on its Cluster's connections, which another chunk may hold).
+    refresh_all_readiness()
     if getattr(settings, "TLS_PROBE_IN_SWEEP", False):
         probe_all()
     finished = sweep_finish(sweep, failures)

@@ -7,10 +7,11 @@ clears the object's ``checks_requested_at`` (and, in a sweep, records the object
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from applications import restart
@@ -24,13 +25,14 @@ from security.checks.verdict import (
     Endpoint,
     ProbeFacts,
     RunnerFacts,
+    TrustConfig,
     connection_verdict,
     probe_staleness,
     worst_rank,
 )
 from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
-from security.models import ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
+from security.models import ApplicationCheck, ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
 from security.stores import contents_digest, member_ders, store_password
 from security.verdicts import endpoint_of, probe_config
 
@@ -62,8 +64,9 @@ def replace_findings(obj, issues: list[Issue]) -> None:
     replace_findings_of([(obj, issues)])
 
 
-def replace_findings_of(found: list[tuple[object, list[Issue]]]) -> None:
-    """Replace the findings of each object (one delete, one insert); inside the transaction that locked them."""
+def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: bool = True) -> None:
+    """Replace the findings of each object (one delete, one insert); inside the transaction that locked them.
+    ``refresh``: also the readiness of the applications they concern (a sweep does it once at its end)."""
     rows = []
     for obj, issues in found:
         subject = subject_of(obj)
@@ -80,6 +83,37 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]]) -> None:
     if checks:
         ConnectionCheck.objects.filter(connection__in=[c.connection for c in checks]).delete()
         ConnectionCheck.objects.bulk_create(checks)
+    judged = {obj.pk for obj, _ in found if isinstance(obj, Application)} | {
+        obj.client_id for obj, _ in found if isinstance(obj, Connection)}
+    if judged and refresh:
+        refresh_readiness(judged)
+
+
+def refresh_all_readiness(chunk: int = 250) -> None:
+    """The readiness of every application, after a sweep has replaced the findings of all of them."""
+    ids = list(Application.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk):
+        with transaction.atomic():
+            refresh_readiness(set(ids[start:start + chunk]))
+
+
+def refresh_readiness(application_ids: set[int]) -> None:
+    """Write the readiness of these applications, of their Clusters and of their Clusters' Nodes (a
+    Node runs its Cluster's connections; a Cluster is ready when its Nodes are), as their panels
+    compute it from the findings now stored: the application list reads it in one query."""
+    from security.readiness import readiness_for
+
+    clusters = set(Application.objects.filter(pk__in=application_ids, cluster__isnull=False).values_list(
+        "cluster_id", flat=True)) | set(Application.objects.filter(
+            pk__in=application_ids, app_type=AppType.COBROWSE_CLUSTER).values_list("pk", flat=True))
+    apps = list(Application.objects.filter(Q(pk__in=application_ids) | Q(pk__in=clusters) | Q(cluster_id__in=clusters))
+                .only("name", "app_type", "cluster_id", "checks_requested_at"))
+    readiness = readiness_for(apps)
+    ApplicationCheck.objects.filter(application_id__in=[a.pk for a in apps]).delete()
+    ApplicationCheck.objects.bulk_create([
+        ApplicationCheck(application_id=app.pk, verdict=readiness[app.pk].verdict if app.is_cobrowse else "",
+                         errors=readiness[app.pk].errors, warnings=readiness[app.pk].warnings)
+        for app in apps])
 
 
 def mark_done(sweep: Sweep | None, subject: str) -> None:
@@ -215,9 +249,9 @@ def store_errors(store: TrustedStore, cache: ValidationCache) -> tuple[Issue, ..
     return cache.store_errors[store.pk]
 
 
-def runner_facts(runner: Runner, endpoint: Endpoint, probes: list[ProbeResult],
-                 cache: ValidationCache) -> RunnerFacts:
-    """What ``connection_verdict`` needs to know of one application that runs a connection."""
+def runner_facts(runner: Runner, cache: ValidationCache) -> RunnerFacts:
+    """What ``connection_verdict`` needs to know of one application that runs connections, but the
+    probes (``with_probe``): the same for all its connections, so computed once per application."""
     app, section, store = runner.app, runner.section, runner.store
     judged = app.app_type in COBROWSE_TYPES
     section_errors: tuple[Issue, ...] = ()
@@ -233,10 +267,6 @@ def runner_facts(runner: Runner, endpoint: Endpoint, probes: list[ProbeResult],
             version=app.version, scs=app.uses_scs, host_os=app.host.os_type if app.host else None,
             section=section.facts, store=store_facts)
         section_errors = tuple(i for i in check_section(facts) if i.severity == ERROR)
-    trust = runner.trust
-    fresh = next((p for p in probes if not probe_staleness(
-        host=p.host, port_id=p.port_id, port_number=p.port_number, config=probe_config(p), endpoint=endpoint,
-        current=[trust])), None)
     return RunnerFacts(
         key=runner.key,
         name=app.name,
@@ -246,9 +276,18 @@ def runner_facts(runner: Runner, endpoint: Endpoint, probes: list[ProbeResult],
         section_errors=section_errors,
         store_name=store.name if store else "",
         store_errors=store_errors(store, cache) if store is not None and judged else (),
-        probe=ProbeFacts(fresh.outcome, fresh.at, fresh.detail, fresh.store_name, fresh.host, fresh.port_number)
-        if fresh else None,
     )
+
+
+def with_probe(facts: RunnerFacts, trust: TrustConfig, endpoint: Endpoint, probes: list[ProbeResult]) -> RunnerFacts:
+    """The runner's facts with the newest probe made with its trust configuration against ``endpoint``."""
+    fresh = next((p for p in probes if not probe_staleness(
+        host=p.host, port_id=p.port_id, port_number=p.port_number, config=probe_config(p), endpoint=endpoint,
+        current=[trust])), None)
+    if fresh is None:
+        return facts
+    return replace(facts, probe=ProbeFacts(fresh.outcome, fresh.at, fresh.detail, fresh.store_name, fresh.host,
+                                           fresh.port_number))
 
 
 def connections_facts(connections: list[Connection],
@@ -272,6 +311,13 @@ def connections_facts(connections: list[Connection],
         for probe in ProbeResult.objects.filter(connection_id__in=secure_ids).defer("chain_pem", "used_by").order_by(
                 "-at", "-id"):
             probes.setdefault(probe.connection_id, []).append(probe)
+    once: dict[int, RunnerFacts] = {}
+
+    def judged(runner: Runner) -> RunnerFacts:
+        if runner.app.pk not in once:
+            once[runner.app.pk] = runner_facts(runner, cache)
+        return once[runner.app.pk]
+
     facts = {}
     for connection in connections:
         server = connection.port.application
@@ -287,7 +333,7 @@ def connections_facts(connections: list[Connection],
             port_number=connection.port.number,
             secured=connection.port.secured,
             server_secure_ports=tuple(secure_ports.get(server.pk, [])),
-            runners=tuple(runner_facts(r, endpoint, found, cache) for r in runners[connection.client_id])
+            runners=tuple(with_probe(judged(r), r.trust, endpoint, found) for r in runners[connection.client_id])
             if connection.port.secured else (),
         )
     return facts
@@ -320,7 +366,8 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
                            .select_related(*CONNECTION_JOINS).order_by("pk"))
         connection_facts = connections_facts(connections, cache)
         replace_findings_of([(app, check_application(facts[app.pk])) for app in apps]
-                            + [(c, connection_verdict(connection_facts[c.pk])) for c in connections])
+                            + [(c, connection_verdict(connection_facts[c.pk])) for c in connections],
+                            refresh=sweep is None)
         Application.objects.filter(pk__in=[a.pk for a in apps]).update(checks_requested_at=None)
         if sweep is not None:
             SweepItem.objects.bulk_create([SweepItem(sweep=sweep, subject=f"application:{pk}")

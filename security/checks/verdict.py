@@ -242,21 +242,30 @@ def verdict_of(findings: Iterable, *, secured: bool, runners: Mapping[str, str],
 
     ``runners`` maps each runner key to its name (the client, or each Node of a Cluster client).
     With ``runner``, the verdict for that application alone (a Node's own readiness panel)."""
-    findings = [f for f in findings if runner is None or not is_runner_specific(f) or f.detail_key == runner]
     if runner is not None:
         runners = {runner: runners.get(runner, runner)}
-    errors = [f for f in findings if f.severity == ERROR]
-    general_error = any(not is_runner_specific(f) for f in errors)
-    failing_keys = {f.detail_key for f in errors}
-    failing = tuple(name for key, name in runners.items() if general_error or key in failing_keys)
-    warnings = sum(f.severity == WARNING for f in findings)
-    if errors:
-        state = NOT_READY
-    elif not checked:
-        state = UNCHECKED
-    else:
+    errors: list = []
+    warnings = 0
+    general_error = False
+    failing_keys = set()
+    for finding in findings:
+        key = finding.detail_key or ""
+        specific = key.startswith(RUNNER_PREFIX)
+        if runner is not None and specific and key != runner:
+            continue  # about another Node
+        if finding.severity == ERROR:
+            errors.append(finding)
+            if specific:
+                failing_keys.add(key)
+            else:
+                general_error = True
+        elif finding.severity == WARNING:
+            warnings += 1
+    if not errors:
         state = READY if secured else NOT_SECURE
-    return Verdict(state, failing, tuple(dict.fromkeys(f.message for f in errors)), warnings)
+        return Verdict(state if checked else UNCHECKED, (), (), warnings)
+    failing = tuple(name for key, name in runners.items() if general_error or key in failing_keys)
+    return Verdict(NOT_READY, failing, tuple(dict.fromkeys(f.message for f in errors)), warnings)
 
 
 def worst_rank(issues: Iterable) -> int:

@@ -57,6 +57,19 @@ class Migration(migrations.Migration):
             field=models.TextField(blank=True, help_text='The applications that run the connection with this configuration (each Node of a Cluster).'),
         ),
         migrations.CreateModel(
+            name='ApplicationCheck',
+            fields=[
+                ('application', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='tls_readiness', serialize=False, to='applications.application')),
+                ('verdict', models.CharField(blank=True, help_text='ready, not ready, or empty (no TLS verdict for this type)', max_length=16)),
+                ('errors', models.PositiveIntegerField(default=0)),
+                ('warnings', models.PositiveIntegerField(default=0)),
+                ('checked_at', models.DateTimeField(auto_now=True)),
+            ],
+            options={
+                'indexes': [models.Index(fields=['verdict'], name='application_check_verdict')],
+            },
+        ),
+        migrations.CreateModel(
             name='ConnectionCheck',
             fields=[
                 ('connection', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='tls_check', serialize=False, to='applications.connection')),
@@ -68,6 +81,7 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['worst'], name='connection_check_worst')],
             },
         ),
-        # Reversed, the table is dropped with its rows: nothing to undo.
+        # Reversed, the tables are dropped with their rows: nothing to undo. ApplicationCheck is filled
+        # by the next validation (until then the list shows no verdict, which is what it knows).
         migrations.RunPython(connection_checks_from_findings, migrations.RunPython.noop),
     ]

@@ -44,7 +44,7 @@ def test_node_verdicts_loaded_together_are_the_verdicts_each_node_gets_alone(wor
     world.validate(good)
 
     nodes = list(world.cluster.nodes.select_related("cluster").order_by("name"))
-    loaded = readiness_for(nodes)
+    loaded = readiness_for(nodes, lines=True)
     together = [summary(loaded[node.pk]) for node in nodes]
     alone = [summary(TlsContext.load(node).readiness()) for node in nodes]
 

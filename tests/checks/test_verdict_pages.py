@@ -64,6 +64,7 @@ def test_the_application_list_shows_the_verdict_of_each_applications_panel(clien
     world.security(world.node1, store=store)
     world.connect(world.cluster, world.message_secure)
     world.validate(world.cluster)
+    world.validate(world.message)
     viewer = client_as("viewer")
 
     response = viewer.get(reverse("applications:list"))
@@ -75,7 +76,27 @@ def test_the_application_list_shows_the_verdict_of_each_applications_panel(clien
         assert (health[app.name].errors, health[app.name].warnings) == (len(panel.reasons), panel.warnings)
     assert (health["Cobrowse_Node_1"].verdict, health["Cobrowse_Node_2"].verdict) == ("ready", "not ready")
     assert health["MessageServer"].verdict == ""  # no TLS readiness for a Genesys server
+    assert health["ConfigServer"] is None  # never validated: no verdict rather than a guess
     assert 'data-tls="not ready"' in response.content.decode()
+
+
+def test_the_list_follows_the_findings_when_they_change(client_as, world: World):
+    store = world.store("Genesys CA")
+    world.connect(world.cluster, world.message_secure)
+    world.validate(world.cluster)
+    viewer = client_as("viewer")
+
+    def verdicts() -> list[str]:
+        listed = {a.name: a.health for a in viewer.get(reverse("applications:list")).context["page"].object_list}
+        return [listed[name].verdict for name in ("Cobrowse_Cluster", "Cobrowse_Node_1", "Cobrowse_Node_2")]
+
+    assert verdicts() == ["not ready"] * 3
+
+    world.security(world.node1, store=store)
+    world.security(world.node2, store=store)
+    world.validate(world.node1)  # a Node's checks run for its Cluster and the other Nodes too
+
+    assert verdicts() == ["ready"] * 3
 
 
 def test_the_review_shows_the_worst_first(client_as, world: World):
