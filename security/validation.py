@@ -81,8 +81,13 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
                               insecure=any(i.code == "connection.insecure_port" for i in issues))
               for obj, issues in found if isinstance(obj, Connection)]
     if checks:
-        ConnectionCheck.objects.filter(connection__in=[c.connection for c in checks]).delete()
-        ConnectionCheck.objects.bulk_create(checks)
+        # Only what changed: a sweep over an estate that has not changed writes none of them.
+        before = {pk: (worst, insecure) for pk, worst, insecure in ConnectionCheck.objects.filter(
+            connection_id__in=[c.connection.pk for c in checks]).values_list("connection_id", "worst", "insecure")}
+        changed = [c for c in checks if before.get(c.connection.pk) != (c.worst, c.insecure)]
+        ConnectionCheck.objects.filter(connection_id__in=[c.connection.pk for c in changed
+                                                          if c.connection.pk in before]).delete()
+        ConnectionCheck.objects.bulk_create(changed)
     judged = {obj.pk for obj, _ in found if isinstance(obj, Application)} | {
         obj.client_id for obj, _ in found if isinstance(obj, Connection)}
     if judged and refresh:
@@ -109,11 +114,15 @@ def refresh_readiness(application_ids: set[int]) -> None:
     apps = list(Application.objects.filter(Q(pk__in=application_ids) | Q(pk__in=clusters) | Q(cluster_id__in=clusters))
                 .only("name", "app_type", "cluster_id", "checks_requested_at"))
     readiness = readiness_for(apps)
-    ApplicationCheck.objects.filter(application_id__in=[a.pk for a in apps]).delete()
+    now = {app.pk: (readiness[app.pk].verdict if app.is_cobrowse else "", readiness[app.pk].errors,
+                    readiness[app.pk].warnings) for app in apps}
+    before = {pk: tuple(row) for pk, *row in ApplicationCheck.objects.filter(application_id__in=list(now)).values_list(
+        "application_id", "verdict", "errors", "warnings")}
+    changed = [pk for pk, row in now.items() if before.get(pk) != row]
+    ApplicationCheck.objects.filter(application_id__in=[pk for pk in changed if pk in before]).delete()
     ApplicationCheck.objects.bulk_create([
-        ApplicationCheck(application_id=app.pk, verdict=readiness[app.pk].verdict if app.is_cobrowse else "",
-                         errors=readiness[app.pk].errors, warnings=readiness[app.pk].warnings)
-        for app in apps])
+        ApplicationCheck(application_id=pk, verdict=now[pk][0], errors=now[pk][1], warnings=now[pk][2])
+        for pk in changed])
 
 
 def mark_done(sweep: Sweep | None, subject: str) -> None:
