@@ -11,7 +11,7 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 
 from applications.models import Application, AppType, Connection, Option
-from security.checks.verdict import Verdict, is_runner_specific, runner_key, verdict_of
+from security.checks.verdict import UNCHECKED, Verdict, is_runner_specific, runner_key, verdict_of
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
@@ -51,10 +51,14 @@ class Readiness:
     warnings: int = 0
     connections: list[ConnectionLine] = field(default_factory=list)
     errors: int = 0
+    # Connections whose checks have not run yet: no error known, but "ready" would be a guess.
+    unchecked: int = 0
 
     @property
     def verdict(self) -> str:
-        return "ready" if self.ready else "not ready"
+        if self.ready:
+            return "ready"
+        return "not checked yet" if not self.reasons else "not ready"
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,10 @@ def readiness_for(apps: list[Application], pending: dict[int, bool] | None = Non
             if connection.client_id == app.pk:
                 own_warnings += verdict.warnings
         reasons = list(dict.fromkeys(errors))
-        return Readiness(ready=not reasons, pending=bool(app.checks_requested_at) or flags.get(app.pk, False),
-                         reasons=reasons, warnings=warnings, connections=found, errors=len(reasons)), own_warnings
+        unchecked = sum(verdict.state == UNCHECKED for _, verdict in found)
+        return Readiness(ready=not reasons and not unchecked,
+                         pending=bool(app.checks_requested_at) or flags.get(app.pk, False), reasons=reasons,
+                         warnings=warnings, connections=found, errors=len(reasons), unchecked=unchecked), own_warnings
 
     result = {}
     for app in apps:
@@ -176,17 +182,20 @@ def readiness_for(apps: list[Application], pending: dict[int, bool] | None = Non
         reasons = [f"{app.name}: {message}" for severity, message in own.get(app.pk, []) if severity == "error"]
         warnings = sum(severity == "warning" for severity, _ in own.get(app.pk, []))
         node_pending = False
+        unchecked = 0
         for node in nodes:
             node_readiness, node_warnings = runner_readiness(node, named=True)
             node_pending = node_pending or node_readiness.pending
             reasons += node_readiness.reasons
+            unchecked += node_readiness.unchecked
             warnings += node_warnings  # each warning once: the Cluster's connections are counted below
         found = [(c, c.verdict(runners(app.pk))) for c in by_client.get(app.pk, [])]
         warnings += sum(verdict.warnings for _, verdict in found)
         reasons = list(dict.fromkeys(reasons))
         result[app.pk] = Readiness(
-            ready=not reasons, pending=bool(app.checks_requested_at) or flags.get(app.pk, False) or node_pending,
-            reasons=reasons, warnings=warnings, connections=found, errors=len(reasons))
+            ready=not reasons and not unchecked,
+            pending=bool(app.checks_requested_at) or flags.get(app.pk, False) or node_pending,
+            reasons=reasons, warnings=warnings, connections=found, errors=len(reasons), unchecked=unchecked)
     if lines:
         shown = {c.pk for r in result.values() for c, _ in r.connections}
         views = connection_views(list(with_verdict_data(Connection.objects.filter(pk__in=shown))))

@@ -117,3 +117,16 @@ def test_the_review_shows_the_worst_first(client_as, world: World):
     assert order[:3] == [failing.pk, warned.pk, fine.pk]
     assert order[3:] == [unchecked.pk]
     assert response.context["rows"][3].verdict.state == "unchecked"
+
+
+def test_a_connection_not_checked_yet_gives_no_ready_verdict(client_as, world: World):
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.connect(world.cluster, world.message_secure)  # saved, its checks not run yet
+
+    response = client_as("viewer").get(world.node1.get_absolute_url())
+
+    readiness = response.context["security"]["readiness"]
+    assert (readiness.ready, readiness.verdict, readiness.unchecked) == (False, "not checked yet", 1)
+    page = response.content.decode()
+    assert 'id="tls-verdict">not checked yet<' in page and 'data-verdict="unchecked"' in page
