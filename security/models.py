@@ -180,15 +180,21 @@ class ProbeResult(models.Model):
 
 class ConnectionCheck(models.Model):
     """The worst severity among a connection's findings, written with them: the review sorts and
-    filters on it without reading the findings of every connection."""
+    filters on it without reading the findings of every connection. No row: never validated."""
 
     connection = models.OneToOneField(Connection, on_delete=models.CASCADE, primary_key=True, related_name="tls_check")
     worst = models.PositiveSmallIntegerField(help_text="0 error, 1 warning, 2 info, 3 no finding")
     insecure = models.BooleanField(default=False, help_text="Has the finding connection.insecure_port.")
+    # The review's order after the severity, copied when the checks run (a rename or a new port ID
+    # runs them again): sorting 20,000 connections on these needs no join to the applications.
+    client_name = models.CharField(max_length=255, default="")
+    server_name = models.CharField(max_length=255, default="")
+    port_id = models.CharField(max_length=64, default="")
     checked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["worst"], name="connection_check_worst")]
+        indexes = [models.Index(fields=["worst", "client_name", "server_name", "port_id", "connection"],
+                                name="connection_check_order")]
 
     def __str__(self) -> str:
         return f"connection {self.connection_id}: {self.worst}"

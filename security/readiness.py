@@ -15,7 +15,7 @@ from security.checks.verdict import UNCHECKED, Verdict, is_runner_specific, runn
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
-from security.verdicts import ConnectionView, connection_views, with_verdict_data
+from security.verdicts import ConnectionView, connection_views, probe_cell_html, with_verdict_data
 
 SECURITY_SECTION = "security"
 
@@ -41,6 +41,10 @@ class ConnectionLine:
     @property
     def several_runners(self) -> bool:
         return len(self.view.runners) > 1
+
+    @property
+    def probe_html(self) -> str:
+        return probe_cell_html(self.view.probe)
 
 
 @dataclass

@@ -78,13 +78,16 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
     Finding.objects.bulk_create(rows)
     # The review sorts and filters on each connection's worst finding: written with the findings.
     checks = [ConnectionCheck(connection=obj, worst=worst_rank(issues),
-                              insecure=any(i.code == "connection.insecure_port" for i in issues))
+                              insecure=any(i.code == "connection.insecure_port" for i in issues),
+                              client_name=obj.client.name, server_name=obj.port.application.name,
+                              port_id=obj.port.port_id)
               for obj, issues in found if isinstance(obj, Connection)]
     if checks:
         # Only what changed: a sweep over an estate that has not changed writes none of them.
-        before = {pk: (worst, insecure) for pk, worst, insecure in ConnectionCheck.objects.filter(
-            connection_id__in=[c.connection.pk for c in checks]).values_list("connection_id", "worst", "insecure")}
-        changed = [c for c in checks if before.get(c.connection.pk) != (c.worst, c.insecure)]
+        shown = ("worst", "insecure", "client_name", "server_name", "port_id")
+        before = {pk: tuple(row) for pk, *row in ConnectionCheck.objects.filter(
+            connection_id__in=[c.connection.pk for c in checks]).values_list("connection_id", *shown)}
+        changed = [c for c in checks if before.get(c.connection.pk) != tuple(getattr(c, f) for f in shown)]
         ConnectionCheck.objects.filter(connection_id__in=[c.connection.pk for c in changed
                                                           if c.connection.pk in before]).delete()
         ConnectionCheck.objects.bulk_create(changed)

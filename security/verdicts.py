@@ -9,9 +9,13 @@ Loading is in bulk: a fixed number of queries for any number of connections.
 """
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from applications.models import Connection
 from security.checks.verdict import (
@@ -25,6 +29,16 @@ from security.deployment import Runner, runners_for
 from security.models import Finding, ProbeOutcome, ProbeResult
 
 PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
+
+
+class FindingRow(NamedTuple):
+    """A stored finding as pages read it."""
+
+    code: str
+    severity: str
+    message: str
+    hint: str
+    detail_key: str
 
 
 @dataclass
@@ -52,6 +66,26 @@ class ProbeView:
         return self.probe.outcome == ProbeOutcome.OK
 
 
+def probe_cell_html(probe: ProbeView | None) -> str:
+    """The last probe as every page shows it: outcome, what it reached and used, and whether it is stale.
+    Rendered here once for the review's fifty rows and the readiness panel alike."""
+    if probe is None:
+        return mark_safe('<span class="text-muted">never</span>')
+    result = probe.probe
+    badge = "text-bg-secondary" if probe.stale else ("text-bg-success" if probe.ok else "text-bg-danger")
+    html = format_html('<span class="badge probe-outcome {}" title="{}">{}</span>', badge, result.detail,
+                       probe.outcome_label)
+    if probe.stale:
+        html += mark_safe(' <span class="badge text-bg-warning probe-stale">stale</span>')
+    html += format_html('<div class="text-muted">{}: reached <span class="mono">{}</span>{}</div>',
+                        localtime(result.at).strftime("%Y-%m-%d %H:%M"), probe.reached,
+                        f", {probe.trust}" if probe.trust else "")
+    if probe.stale:
+        html += format_html('<div class="probe-stale-why">No longer counts: {}. Probe again.</div>',
+                            "; ".join(probe.stale))
+    return html
+
+
 def probe_config(probe: ProbeResult) -> TrustConfig:
     return TrustConfig(provider=probe.provider, store_id=probe.store_id, store_name=probe.store_name,
                        store_digest=probe.store_digest)
@@ -75,7 +109,7 @@ def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[
 class ConnectionView:
     connection: Connection
     runners: list[Runner]
-    findings: list[Finding]
+    findings: list[FindingRow]
     checked: bool
     probe: ProbeView | None = None
 
@@ -110,11 +144,11 @@ def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
 def connection_views(connections: list[Connection]) -> dict[int, ConnectionView]:
     """The view of each connection (loaded through ``with_verdict_data``), in five queries."""
     runners = runners_for({c.client_id: c.client for c in connections}.values())
-    findings: dict[int, list[Finding]] = {}
-    shown = ("connection_id", "code", "detail_key", "severity", "message", "hint")
-    for finding in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).only(*shown).order_by(
-            "severity", "code", "detail_key"):
-        findings.setdefault(finding.connection_id, []).append(finding)
+    findings: dict[int, list[FindingRow]] = {}
+    # Rows, not models: a page of Clusters has a finding per Node of each.
+    for connection_id, *row in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by(
+            "severity", "code", "detail_key").values_list("connection_id", *FindingRow._fields):
+        findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
     probes = ProbeResult.objects.defer("chain_pem").in_bulk(probe_ids) if probe_ids else {}
     views = {}

@@ -18,6 +18,7 @@ from security.models import Sweep, TrustedStore
 from security.probe import enqueue_probe, probe_refusal
 from security.review import (
     CSV_HEADER,
+    ReviewOrder,
     add_links,
     csv_row,
     review_page,
@@ -50,19 +51,18 @@ class ReviewFilterForm(forms.Form):
         return Application.objects.filter(pk=pk).first() if pk else None
 
 
-def filtered_connections(request):
+def review_filters(request) -> tuple[ReviewFilterForm, dict]:
     form = ReviewFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = review_queryset(insecure=bool(data.get("insecure")), failing=bool(data.get("failing")),
-                         cluster=data.get("cluster"))
-    return form, qs
+    return form, {"insecure": bool(data.get("insecure")), "failing": bool(data.get("failing")),
+                  "cluster": data.get("cluster")}
 
 
 @viewer_required
 @require_safe
 def review(request):
-    form, qs = filtered_connections(request)
-    page, connections = review_page(qs, request.GET.get("page"), PAGE_SIZE)
+    form, filters = review_filters(request)
+    page, connections = review_page(ReviewOrder(**filters), request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     latest = Sweep.objects.first()
@@ -86,7 +86,8 @@ class Echo:
 @viewer_required
 @require_safe
 def review_export(request):
-    _form, qs = filtered_connections(request)
+    _form, filters = review_filters(request)
+    qs = review_queryset(**filters)
     writer = csv.writer(Echo())
 
     def lines():

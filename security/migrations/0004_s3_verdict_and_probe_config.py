@@ -18,8 +18,13 @@ def connection_checks_from_findings(apps, schema_editor):
         worst[connection_id] = min(worst.get(connection_id, 3), RANK.get(severity, 3))
         if code == "connection.insecure_port":
             insecure.add(connection_id)
+    Connection = apps.get_model("applications", "Connection")
+    names = {pk: rest for pk, *rest in Connection.objects.filter(pk__in=list(worst)).values_list(
+        "pk", "client__name", "port__application__name", "port__port_id").iterator()}
     ConnectionCheck.objects.bulk_create(
-        [ConnectionCheck(connection_id=pk, worst=rank, insecure=pk in insecure) for pk, rank in worst.items()],
+        [ConnectionCheck(connection_id=pk, worst=rank, insecure=pk in insecure, client_name=names[pk][0],
+                         server_name=names[pk][1], port_id=names[pk][2])
+         for pk, rank in worst.items() if pk in names],
         batch_size=1000)
 
 
@@ -75,10 +80,13 @@ class Migration(migrations.Migration):
                 ('connection', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='tls_check', serialize=False, to='applications.connection')),
                 ('worst', models.PositiveSmallIntegerField(help_text='0 error, 1 warning, 2 info, 3 no finding')),
                 ('insecure', models.BooleanField(default=False, help_text='Has the finding connection.insecure_port.')),
+                ('client_name', models.CharField(default='', max_length=255)),
+                ('server_name', models.CharField(default='', max_length=255)),
+                ('port_id', models.CharField(default='', max_length=64)),
                 ('checked_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['worst'], name='connection_check_worst')],
+                'indexes': [models.Index(fields=['worst', 'client_name', 'server_name', 'port_id', 'connection'], name='connection_check_order')],
             },
         ),
         # Reversed, the tables are dropped with their rows: nothing to undo. ApplicationCheck is filled
