@@ -149,33 +149,36 @@ def readiness_for(apps: list[Application], pending: dict[int, bool] | None = Non
                                      else {runner_key(client_id): names.get(client_id, "")})
         return runners_of[client_id]
 
-    computed: dict[tuple[int, bool], tuple[Readiness, int]] = {}
+    computed: dict[int, tuple] = {}
 
     def runner_readiness(app, *, named: bool = False) -> tuple[Readiness, int]:
-        if (app.pk, named) not in computed:
-            computed[app.pk, named] = compute_runner_readiness(app, named=named)
-        return computed[app.pk, named]
-
-    def compute_runner_readiness(app, *, named: bool) -> tuple[Readiness, int]:
         """``named``: the application's own findings are prefixed with its name (a Node on its Cluster's
-        panel). Also returns the warnings of the connections it is the client of (counted once on a Cluster)."""
-        key = runner_key(app.pk)
-        errors = [f"{app.name} — {message}" if named else message for severity, message in own.get(app.pk, [])
-                  if severity == "error"]
-        warnings = own_warnings = sum(severity == "warning" for severity, _ in own.get(app.pk, []))
-        found = []
-        for connection in panel_connections(app, by_client):
-            verdict = connection.verdict(runners(connection.client_id), key)
-            found.append((connection, verdict))
-            errors += verdict.reasons
-            warnings += verdict.warnings
-            if connection.client_id == app.pk:
-                own_warnings += verdict.warnings
-        reasons = list(dict.fromkeys(errors))
+        panel). Also returns the warnings of the connections it is the client of (counted once on a
+        Cluster). Each application's connections are judged once, however many panels it is on."""
+        if app.pk not in computed:
+            computed[app.pk] = judge_runner(app)
+        own_errors, connection_errors, warnings, own_warnings, found = computed[app.pk]
+        errors = [f"{app.name} — {message}" for message in own_errors] if named else list(own_errors)
+        reasons = list(dict.fromkeys(errors + connection_errors))
         unchecked = sum(verdict.state == UNCHECKED for _, verdict in found)
         return Readiness(ready=not reasons and not unchecked,
                          pending=bool(app.checks_requested_at) or flags.get(app.pk, False), reasons=reasons,
-                         warnings=warnings, connections=found, errors=len(reasons), unchecked=unchecked), own_warnings
+                         warnings=warnings, connections=list(found), errors=len(reasons),
+                         unchecked=unchecked), own_warnings
+
+    def judge_runner(app) -> tuple:
+        key = runner_key(app.pk)
+        own_errors = [message for severity, message in own.get(app.pk, []) if severity == "error"]
+        warnings = own_warnings = sum(severity == "warning" for severity, _ in own.get(app.pk, []))
+        found, connection_errors = [], []
+        for connection in panel_connections(app, by_client):
+            verdict = connection.verdict(runners(connection.client_id), key)
+            found.append((connection, verdict))
+            connection_errors += verdict.reasons
+            warnings += verdict.warnings
+            if connection.client_id == app.pk:
+                own_warnings += verdict.warnings
+        return own_errors, connection_errors, warnings, own_warnings, found
 
     result = {}
     for app in apps:

@@ -97,25 +97,31 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
         refresh_readiness(judged)
 
 
-def refresh_all_readiness(chunk: int = 250) -> None:
-    """The readiness of every application, after a sweep has replaced the findings of all of them."""
-    ids = list(Application.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), chunk):
-        with transaction.atomic():
-            refresh_readiness(set(ids[start:start + chunk]))
+def refresh_all_readiness() -> None:
+    """The readiness of every application, after a sweep has replaced the findings of all of them:
+    in one pass, since a Node's readiness reads its Cluster's connections and a Cluster's its Nodes'
+    (chunks by id would each pull in the Clusters of their Nodes, and those Clusters' other Nodes)."""
+    with transaction.atomic():
+        write_readiness(list(Application.objects.only("name", "app_type", "cluster_id", "checks_requested_at")))
 
 
 def refresh_readiness(application_ids: set[int]) -> None:
     """Write the readiness of these applications, of their Clusters and of their Clusters' Nodes (a
     Node runs its Cluster's connections; a Cluster is ready when its Nodes are), as their panels
     compute it from the findings now stored: the application list reads it in one query."""
-    from security.readiness import readiness_for
 
     clusters = set(Application.objects.filter(pk__in=application_ids, cluster__isnull=False).values_list(
         "cluster_id", flat=True)) | set(Application.objects.filter(
             pk__in=application_ids, app_type=AppType.COBROWSE_CLUSTER).values_list("pk", flat=True))
-    apps = list(Application.objects.filter(Q(pk__in=application_ids) | Q(pk__in=clusters) | Q(cluster_id__in=clusters))
-                .only("name", "app_type", "cluster_id", "checks_requested_at"))
+    write_readiness(list(Application.objects.filter(Q(pk__in=application_ids) | Q(pk__in=clusters)
+                                                   | Q(cluster_id__in=clusters))
+                         .only("name", "app_type", "cluster_id", "checks_requested_at")))
+
+
+def write_readiness(apps: list[Application]) -> None:
+    """Compute the readiness of these applications and write it where it changed."""
+    from security.readiness import readiness_for
+
     readiness = readiness_for(apps)
     now = {app.pk: (readiness[app.pk].verdict if app.is_cobrowse else "", readiness[app.pk].errors,
                     readiness[app.pk].warnings) for app in apps}
