@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import ProtectedError, Q
+from django.db.models import Count, ProtectedError, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import services
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
+from applications.health import health_of
 from applications.models import Application, AppType, AuditEvent, Host
 from applications.numbers import parse_whole_number
 from applications.options import paths_not_fitting_their_host
@@ -167,6 +168,9 @@ def application_list(request):
     else:
         apps = apps.order_by("name")
     page = Paginator(apps, PAGE_SIZE).get_page(request.GET.get("page"))
+    health = health_of(page.object_list)
+    for app in page.object_list:
+        app.health = health.get(app.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "applications/application_list.html",
@@ -194,12 +198,19 @@ def application_detail_page(request, pk, *, conflict: EditConflict | None = None
         "app": app,
         "tab": "general",
         "pending": pending,
-        "nodes": app.nodes.order_by("name") if app.app_type == AppType.COBROWSE_CLUSTER else [],
+        # A Cluster's Nodes with their own restart flag: a Cluster is restarted through its Nodes.
+        "nodes": nodes_with_restart_flags(app) if app.app_type == AppType.COBROWSE_CLUSTER else [],
         "security": application_security_summary(app),
         "conflict": conflict,
         "reload_url": app.get_absolute_url(),
     }
+    context["nodes_to_restart"] = [node for node in context["nodes"] if node.restart_required]
     return render(request, "applications/detail_general.html", context)
+
+
+def nodes_with_restart_flags(cluster: Application) -> list[Application]:
+    return list(applications_with_flags().filter(cluster=cluster).annotate(
+        pending_count=Count("pending_changes")).order_by("name"))
 
 
 @operator_required

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class SecurityConfig(AppConfig):
     name = "security"
     verbose_name = "Security"
+
+    def ready(self) -> None:
+        # The composition point: application lists show the TLS verdict through applications.health,
+        # so applications never imports security.
+        from applications import health
+        from security.readiness import application_health
+
+        health.register(application_health)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from applications.models import Application, AppType, Option
 from cobrowse_admin import secret_box
 from security.checks.application import SectionFacts
+from security.checks.verdict import TrustConfig, runner_key
 from security.models import StoreAssignment, TrustedStore
 from security.rules import security_section_placement
 
@@ -66,16 +67,26 @@ def saved_sections(app_ids: Iterable[int]) -> dict[int, SavedSection]:
     return sections
 
 
-def stores_for(sections: dict[int, SavedSection]) -> dict[int, TrustedStore]:
+# What a page shows of a store (and compares a probe with): not its password nor its description.
+STORE_FIELDS_SHOWN = ("name", "provider", "path", "windows_path", "contents_digest", "last_validated_at",
+                      "checks_requested_at")
+
+
+def stores_for(sections: dict[int, SavedSection], *, shown_only: bool = False) -> dict[int, TrustedStore]:
     """The store chosen for each application in the security form; otherwise the only store whose
     path is its ``trusted-ca`` (absent when unknown or ambiguous). Same answer as
     ``security.stores.store_for_application``, for many applications in two queries."""
     result: dict[int, TrustedStore] = {}
-    for assignment in StoreAssignment.objects.filter(application_id__in=list(sections)).select_related("store"):
-        result[assignment.application_id] = assignment.store
+    # Pairs, then each store once: the ten Nodes of a Cluster usually share one store.
+    assigned = dict(StoreAssignment.objects.filter(application_id__in=list(sections)).values_list(
+        "application_id", "store_id"))
+    loaded = TrustedStore.objects.only(*STORE_FIELDS_SHOWN) if shown_only else TrustedStore.objects
+    if assigned:
+        stores = loaded.in_bulk(set(assigned.values()))
+        result.update({app_id: stores[store_id] for app_id, store_id in assigned.items() if store_id in stores})
     paths = {s.trusted_ca for app_id, s in sections.items() if app_id not in result and s.trusted_ca}
     by_path: dict[str, list[TrustedStore]] = {}
-    for store in TrustedStore.objects.filter(Q(path__in=paths) | Q(windows_path__in=paths)):
+    for store in loaded.filter(Q(path__in=paths) | Q(windows_path__in=paths)):
         for path in store.paths:
             by_path.setdefault(path, []).append(store)
     for app_id, section in sections.items():
@@ -115,3 +126,84 @@ def runs_with(app: Application, sections: dict[int, SavedSection], nodes: list[A
             if node_section and node_section.present:
                 return node_section
     return own
+
+
+@dataclass(frozen=True)
+class Runner:
+    """An application that runs a connection (the client, or one Node of a Cluster client), with the
+    section and store it runs the connection with."""
+
+    app: Application
+    section: SavedSection
+    section_from: Application | None  # the Cluster whose section a Node inherits; None: its own
+    store: TrustedStore | None
+
+    @property
+    def key(self) -> str:
+        return runner_key(self.app.pk)
+
+    @property
+    def trust(self) -> TrustConfig:
+        """What a probe made for this application records and is compared with."""
+        provider = (self.section.provider or "") if self.section.present else ""
+        store = self.store
+        return TrustConfig(provider=provider, store_id=store.pk if store else None,
+                           store_name=store.name if store else "", store_digest=store_digest(store))
+
+
+def store_digest(store: TrustedStore | None) -> str:
+    if store is None:
+        return ""
+    if store.contents_digest:
+        return store.contents_digest
+    from security.stores import contents_digest
+
+    return contents_digest(list(store.entries.values_list("certificate__fingerprint_sha256", flat=True)))
+
+
+# What judging a Node needs (validation); a page needs its name only (``ShownNode``).
+RUNNER_FIELDS = ("name", "app_type", "version", "cluster_id", "scs_controlled", "host__os_type")
+
+
+@dataclass
+class ShownNode:
+    """A Node as a page shows it with its section and store: a row, not a model (a page of the review
+    shows the ten Nodes of each of fifty Clusters). What ``runs_with`` reads of an application."""
+
+    pk: int
+    name: str
+    cluster_id: int
+    cluster: Application
+    app_type: str = AppType.COBROWSE_NODE
+
+
+def runners_for(clients: Iterable[Application], *, for_checks: bool = False) -> dict[int, list[Runner]]:
+    """For each client, the applications that run its connections: a Cluster's Nodes (by name), or the
+    client itself. In a fixed number of queries for any number of clients; each client needs its
+    ``cluster`` joined (a Node inherits its Cluster's section)."""
+    clients = {c.pk: c for c in clients}
+    cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
+    nodes_of: dict[int, list] = {pk: [] for pk in cluster_ids}
+    nodes = Application.objects.filter(cluster_id__in=cluster_ids).order_by("name")
+    if cluster_ids and for_checks:
+        for node in nodes.select_related("host").only(*RUNNER_FIELDS):
+            node.cluster = clients[node.cluster_id]  # already loaded: no query per Node
+            nodes_of[node.cluster_id].append(node)
+    elif cluster_ids:
+        for pk, name, cluster_id in nodes.values_list("pk", "name", "cluster_id"):
+            nodes_of[cluster_id].append(ShownNode(pk, name, cluster_id, clients[cluster_id]))
+    apps_of = {pk: nodes_of.get(pk) or [app] for pk, app in clients.items()}
+    ids = {a.pk for apps in apps_of.values() for a in apps} | {a.cluster_id for apps in apps_of.values()
+                                                                 for a in apps if a.cluster_id}
+    sections = saved_sections(ids)
+    effective = {a.pk: runs_with(a, sections) for apps in apps_of.values() for a in apps}
+    stores = stores_for({s.app_id: s for s in effective.values() if s.present}, shown_only=not for_checks)
+    result = {}
+    for client_pk, apps in apps_of.items():
+        result[client_pk] = [
+            Runner(app=a, section=effective[a.pk],
+                   section_from=a.cluster if effective[a.pk].app_id != a.pk else None,
+                   store=stores.get(effective[a.pk].app_id) if effective[a.pk].present else None)
+            for a in apps
+        ]
+    return result

@@ -183,13 +183,24 @@ class ProbeOutcome(models.TextChoices):
 
 
 class ProbeResult(models.Model):
+    """One live probe: what it reached (host, port ID and number) and the trust configuration it used
+    (provider, store, digest of the store's certificates). When any of them differ from what the
+    connection and its client have now, the result is stale (``security.checks.verdict``)."""
+
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="probes")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     host = models.CharField(max_length=255)
+    port_id = models.CharField(max_length=64, blank=True, help_text="The port ID reached; empty on results made "
+                                                                   "before probes recorded it (always stale).")
     port_number = models.PositiveIntegerField()
     outcome = models.CharField(max_length=32, choices=ProbeOutcome.choices)
     detail = models.TextField(blank=True)
+    provider = models.CharField(max_length=16, blank=True, help_text="The provider the client ran with.")
     store = models.ForeignKey(TrustedStore, on_delete=models.SET_NULL, null=True, blank=True)
+    store_name = models.CharField(max_length=255, blank=True)
+    store_digest = models.CharField(max_length=64, blank=True, help_text="Digest of the store's certificates.")
+    used_by = models.TextField(blank=True, help_text="The applications that run the connection with this "
+                                                     "configuration (each Node of a Cluster).")
     chain_pem = models.TextField(blank=True, help_text="The certificates the server presented.")
     duration_ms = models.PositiveIntegerField(default=0)
 
@@ -198,6 +209,47 @@ class ProbeResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}:{self.port_number} {self.outcome}"
+
+
+class ConnectionCheck(models.Model):
+    """The worst severity among a connection's findings, written with them: the review sorts and
+    filters on it without reading the findings of every connection. No row: never validated."""
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, primary_key=True, related_name="tls_check")
+    worst = models.PositiveSmallIntegerField(help_text="0 error, 1 warning, 2 info, 3 no finding")
+    insecure = models.BooleanField(default=False, help_text="Has the finding connection.insecure_port.")
+    # The review's order after the severity, copied when the checks run (a rename or a new port ID
+    # runs them again): sorting 20,000 connections on these needs no join to the applications.
+    client_name = models.CharField(max_length=255, default="")
+    server_name = models.CharField(max_length=255, default="")
+    port_id = models.CharField(max_length=64, default="")
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["worst", "client_name", "server_name", "port_id", "connection"],
+                                name="connection_check_order")]
+
+    def __str__(self) -> str:
+        return f"connection {self.connection_id}: {self.worst}"
+
+
+class ApplicationCheck(models.Model):
+    """An application's TLS readiness as its panel computes it (``security.readiness.readiness_for``),
+    written whenever the findings it is read from are replaced: lists and counts read it in one query."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, primary_key=True,
+                                       related_name="tls_readiness")
+    verdict = models.CharField(max_length=16, blank=True, help_text="ready, not ready, or empty (no TLS verdict "
+                                                                     "for this type)")
+    errors = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["verdict"], name="application_check_verdict")]
+
+    def __str__(self) -> str:
+        return f"application {self.application_id}: {self.verdict or '-'}"
 
 
 class StoreAssignment(models.Model):

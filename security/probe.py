@@ -4,7 +4,10 @@
 store's certificates and checks the host name, as the Co-browse server will after its restart;
 when that fails it connects once more without verification to record the chain it was shown.
 ``probe_connection`` is the service: it takes a connection configured in the console (never a
-host or port typed by a user), records the result and refreshes the connection's findings.
+host or port typed by a user), probes its own port only when that port speaks TLS, records what it
+reached and the trust configuration it used, and refreshes the connection's findings. A result
+whose endpoint or trust configuration has changed since is stale and decides nothing
+(``security.checks.verdict.probe_staleness``).
 """
 
 import logging
@@ -17,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 
-from applications.models import Application, Connection, Port
+from applications.models import Connection, Port
 from applications.text import quoted
 from security.models import ProbeOutcome, ProbeResult, TrustedStore
 
@@ -115,23 +118,28 @@ def probe_tls(host: str, port: int, *, cadata: str | None, server_hostname: str,
                   chain)
 
 
+class NothingToProbe(Exception):
+    """The connection cannot be probed; the message says why, in an operator's words."""
+
+
+def probe_refusal(connection: Connection) -> str:
+    """Why this connection cannot be probed, or "" when it can. A probe tests the TLS handshake on
+    the connection's own port: a port that does not speak TLS is never probed under its name."""
+    port, server = connection.port, connection.port.application
+    if not port.secured:
+        secure = Port.objects.filter(application_id=server.pk, secured=True).order_by("port_id").first()
+        instead = (f" Connect through {secure.port_id} ({secure.number}) and probe that connection."
+                   if secure else f" {server.name} has no secure port.")
+        return (f"{server.name}:{port.port_id} ({port.number}) does not speak TLS, so there is no TLS handshake "
+                f"to probe.{instead}")
+    if server.host is None or not server.host.address:
+        return f"{server.name} has no host address: there is nowhere to probe."
+    return ""
+
+
 def probe_target(connection: Connection) -> Port | None:
-    """The port to probe: the connection's own if secured, else the server's secure port (what the
-    connection should use), so an operator can probe before switching it."""
-    if connection.port.secured:
-        return connection.port
-    ports = Port.objects.filter(application_id=connection.port.application_id, secured=True)
-    return min(ports, key=lambda p: (p.port_id != "secure", p.port_id), default=None)
-
-
-def store_of_client(client: Application) -> TrustedStore | None:
-    from security.deployment import runs_with, saved_sections, stores_for
-
-    nodes = list(client.nodes.all()) if client.app_type == "cobrowse_cluster" else []
-    ids = {client.pk, *(n.pk for n in nodes)} | ({client.cluster_id} if client.cluster_id else set())
-    sections = saved_sections(ids)
-    section = runs_with(client, sections, nodes)
-    return stores_for({section.app_id: section}).get(section.app_id)
+    """The port a probe of this connection reaches: its own, when it speaks TLS; otherwise none."""
+    return None if probe_refusal(connection) else connection.port
 
 
 def store_cadata(store: TrustedStore | None) -> str | None:
@@ -149,33 +157,42 @@ def store_cadata(store: TrustedStore | None) -> str | None:
         return None
 
 
-def probe_connection(*, connection_id: int) -> ProbeResult | None:
-    """Probe one connection configured in the console and refresh its findings."""
+def probe_connection(*, connection_id: int) -> list[ProbeResult]:
+    """Probe one connection configured in the console and refresh its findings.
+
+    One handshake per distinct trust configuration among the applications that run the connection
+    (the client, or the Nodes of a Cluster client, which may differ), each recorded with what it
+    reached (host, port ID and number) and what it used (provider, store, digest of its contents).
+    Raises ``NothingToProbe`` for a connection whose port does not speak TLS or whose server has no host."""
     from security import validation
+    from security.deployment import runners_for
 
     connection = (Connection.objects.select_related("client__cluster", "client__host", "port__application__host")
                   .filter(pk=connection_id).first())
     if connection is None:
-        return None
-    server = connection.port.application
-    port = probe_target(connection)
-    store = store_of_client(connection.client)
-    if port is None or server.host is None:
-        why = f"{server.name} has no secure port" if port is None else f"{server.name} has no host"
-        result = ProbeResult.objects.create(connection=connection, host=server.host.address if server.host else "",
-                                            port_number=(port or connection.port).number, outcome=ProbeOutcome.ERROR,
-                                            detail=f"Nothing to probe: {why}.", store=store)
-    else:
-        host = server.host.address
-        report = probe_tls(host, port.number, cadata=store_cadata(store), server_hostname=host,
-                           timeout=settings.TLS_PROBE_TIMEOUT_SECONDS)
-        result = ProbeResult.objects.create(
-            connection=connection, host=host, port_number=port.number, outcome=report.outcome,
-            detail=report.detail, store=store, chain_pem=report.chain_pem, duration_ms=report.duration_ms,
-        )
-    logger.info("Probe of %s: %s", connection, result.outcome)
+        return []
+    refusal = probe_refusal(connection)
+    if refusal:
+        raise NothingToProbe(refusal)
+    server, port = connection.port.application, connection.port
+    host = server.host.address
+    configs: dict = {}
+    for runner in runners_for([connection.client], for_checks=True)[connection.client_id]:
+        configs.setdefault(runner.trust, []).append(runner)
+    results = []
+    for trust, runners in configs.items():
+        store = runners[0].store
+        report = probe_tls(host, port.number, cadata=store_cadata(store) if trust.provider else None,
+                           server_hostname=host, timeout=settings.TLS_PROBE_TIMEOUT_SECONDS)
+        results.append(ProbeResult.objects.create(
+            connection=connection, host=host, port_id=port.port_id, port_number=port.number, outcome=report.outcome,
+            detail=report.detail, provider=trust.provider, store=store, store_name=trust.store_name,
+            store_digest=trust.store_digest, used_by=", ".join(r.app.name for r in runners),
+            chain_pem=report.chain_pem, duration_ms=report.duration_ms,
+        ))
+        logger.info("Probe of %s with %s: %s", connection, trust.describe(), report.outcome)
     validation.validate_connection(connection_id=connection.pk)
-    return result
+    return results
 
 
 def enqueue_probe(connection_id: int) -> bool:

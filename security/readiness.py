@@ -1,14 +1,21 @@
 """What the application page shows about TLS: the security section and where it belongs (R1), the
 findings of the application, its connections and its trusted store, and the TLS readiness verdict:
 will TLS work once the application is restarted with what is saved now?
+
+The verdict is read from findings only (``readiness_for``): the application's own and the verdict of
+each connection it runs, the same ``security.verdicts`` the connection review shows. Nothing here
+reasons on its own, so the panel and the review cannot disagree.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 
 from applications.models import Application, AppType, Connection, Option
+from security.checks.verdict import UNCHECKED, Verdict, is_runner_specific, runner_key, verdict_of
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
+from security.verdicts import ConnectionView, connection_views, probe_cell_html, with_verdict_data
 
 SECURITY_SECTION = "security"
 
@@ -21,15 +28,190 @@ class FindingGroup:
 
 
 @dataclass
+class ConnectionLine:
+    """A connection on an application's readiness panel, with its verdict for that application."""
+
+    view: ConnectionView
+    verdict: Verdict
+
+    @property
+    def connection(self) -> Connection:
+        return self.view.connection
+
+    @property
+    def several_runners(self) -> bool:
+        return len(self.view.runners) > 1
+
+    @property
+    def probe_html(self) -> str:
+        return probe_cell_html(self.view.probe)
+
+
+@dataclass
 class Readiness:
     ready: bool
     pending: bool
     reasons: list[str] = field(default_factory=list)
     warnings: int = 0
+    connections: list[ConnectionLine] = field(default_factory=list)
+    errors: int = 0
+    # Connections whose checks have not run yet: no error known, but "ready" would be a guess.
+    unchecked: int = 0
 
     @property
     def verdict(self) -> str:
-        return "ready" if self.ready else "not ready"
+        if self.ready:
+            return "ready"
+        return "not checked yet" if not self.reasons else "not ready"
+
+
+@dataclass(frozen=True)
+class AppRef:
+    """The little of an application (a Node, mostly) that its readiness needs."""
+
+    pk: int
+    name: str
+    app_type: str
+    cluster_id: int | None
+    checks_requested_at: object = None
+
+
+FindingRow = namedtuple("FindingRow", "code severity message detail_key")
+
+
+@dataclass
+class JudgedConnection:
+    """What ``verdict_of`` reads for one connection: the same findings every page reads."""
+
+    pk: int
+    client_id: int
+    secured: bool
+    checked: bool
+    findings: list = field(default_factory=list)
+
+    def verdict(self, runners: dict[str, str], runner: str | None = None) -> Verdict:
+        return verdict_of(self.findings, secured=self.secured, runners=runners, checked=self.checked,
+                          runner=runner if runner in runners else None)
+
+
+def panel_connections(app, by_client: dict[int, list]) -> list:
+    """The connections an application's panel judges: its own, and for a Node its Cluster's (which
+    it runs: R2). A Cluster's are its own; its Nodes' own connections are on the Nodes' panels."""
+    own = by_client.get(app.pk, [])
+    if app.app_type == AppType.COBROWSE_NODE and app.cluster_id:
+        return by_client.get(app.cluster_id, []) + own
+    return own
+
+
+def readiness_for(apps: list[Application], pending: dict[int, bool] | None = None, *,
+                  lines: bool = False) -> dict[int, Readiness]:
+    """The TLS readiness of each application, read from findings only: its own, and the verdict of
+    each connection it runs (``security.checks.verdict.verdict_of``, as on the review). A Cluster with
+    Nodes is ready when every Node is. In a fixed number of queries for any number of applications,
+    reading rows rather than objects (the application list shows fifty). ``lines``: also the
+    connections with what the panel shows of them (the last probe)."""
+    apps = list(apps)
+    clusters = {a.pk for a in apps if a.app_type == AppType.COBROWSE_CLUSTER} | {
+        a.cluster_id for a in apps if a.app_type == AppType.COBROWSE_NODE and a.cluster_id}
+    nodes_of: dict[int, list[AppRef]] = {}
+    if clusters:
+        for pk, name, cluster_id, requested in Application.objects.filter(cluster_id__in=clusters).order_by(
+                "name").values_list("pk", "name", "cluster_id", "checks_requested_at"):
+            nodes_of.setdefault(cluster_id, []).append(AppRef(pk, name, AppType.COBROWSE_NODE, cluster_id, requested))
+    judged = apps + [n for a in apps if a.app_type == AppType.COBROWSE_CLUSTER for n in nodes_of.get(a.pk, [])]
+    names = {a.pk: a.name for a in judged}
+    clients = set(names) | {a.cluster_id for a in judged if a.cluster_id}
+    connections: dict[int, JudgedConnection] = {}
+    by_client: dict[int, list[JudgedConnection]] = {}
+    client_connections = Connection.objects.filter(client_id__in=clients)
+    for pk, client_id, secured, worst in client_connections.order_by(
+            "port__application__name", "port__port_id", "pk").values_list(
+            "pk", "client_id", "port__secured", "tls_check__worst"):
+        connections[pk] = JudgedConnection(pk, client_id, secured, worst is not None)
+        by_client.setdefault(client_id, []).append(connections[pk])
+    if connections:
+        # By a join on the clients, not a list of a thousand ids (Django's cost is per id).
+        for connection_id, *row in Finding.objects.filter(connection__client_id__in=clients).values_list(
+                "connection_id", "code", "severity", "message", "detail_key"):
+            connections[connection_id].findings.append(FindingRow(*row))
+    own: dict[int, list[tuple[str, str]]] = {}
+    for app_id, severity, message in Finding.objects.filter(application_id__in=list(names)).order_by(
+            "severity", "code").values_list("application_id", "severity", "message"):
+        own.setdefault(app_id, []).append((severity, message))
+    flags = pending or {}
+
+    runners_of: dict[int, dict[str, str]] = {}
+
+    def runners(client_id: int) -> dict[str, str]:
+        if client_id not in runners_of:
+            nodes = nodes_of.get(client_id)
+            runners_of[client_id] = ({runner_key(n.pk): n.name for n in nodes} if nodes
+                                     else {runner_key(client_id): names.get(client_id, "")})
+        return runners_of[client_id]
+
+    computed: dict[int, tuple] = {}
+
+    def runner_readiness(app, *, named: bool = False) -> tuple[Readiness, int]:
+        """``named``: the application's own findings are prefixed with its name (a Node on its Cluster's
+        panel). Also returns the warnings of the connections it is the client of (counted once on a
+        Cluster). Each application's connections are judged once, however many panels it is on."""
+        if app.pk not in computed:
+            computed[app.pk] = judge_runner(app)
+        own_errors, connection_errors, warnings, own_warnings, found = computed[app.pk]
+        errors = [f"{app.name} — {message}" for message in own_errors] if named else list(own_errors)
+        reasons = list(dict.fromkeys(errors + connection_errors))
+        unchecked = sum(verdict.state == UNCHECKED for _, verdict in found)
+        return Readiness(ready=not reasons and not unchecked,
+                         pending=bool(app.checks_requested_at) or flags.get(app.pk, False), reasons=reasons,
+                         warnings=warnings, connections=list(found), errors=len(reasons),
+                         unchecked=unchecked), own_warnings
+
+    def judge_runner(app) -> tuple:
+        key = runner_key(app.pk)
+        own_errors = [message for severity, message in own.get(app.pk, []) if severity == "error"]
+        warnings = own_warnings = sum(severity == "warning" for severity, _ in own.get(app.pk, []))
+        found, connection_errors = [], []
+        for connection in panel_connections(app, by_client):
+            verdict = connection.verdict(runners(connection.client_id), key)
+            found.append((connection, verdict))
+            connection_errors += verdict.reasons
+            warnings += verdict.warnings
+            if connection.client_id == app.pk:
+                own_warnings += verdict.warnings
+        return own_errors, connection_errors, warnings, own_warnings, found
+
+    result = {}
+    for app in apps:
+        nodes = nodes_of.get(app.pk, []) if app.app_type == AppType.COBROWSE_CLUSTER else []
+        if not nodes:
+            result[app.pk] = runner_readiness(app)[0]
+            continue
+        reasons = [f"{app.name}: {message}" for severity, message in own.get(app.pk, []) if severity == "error"]
+        warnings = sum(severity == "warning" for severity, _ in own.get(app.pk, []))
+        node_pending = False
+        unchecked = 0
+        for node in nodes:
+            node_readiness, node_warnings = runner_readiness(node, named=True)
+            node_pending = node_pending or node_readiness.pending
+            reasons += node_readiness.reasons
+            unchecked += node_readiness.unchecked
+            warnings += node_warnings  # each warning once: the Cluster's connections are counted below
+        found = [(c, c.verdict(runners(app.pk))) for c in by_client.get(app.pk, [])]
+        warnings += sum(verdict.warnings for _, verdict in found)
+        reasons = list(dict.fromkeys(reasons))
+        result[app.pk] = Readiness(
+            ready=not reasons and not unchecked,
+            pending=bool(app.checks_requested_at) or flags.get(app.pk, False) or node_pending,
+            reasons=reasons, warnings=warnings, connections=found, errors=len(reasons), unchecked=unchecked)
+    if lines:
+        shown = {c.pk for r in result.values() for c, _ in r.connections}
+        views = connection_views(list(with_verdict_data(Connection.objects.filter(pk__in=shown))))
+        for readiness in result.values():
+            readiness.connections = [ConnectionLine(views[c.pk], verdict) for c, verdict in readiness.connections]
+    else:
+        for readiness in result.values():
+            readiness.connections = []
+    return result
 
 
 def application_security_summary(app: Application) -> dict:
@@ -46,7 +228,10 @@ def application_security_summary(app: Application) -> dict:
         })
     context = TlsContext.load(app)
     summary["finding_groups"] = context.finding_groups()
-    summary["readiness"] = context.readiness() if app.is_cobrowse else None
+    readiness = context.readiness()
+    summary["readiness"] = readiness if app.is_cobrowse else None
+    # Every application lists the verdict of the connections it runs, Co-browse or not.
+    summary["connection_lines"] = readiness.connections
     summary["store"] = context.store
     return summary
 
@@ -80,7 +265,9 @@ class TlsContext:
         sections = saved_sections(a.pk for a in group)
         section = runs_with(app, sections, nodes)
         store = stores_for({section.app_id: section}).get(section.app_id)
-        connections = list(Connection.objects.filter(client=holder).select_related("port__application", "client"))
+        # The holder's connections, and a Node's own (on the wrong object, R2, but run by it all the same).
+        connections = list(Connection.objects.filter(client__in={holder.pk, app.pk}).select_related(
+            "port__application", "client").order_by("client_id", "pk"))
         subjects = [f"application:{a.pk}" for a in group] + [f"connection:{c.pk}" for c in connections]
         if store:
             subjects.append(f"store:{store.pk}")
@@ -92,42 +279,16 @@ class TlsContext:
         return cls(app, nodes, holder, store, section.provider if section.present else None, provider_on,
                    findings, connections, pending, sections)
 
-    def node_contexts(self) -> list["TlsContext"]:
-        """The context of each Node of this Cluster, as ``load`` gives it, for all of them in two queries.
-
-        A Node's group is itself and this Cluster, whose sections and connections are loaded already."""
-        effective = {node.pk: runs_with(node, self.sections) for node in self.nodes}
-        stores = stores_for({s.app_id: s for s in effective.values()})
-        subjects = {f"application:{self.app.pk}"} | {f"connection:{c.pk}" for c in self.connections}
-        for node in self.nodes:
-            node.cluster = self.app  # the Node's cluster_id is this Cluster: no query to fetch it again
-            subjects.add(f"application:{node.pk}")
-        subjects |= {f"store:{store.pk}" for store in stores.values()}
-        findings: dict[str, list[Finding]] = {}
-        for finding in Finding.objects.filter(subject__in=subjects):
-            findings.setdefault(finding.subject, []).append(finding)
-        contexts = []
-        for node in self.nodes:
-            section = effective[node.pk]
-            store = stores.get(section.app_id)
-            group = [node, self.app]
-            keys = {f"application:{a.pk}" for a in group} | {f"connection:{c.pk}" for c in self.connections}
-            if store:
-                keys.add(f"store:{store.pk}")
-            pending = any(a.checks_requested_at for a in group) or bool(store and store.checks_requested_at)
-            contexts.append(TlsContext(
-                node, [], self.app, store, section.provider if section.present else None,
-                next((a for a in group if a.pk == section.app_id), None),
-                {k: v for k, v in findings.items() if k in keys}, self.connections, pending, self.sections))
-        return contexts
-
     def of(self, subject: str) -> list[Finding]:
         return by_severity(self.findings.get(subject, []))
 
     def finding_groups(self) -> list[FindingGroup]:
         groups = [FindingGroup(f"{self.app.name}", self.of(f"application:{self.app.pk}"), self.app.get_absolute_url())]
+        # On a Node's page, the findings about the other Nodes that run the Cluster's connections are theirs.
+        mine = runner_key(self.app.pk)
         connection_findings = by_severity(
-            f for c in self.connections for f in self.findings.get(f"connection:{c.pk}", []))
+            f for c in self.connections for f in self.findings.get(f"connection:{c.pk}", [])
+            if self.app.app_type != AppType.COBROWSE_NODE or not is_runner_specific(f) or f.detail_key == mine)
         if connection_findings:
             groups.append(FindingGroup(f"Connections of {self.holder.name}", connection_findings,
                                        self.holder.get_absolute_url()))
@@ -143,60 +304,20 @@ class TlsContext:
             return ""
 
     def readiness(self) -> Readiness:
-        if self.app.app_type == AppType.COBROWSE_CLUSTER and self.nodes:
-            return self.cluster_readiness()
-        reasons: list[str] = []
-        warnings = 0
-        subjects = [f"application:{self.app.pk}"]
-        if self.holder.pk != self.app.pk:
-            subjects.append(f"application:{self.holder.pk}")
-        if self.store:
-            subjects.append(f"store:{self.store.pk}")
-        subjects += [f"connection:{c.pk}" for c in self.connections]
-        codes = set()
-        for subject in subjects:
-            for finding in self.of(subject):
-                codes.add(finding.code)
-                if finding.severity == "error":
-                    label = self.label(subject)
-                    reasons.append(f"{label}: {finding.message}" if label else finding.message)
-                elif finding.severity == "warning":
-                    warnings += 1
-        if not self.provider and "application.tls_disabled" not in codes:
-            where = self.provider_on.name if self.provider_on else self.app.name
-            state = "empty" if self.provider == "" else "not set"
-            reasons.insert(0, f"TLS is disabled: provider is {state} in the security section of {where}.")
-        elif self.provider and self.store is None:
-            reasons.insert(0, "The console does not know the trusted store this application uses, so it cannot "
-                              "tell whether it trusts the servers.")
-        if not any(c.port.secured for c in self.connections):
-            reasons.append(f"No connection of {self.holder.name} goes through a secure port.")
-        return Readiness(ready=not reasons, pending=self.pending, reasons=list(dict.fromkeys(reasons)),
-                         warnings=warnings)
+        return readiness_for([self.app], pending={self.app.pk: self.pending}, lines=True)[self.app.pk]
 
-    def cluster_readiness(self) -> Readiness:
-        reasons: list[str] = []
-        warnings = 0
-        pending = self.pending
-        for finding in self.of(f"application:{self.app.pk}"):
-            if finding.severity == "error":
-                reasons.append(f"{self.app.name}: {finding.message}")
-        for node, context in zip(self.nodes, self.node_contexts(), strict=True):
-            node_readiness = context.readiness()
-            pending = pending or node_readiness.pending
-            warnings += node_readiness.warnings
-            reasons += [f"{node.name} — {reason}" for reason in node_readiness.reasons]
-        return Readiness(ready=not reasons, pending=pending, reasons=list(dict.fromkeys(reasons)), warnings=warnings)
 
-    def label(self, subject: str) -> str:
-        kind, _, pk = subject.partition(":")
-        if kind == "store" and self.store:
-            return f"Trusted store {self.store.name}"
-        if kind == "connection":
-            connection = next((c for c in self.connections if str(c.pk) == pk), None)
-            if connection:
-                return f"Connection to {connection.port.application.name}:{connection.port.port_id}"
-        if kind == "application":
-            return "" if str(self.app.pk) == pk else self.holder.name
-        return subject
+def application_health(apps: list[Application]):
+    """What the application list shows of each application: its readiness verdict (Co-browse
+    applications) and the errors and warnings behind it, as ``readiness_for`` computed them for its
+    panel when its findings were last replaced (``validation.refresh_readiness``). Not yet validated:
+    no verdict."""
+    from applications.health import Health
+    from security.models import ApplicationCheck
 
+    pending = {app.pk: bool(app.checks_requested_at) for app in apps}
+    return {
+        check.application_id: Health(verdict=check.verdict, errors=check.errors, warnings=check.warnings,
+                                     pending=pending.get(check.application_id, False))
+        for check in ApplicationCheck.objects.filter(application_id__in=list(pending))
+    }

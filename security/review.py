@@ -1,19 +1,25 @@
 """The connection port security review: every connection, with what decides whether its TLS works.
 
-``review_queryset`` filters in the database; ``review_rows`` loads what a page (or a CSV chunk)
-shows in a fixed number of queries, whatever the number of connections.
+``review_queryset`` filters and sorts (worst verdict first) in the database; ``review_rows`` loads
+what a page (or a CSV chunk) shows in a fixed number of queries, whatever the number of connections.
+Each row's verdict is ``security.verdicts``' (the same as on the client's readiness panel); a Cluster
+client's row shows each Node that runs the connection, its provider and store, and names the failing ones.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
-from applications.models import Application, AppType, Connection, PendingRestartChange, Port
-from security.deployment import runs_with, saved_sections, stores_for
-from security.models import Finding, ProbeOutcome, ProbeResult, TrustedStore
+from applications.models import Application, AppType, Connection, PendingRestartChange
+from security.checks import ERROR
+from security.checks.verdict import SEVERITY_RANK, Verdict
+from security.models import ConnectionCheck, Finding, TrustedStore
+from security.verdicts import ConnectionView, ProbeView, connection_views, probe_cell_html, with_verdict_data
 
 STORE_STATUS_LABELS = {
     "error": "errors",
@@ -25,25 +31,65 @@ STORE_STATUS_LABELS = {
 }
 
 
+def review_filter(*, insecure: bool = False, failing: bool = False, cluster: Application | None = None,
+                  prefix: str = "") -> Q:
+    """The review's filters, on connections (or, with ``prefix`` "connection__", on their checks).
+
+    "failing" is a connection with an error finding, "insecure" one with ``connection.insecure_port``,
+    both read from ``ConnectionCheck``, written with the findings."""
+    check = "" if prefix else "tls_check__"
+    condition = Q()
+    if insecure:
+        condition &= Q(**{f"{check}insecure": True})
+    if failing:
+        condition &= Q(**{f"{check}worst": SEVERITY_RANK[ERROR]})
+    if cluster is not None:
+        condition &= Q(**{f"{prefix}client": cluster}) | Q(**{f"{prefix}client__cluster": cluster})
+    return condition
+
+
 def review_queryset(*, insecure: bool = False, failing: bool = False,
                     cluster: Application | None = None) -> QuerySet[Connection]:
-    """The connections the filters keep, in the review's order; ``with_row_data`` adds what a row shows."""
-    qs = Connection.objects.order_by("client__name", "port__application__name", "port__port_id", "pk")
-    if insecure:
-        # What still goes through a non-secure port while the server offers a secure one (J5).
-        secure_port = Port.objects.filter(application=OuterRef("port__application"), secured=True)
-        qs = qs.filter(Exists(secure_port), port__secured=False)
-    if failing:
-        # Two hashed id lists (one pass over the findings, one over the probes) rather than a check
-        # per connection, which the database would evaluate once per row.
-        errored = Finding.objects.filter(severity="error", connection__isnull=False).values("connection_id")
-        latest = ProbeResult.objects.filter(connection=OuterRef("connection")).order_by("-at", "-id").values("pk")[:1]
-        probe_failed = (ProbeResult.objects.filter(pk=Subquery(latest)).exclude(outcome=ProbeOutcome.OK)
-                        .values("connection_id"))
-        qs = qs.filter(Q(pk__in=errored) | Q(pk__in=probe_failed))
-    if cluster is not None:
-        qs = qs.filter(Q(client=cluster) | Q(client__cluster=cluster))
-    return qs
+    """The connections the filters keep, worst verdict first, then by client, server and port; a
+    connection never validated (saved a moment ago, its checks queued) comes last, by id. The CSV
+    reads this; a page reads the same order through ``ReviewOrder``."""
+    return Connection.objects.filter(review_filter(insecure=insecure, failing=failing, cluster=cluster)).order_by(
+        F("tls_check__worst").asc(nulls_last=True), "tls_check__client_name", "tls_check__server_name",
+        "tls_check__port_id", "pk")
+
+
+class ReviewOrder:
+    """The ids of the review's connections in ``review_queryset``'s order, for the paginator: those
+    validated from an index scan of ``ConnectionCheck`` (worst, then the names it keeps), then those
+    not validated yet. Sorting 20,000 joined rows for each page of 50 cost 20-30 ms."""
+
+    def __init__(self, *, insecure: bool = False, failing: bool = False, cluster: Application | None = None):
+        self.checked = (ConnectionCheck.objects.filter(review_filter(
+            insecure=insecure, failing=failing, cluster=cluster, prefix="connection__"))
+            .order_by("worst", "client_name", "server_name", "port_id", "connection_id")
+            .values_list("connection_id", flat=True))
+        # Never validated: no finding, so no filter on findings keeps them.
+        self.all = None if insecure or failing else Connection.objects.filter(review_filter(cluster=cluster))
+        self.checked_count = None
+
+    @property
+    def unchecked(self):
+        return self.all.filter(tls_check__isnull=True).order_by("pk").values_list("pk", flat=True)
+
+    def count(self) -> int:
+        self.checked_count = self.checked.count()
+        # Every check belongs to a connection the same filter keeps: the rest were never validated.
+        return self.all.count() if self.all is not None else self.checked_count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[int]:
+        checked = self.checked_count if self.checked_count is not None else self.checked.count()
+        ids = list(self.checked[window.start:min(window.stop, checked)]) if window.start < checked else []
+        if self.all is not None and window.stop > checked:
+            ids += list(self.unchecked[max(window.start - checked, 0):window.stop - checked])
+        return ids
 
 
 # Timestamps no row shows: parsing them was a third of loading a page's rows.
@@ -57,39 +103,100 @@ UNSHOWN_TIMESTAMPS = (
 
 def with_row_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
     """The client, the server and its host joined, the last probe's id and the client's restart flag."""
-    last_probe = ProbeResult.objects.filter(connection=OuterRef("pk")).order_by("-at", "-id")
-    return qs.select_related("client__cluster", "port__application__host").defer(*UNSHOWN_TIMESTAMPS).annotate(
-        last_probe_id=Subquery(last_probe.values("id")[:1]),
+    return with_verdict_data(qs).defer(*UNSHOWN_TIMESTAMPS).annotate(
         client_restart_required=Exists(PendingRestartChange.objects.filter(application=OuterRef("client_id"))),
     )
 
 
-def review_page(qs: QuerySet[Connection], number, per_page: int) -> tuple[Page, list[Connection]]:
-    """One page of ``qs``: its ids from a narrow query (the sort needs only the names), then those
-    connections with everything joined, put back in the page's order. Sorting 20,000 wide joined
-    rows to keep 50 took longer, and so did sorting the 50 again in the database."""
-    page = Paginator(qs.values_list("pk", flat=True), per_page).get_page(number)
+def review_page(order: ReviewOrder, number, per_page: int) -> tuple[Page, list[Connection]]:
+    """One page of the review: its ids in order (``ReviewOrder``), then those connections with
+    everything joined, put back in the page's order."""
+    page = Paginator(order, per_page).get_page(number)
     ids = list(page.object_list)
     loaded = with_row_data(Connection.objects.filter(pk__in=ids)).in_bulk()
     return page, [loaded[pk] for pk in ids if pk in loaded]
 
 
 @dataclass
-class ReviewRow:
-    connection: Connection
+class RunnerCell:
+    """One application that runs the row's connection (the client, or one Node of a Cluster)."""
+
+    name: str
     provider: str | None
     provider_on: str
     store: TrustedStore | None
     store_status: str
-    probe: ProbeResult | None
-    findings: list[Finding] = field(default_factory=list)
-    # Links and labels of the row, set by add_links() for the page (the CSV has none).
+    failing: bool
+
+    @property
+    def store_status_label(self) -> str:
+        return STORE_STATUS_LABELS[self.store_status]
+
+
+STORE_BADGES = {"error": "text-bg-danger", "warning": "text-bg-warning", "ok": "text-bg-success"}
+
+
+def provider_html(cell: RunnerCell) -> str:
+    if cell.provider:
+        text = escape(cell.provider)
+    elif cell.provider == "":
+        text = '<span class="text-muted">empty (TLS off)</span>'
+    else:
+        text = '<span class="text-muted">not set</span>'
+    if cell.provider_on:
+        text += format_html(' <span class="text-muted">(on {})</span>', cell.provider_on)
+    return text
+
+
+def store_html(cell: RunnerCell) -> str:
+    badge = STORE_BADGES.get(cell.store_status, "text-bg-light border")
+    return format_html('{} <span class="badge {}">{}</span>', cell.store.name if cell.store else "", badge,
+                       cell.store_status_label)
+
+
+def grouped_html(cells: list[RunnerCell], several: bool, key: Callable[[RunnerCell], tuple],
+                 render: Callable[[RunnerCell], str]) -> str:
+    """One line per distinct value, naming the Nodes that have it: "All 10 Nodes: PEM" when they agree,
+    each group of Nodes when they differ (a Cluster row never shows one Node's value for all)."""
+    groups: dict[tuple, list[RunnerCell]] = {}
+    for cell in cells:
+        groups.setdefault(key(cell), []).append(cell)
+    lines = []
+    for members in groups.values():
+        value = render(members[0])
+        if not several:
+            lines.append(f"<div>{value}</div>")
+            continue
+        names = (f"All {len(cells)} Nodes" if len(groups) == 1 and len(cells) > 1
+                 else ", ".join(escape(c.name) for c in members))
+        failing = ' class="text-danger-emphasis"' if any(c.failing for c in members) else ""
+        lines.append(f"<div{failing}>{names}: {value}</div>")
+    return "".join(lines)
+
+
+def provider_key(cell: RunnerCell) -> tuple:
+    return cell.provider, cell.provider_on
+
+
+def store_key(cell: RunnerCell) -> tuple:
+    return cell.store.pk if cell.store else None, cell.store_status
+
+
+@dataclass
+class ReviewRow:
+    connection: Connection
+    view: ConnectionView
+    runners: list[RunnerCell]
+    verdict: Verdict
+    # Links, labels and the per-Node cells of the row, set by add_links() for the page (the CSV has none).
     client_url: str = ""
     server_url: str = ""
     probe_url: str = ""
     client_type: str = ""
     server_type: str = ""
-    probe_outcome: str = ""
+    providers_html: str = ""
+    stores_html: str = ""
+    probe_html: str = ""
 
     @property
     def client(self) -> Application:
@@ -100,8 +207,25 @@ class ReviewRow:
         return self.connection.port.application
 
     @property
-    def store_status_label(self) -> str:
-        return STORE_STATUS_LABELS[self.store_status]
+    def findings(self) -> list[Finding]:
+        return self.view.findings
+
+    @property
+    def finding_lines(self) -> list[tuple[Finding, int]]:
+        """Each code once with how many more findings of it (one per Node): the verdict column names the
+        Nodes, and ten copies of one message made the row unreadable. The CSV lists them all."""
+        lines: dict[tuple[str, str], list[Finding]] = {}
+        for finding in self.findings:
+            lines.setdefault((finding.severity, finding.code), []).append(finding)
+        return [(same[0], len(same) - 1) for same in lines.values()]
+
+    @property
+    def probe(self) -> ProbeView | None:
+        return self.view.probe
+
+    @property
+    def several_runners(self) -> bool:
+        return len(self.runners) > 1 or (bool(self.runners) and self.runners[0].name != self.client.name)
 
     @property
     def worst(self) -> str:
@@ -110,38 +234,26 @@ class ReviewRow:
 
 
 def review_rows(connections: list[Connection]) -> list[ReviewRow]:
-    clients = {c.client_id: c.client for c in connections}
-    cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
-    nodes: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
-    for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name").only("name", "cluster_id"):
-        nodes[node.cluster_id].append(node)
-    ids = set(clients) | {n.pk for ns in nodes.values() for n in ns} | {a.cluster_id for a in clients.values()
-                                                                         if a.cluster_id}
-    sections = saved_sections(ids)
-    effective = {pk: runs_with(app, sections, nodes.get(pk, [])) for pk, app in clients.items()}
-    stores = stores_for({s.app_id: s for s in effective.values() if s.present})
-    names = {a.pk: a.name for a in clients.values()} | {n.pk: n.name for ns in nodes.values() for n in ns}
+    views = connection_views(connections)
+    stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(
-            subject__in=[f"store:{s.pk}" for s in stores.values()]).values_list("subject", "severity"):
+            subject__in=[f"store:{pk}" for pk in stores]).values_list("subject", "severity"):
         store_severity.setdefault(int(subject.split(":")[1]), set()).add(severity)
-    probes = ProbeResult.objects.in_bulk([c.last_probe_id for c in connections if c.last_probe_id])
-    findings: dict[int, list[Finding]] = {}
-    for finding in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by("severity", "code"):
-        findings.setdefault(finding.connection_id, []).append(finding)
     rows = []
     for connection in connections:
-        section = effective[connection.client_id]
-        store = stores.get(section.app_id) if section.present else None
-        rows.append(ReviewRow(
-            connection=connection,
-            provider=section.provider if section.present else None,
-            provider_on=names.get(section.app_id, "") if section.app_id != connection.client_id else "",
-            store=store,
-            store_status=store_status(section, store, store_severity),
-            probe=probes.get(connection.last_probe_id),
-            findings=findings.get(connection.pk, []),
-        ))
+        view = views[connection.pk]
+        verdict = view.verdict
+        failing = set(verdict.failing)
+        cells = [RunnerCell(
+            name=r.app.name,
+            provider=r.section.provider if r.section.present else None,
+            provider_on=r.section_from.name if r.section_from else "",
+            store=r.store,
+            store_status=store_status(r.section, r.store, store_severity),
+            failing=r.app.name in failing,
+        ) for r in view.runners]
+        rows.append(ReviewRow(connection=connection, view=view, runners=cells, verdict=verdict))
     return rows
 
 
@@ -156,7 +268,6 @@ def url_for_ids(name: str) -> Callable[[int], str]:
 
 
 APP_TYPE_LABELS = dict(AppType.choices)
-PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
 
 
 def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
@@ -170,8 +281,11 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
         row.probe_url = probe(row.connection.pk)
         row.client_type = APP_TYPE_LABELS.get(row.client.app_type, row.client.app_type)
         row.server_type = APP_TYPE_LABELS.get(row.server.app_type, row.server.app_type)
-        if row.probe:
-            row.probe_outcome = PROBE_OUTCOME_LABELS.get(row.probe.outcome, row.probe.outcome)
+        # Rendered here: a Cluster's row has a line per group of Nodes, and a template loop per Node
+        # cost more than the rest of the row.
+        row.providers_html = mark_safe(grouped_html(row.runners, row.several_runners, provider_key, provider_html))
+        row.stores_html = mark_safe(grouped_html(row.runners, row.several_runners, store_key, store_html))
+        row.probe_html = probe_cell_html(row.probe)
     return rows
 
 
@@ -189,7 +303,7 @@ def store_status(section, store: TrustedStore | None, severities: dict[int, set[
 CSV_HEADER = [
     "client", "client type", "server", "server type", "host", "port ID", "port", "secured", "client provider",
     "provider from", "trusted store", "store status", "last probe", "last probe at", "findings",
-    "client restart required",
+    "client restart required", "verdict", "not ready on", "last probe reached", "last probe stale",
 ]
 
 
@@ -199,15 +313,27 @@ def csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+def per_runner(row: ReviewRow, value) -> str:
+    """One value per application that runs the connection, named when they are Nodes."""
+    values = [value(cell) for cell in row.runners]
+    if not row.several_runners:
+        return values[0] if values else ""
+    return "; ".join(f"{cell.name}: {v}" for cell, v in zip(row.runners, values, strict=True))
+
+
 def csv_row(row: ReviewRow) -> list[str]:
-    connection, server = row.connection, row.server
+    connection, server, probe = row.connection, row.server, row.probe
     return [csv_cell(v) for v in (
         row.client.name, row.client.get_app_type_display(), server.name, server.get_app_type_display(),
         server.host.address if server.host else "", connection.port.port_id, connection.port.number,
         "yes" if connection.port.secured else "no",
-        row.provider if row.provider is not None else "", row.provider_on,
-        row.store.name if row.store else "", row.store_status_label,
-        row.probe.outcome if row.probe else "", row.probe.at.isoformat() if row.probe else "",
+        per_runner(row, lambda c: c.provider if c.provider is not None else ""),
+        per_runner(row, lambda c: c.provider_on),
+        per_runner(row, lambda c: c.store.name if c.store else ""),
+        per_runner(row, lambda c: c.store_status_label),
+        probe.probe.outcome if probe else "", probe.probe.at.isoformat() if probe else "",
         "; ".join(f"{f.severity} {f.code}" for f in row.findings),
         "yes" if connection.client_restart_required else "no",
+        row.verdict.label, ", ".join(row.verdict.failing),
+        probe.reached if probe else "", "; ".join(probe.stale) if probe else "",
     )]

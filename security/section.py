@@ -322,6 +322,18 @@ def nodes_identical(states: list[SectionState]) -> bool:
     return len({s.signature for s in states}) <= 1
 
 
+def nodes_badge(states: list[SectionState], cluster: SectionState | None = None) -> str:
+    """How the Cluster's security page sums up its Nodes: "identical" is good news only when TLS is on.
+    One of "identical", "identical_tls_off" (every Node runs with TLS disabled) or "differ".
+    ``cluster``: the Cluster's own section when its Nodes may inherit it (R1), for the Nodes without one."""
+    if not nodes_identical(states):
+        return "differ"
+    inherited = cluster.provider if cluster is not None else ""
+    if states and any((s.provider if s.is_set else inherited) for s in states):
+        return "identical"
+    return "identical_tls_off"
+
+
 def effective_section(app: Application) -> tuple[Application, SectionState]:
     """The application whose security section this one runs with: its own, or, for a Node with none,
     its Cluster's when R1 lets the Cluster hold it (8.5.003+ without SCS)."""

@@ -18,6 +18,7 @@ from applications.models import Application, Connection
 from security.models import Finding, Sweep, SweepItem, SweepStatus, TrustedStore
 from security.validation import (
     ValidationCache,
+    refresh_all_readiness,
     validate_applications,
     validate_one_application,
     validate_store,
@@ -104,6 +105,9 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
             validate_chunk()
     if chunk:
         validate_chunk()
+    # Once, now that every finding is in place, rather than after each chunk (a Node's readiness
+    # depends on its Cluster's connections, which another chunk may hold).
+    refresh_all_readiness()
     if getattr(settings, "TLS_PROBE_IN_SWEEP", False):
         probe_all()
     finished = sweep_finish(sweep, failures)
@@ -113,11 +117,14 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
 
 
 def probe_all() -> None:
-    from security.probe import probe_connection
+    from security.probe import NothingToProbe, probe_connection
 
-    for connection_id in Connection.objects.filter(port__application__ports__secured=True).distinct().values_list(
-            "pk", flat=True):
-        probe_connection(connection_id=connection_id)
+    # A probe tests the connection's own port: only the connections through a secure port have one to test.
+    for connection_id in Connection.objects.filter(port__secured=True).values_list("pk", flat=True):
+        try:
+            probe_connection(connection_id=connection_id)
+        except NothingToProbe:
+            continue
 
 
 def finding_counts() -> dict[str, int]:

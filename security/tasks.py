@@ -68,4 +68,8 @@ def validate_everything(self, sweep_id: int | None = None) -> None:
 def probe_connection(connection_id: int) -> None:
     from security import probe
 
-    probe.probe_connection(connection_id=connection_id)
+    try:
+        probe.probe_connection(connection_id=connection_id)
+    except probe.NothingToProbe as refused:
+        # The connection changed since the probe was asked for (its port no longer speaks TLS): no retry.
+        probe.logger.info("Probe of connection %s not run: %s", connection_id, refused)

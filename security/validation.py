@@ -7,24 +7,34 @@ clears the object's ``checks_requested_at`` (and, in a sweep, records the object
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from applications import restart
-from applications.models import Application, AppType, Connection, Port
+from applications.models import COBROWSE_TYPES, Application, AppType, Connection, Port
 from cobrowse_admin import secret_box
-from security.checks import Issue
-from security.checks.application import ApplicationFacts, NodeConfig, StoreFacts, check_application
-from security.checks.connection import ConnectionFacts, ProbeFacts, check_connection
+from security.checks import ERROR, Issue
+from security.checks.application import ApplicationFacts, NodeConfig, StoreFacts, check_application, check_section
+from security.checks.connection import ConnectionFacts
 from security.checks.store import check_contents, check_file
+from security.checks.verdict import (
+    Endpoint,
+    ProbeFacts,
+    RunnerFacts,
+    TrustConfig,
+    connection_verdict,
+    probe_staleness,
+    worst_rank,
+)
 from security.crypto import CertificateError, build_jks, read_jks
-from security.deployment import inherited_section, runs_with, saved_sections, stores_for
-from security.models import Finding, ProbeResult, Sweep, SweepItem, TrustedStore
+from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
+from security.models import ApplicationCheck, ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
 from security.stores import contents_digest, member_ders, store_password
+from security.verdicts import endpoint_of, probe_config
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +46,12 @@ class ValidationCache:
     contents: dict[str, list[Issue]] = field(default_factory=dict)
     files: dict[tuple, list[Issue]] = field(default_factory=dict)
     keystores: dict[tuple, bool] = field(default_factory=dict)
+    store_errors: dict[int, tuple[Issue, ...]] = field(default_factory=dict)
     parsed: int = 0  # how many times contents were actually checked (tests look at it)
+
+
+# What a connection's verdict is loaded with: its client (and the client's Cluster and host), its server's host.
+CONNECTION_JOINS = ("client__cluster", "client__host", "port__application__host")
 
 
 def subject_of(obj) -> str:
@@ -49,8 +64,9 @@ def replace_findings(obj, issues: list[Issue]) -> None:
     replace_findings_of([(obj, issues)])
 
 
-def replace_findings_of(found: list[tuple[object, list[Issue]]]) -> None:
-    """Replace the findings of each object (one delete, one insert); inside the transaction that locked them."""
+def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: bool = True) -> None:
+    """Replace the findings of each object (one delete, one insert); inside the transaction that locked them.
+    ``refresh``: also the readiness of the applications they concern (a sweep does it once at its end)."""
     rows = []
     for obj, issues in found:
         subject = subject_of(obj)
@@ -60,6 +76,62 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]]) -> None:
                          message=i.message, hint=i.hint, **links) for i in unique.values()]
     Finding.objects.filter(subject__in=[subject_of(obj) for obj, _ in found]).delete()
     Finding.objects.bulk_create(rows)
+    # The review sorts and filters on each connection's worst finding: written with the findings.
+    checks = [ConnectionCheck(connection=obj, worst=worst_rank(issues),
+                              insecure=any(i.code == "connection.insecure_port" for i in issues),
+                              client_name=obj.client.name, server_name=obj.port.application.name,
+                              port_id=obj.port.port_id)
+              for obj, issues in found if isinstance(obj, Connection)]
+    if checks:
+        # Only what changed: a sweep over an estate that has not changed writes none of them.
+        shown = ("worst", "insecure", "client_name", "server_name", "port_id")
+        before = {pk: tuple(row) for pk, *row in ConnectionCheck.objects.filter(
+            connection_id__in=[c.connection.pk for c in checks]).values_list("connection_id", *shown)}
+        changed = [c for c in checks if before.get(c.connection.pk) != tuple(getattr(c, f) for f in shown)]
+        ConnectionCheck.objects.filter(connection_id__in=[c.connection.pk for c in changed
+                                                          if c.connection.pk in before]).delete()
+        ConnectionCheck.objects.bulk_create(changed)
+    judged = {obj.pk for obj, _ in found if isinstance(obj, Application)} | {
+        obj.client_id for obj, _ in found if isinstance(obj, Connection)}
+    if judged and refresh:
+        refresh_readiness(judged)
+
+
+def refresh_all_readiness() -> None:
+    """The readiness of every application, after a sweep has replaced the findings of all of them:
+    in one pass, since a Node's readiness reads its Cluster's connections and a Cluster's its Nodes'
+    (chunks by id would each pull in the Clusters of their Nodes, and those Clusters' other Nodes)."""
+    with transaction.atomic():
+        write_readiness(list(Application.objects.only("name", "app_type", "cluster_id", "checks_requested_at")))
+
+
+def refresh_readiness(application_ids: set[int]) -> None:
+    """Write the readiness of these applications, of their Clusters and of their Clusters' Nodes (a
+    Node runs its Cluster's connections; a Cluster is ready when its Nodes are), as their panels
+    compute it from the findings now stored: the application list reads it in one query."""
+
+    clusters = set(Application.objects.filter(pk__in=application_ids, cluster__isnull=False).values_list(
+        "cluster_id", flat=True)) | set(Application.objects.filter(
+            pk__in=application_ids, app_type=AppType.COBROWSE_CLUSTER).values_list("pk", flat=True))
+    write_readiness(list(Application.objects.filter(Q(pk__in=application_ids) | Q(pk__in=clusters)
+                                                   | Q(cluster_id__in=clusters))
+                         .only("name", "app_type", "cluster_id", "checks_requested_at")))
+
+
+def write_readiness(apps: list[Application]) -> None:
+    """Compute the readiness of these applications and write it where it changed."""
+    from security.readiness import readiness_for
+
+    readiness = readiness_for(apps)
+    now = {app.pk: (readiness[app.pk].verdict if app.is_cobrowse else "", readiness[app.pk].errors,
+                    readiness[app.pk].warnings) for app in apps}
+    before = {pk: tuple(row) for pk, *row in ApplicationCheck.objects.filter(application_id__in=list(now)).values_list(
+        "application_id", "verdict", "errors", "warnings")}
+    changed = [pk for pk, row in now.items() if before.get(pk) != row]
+    ApplicationCheck.objects.filter(application_id__in=[pk for pk in changed if pk in before]).delete()
+    ApplicationCheck.objects.bulk_create([
+        ApplicationCheck(application_id=pk, verdict=now[pk][0], errors=now[pk][1], warnings=now[pk][2])
+        for pk in changed])
 
 
 def mark_done(sweep: Sweep | None, subject: str) -> None:
@@ -193,8 +265,59 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
     return facts
 
 
-def connections_facts(connections: list[Connection]) -> dict[int, ConnectionFacts]:
-    """The facts of each connection (``client`` and ``port__application__host`` joined), in three queries."""
+def store_errors(store: TrustedStore, cache: ValidationCache) -> tuple[Issue, ...]:
+    """The errors of a store, as its own validation finds them (once per store in a sweep)."""
+    if store.pk not in cache.store_errors:
+        cache.store_errors[store.pk] = tuple(i for i in store_issues(store, cache) if i.severity == ERROR)
+    return cache.store_errors[store.pk]
+
+
+def runner_facts(runner: Runner, cache: ValidationCache) -> RunnerFacts:
+    """What ``connection_verdict`` needs to know of one application that runs connections, but the
+    probes (``with_probe``): the same for all its connections, so computed once per application."""
+    app, section, store = runner.app, runner.section, runner.store
+    judged = app.app_type in COBROWSE_TYPES
+    section_errors: tuple[Issue, ...] = ()
+    if judged and section.present and section.provider:
+        store_facts = None
+        if store is not None:
+            opens = None
+            if store.provider == "JKS" and section.provider == "JKS" and section.password_token:
+                opens = keystore_opens(store, section.password, cache)
+            store_facts = StoreFacts(store.name, store.provider, store.path, opens)
+        facts = ApplicationFacts(
+            name=runner.section_from.name if runner.section_from else app.name, app_type=app.app_type,
+            version=app.version, scs=app.uses_scs, host_os=app.host.os_type if app.host else None,
+            section=section.facts, store=store_facts)
+        section_errors = tuple(i for i in check_section(facts) if i.severity == ERROR)
+    return RunnerFacts(
+        key=runner.key,
+        name=app.name,
+        judged=judged,
+        provider=section.provider if section.present else None,
+        section_from=runner.section_from.name if runner.section_from else "",
+        section_errors=section_errors,
+        store_name=store.name if store else "",
+        store_errors=store_errors(store, cache) if store is not None and judged else (),
+    )
+
+
+def with_probe(facts: RunnerFacts, trust: TrustConfig, endpoint: Endpoint, probes: list[ProbeResult]) -> RunnerFacts:
+    """The runner's facts with the newest probe made with its trust configuration against ``endpoint``."""
+    fresh = next((p for p in probes if not probe_staleness(
+        host=p.host, port_id=p.port_id, port_number=p.port_number, config=probe_config(p), endpoint=endpoint,
+        current=[trust])), None)
+    if fresh is None:
+        return facts
+    return replace(facts, probe=ProbeFacts(fresh.outcome, fresh.at, fresh.detail, fresh.store_name, fresh.host,
+                                           fresh.port_number))
+
+
+def connections_facts(connections: list[Connection],
+                      cache: ValidationCache | None = None) -> dict[int, ConnectionFacts]:
+    """The facts of each connection (``client__cluster``, ``client__host`` and ``port__application__host``
+    joined), in a fixed number of queries however many there are."""
+    cache = cache or ValidationCache()
     server_ids = {c.port.application_id for c in connections}
     secure_ports: dict[int, list[tuple[str, int]]] = {}
     for app_id, port_id, number in Port.objects.filter(application_id__in=server_ids, secured=True).values_list(
@@ -202,21 +325,27 @@ def connections_facts(connections: list[Connection]) -> dict[int, ConnectionFact
         secure_ports.setdefault(app_id, []).append((port_id, number))
     for ports in secure_ports.values():
         ports.sort(key=lambda p: (p[0] != "secure", p[0]))
-    latest = ProbeResult.objects.filter(connection=OuterRef("pk")).order_by("-at", "-id").values("id")[:1]
-    probe_ids = dict(Connection.objects.filter(pk__in=[c.pk for c in connections])
-                     .annotate(last_probe=Subquery(latest)).filter(last_probe__isnull=False)
-                     .values_list("pk", "last_probe"))
-    probes = ProbeResult.objects.select_related("store").in_bulk(probe_ids.values()) if probe_ids else {}
+    runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
+    # Every probe of a secure connection, newest first: each application takes the newest one made
+    # with its current trust configuration against the connection's current endpoint.
+    probes: dict[int, list[ProbeResult]] = {}
+    secure_ids = [c.pk for c in connections if c.port.secured]
+    if secure_ids:
+        for probe in ProbeResult.objects.filter(connection_id__in=secure_ids).defer("chain_pem", "used_by").order_by(
+                "-at", "-id"):
+            probes.setdefault(probe.connection_id, []).append(probe)
+    once: dict[int, RunnerFacts] = {}
+
+    def judged(runner: Runner) -> RunnerFacts:
+        if runner.app.pk not in once:
+            once[runner.app.pk] = runner_facts(runner, cache)
+        return once[runner.app.pk]
+
     facts = {}
     for connection in connections:
         server = connection.port.application
-        ports = secure_ports.get(server.pk, [])
-        probe = None
-        last = probes.get(probe_ids.get(connection.pk))
-        host = server.host.address if server.host else ""
-        # A probe counts only while it still describes the server's current host and a secure port of it.
-        if last and last.host == host and last.port_number in {n for _, n in ports}:
-            probe = ProbeFacts(last.outcome, last.at, last.detail, last.store.name if last.store else "")
+        endpoint = endpoint_of(connection)
+        found = probes.get(connection.pk, [])
         facts[connection.pk] = ConnectionFacts(
             client_name=connection.client.name,
             client_type=connection.client.app_type,
@@ -226,17 +355,18 @@ def connections_facts(connections: list[Connection]) -> dict[int, ConnectionFact
             port_id=connection.port.port_id,
             port_number=connection.port.number,
             secured=connection.port.secured,
-            server_secure_ports=tuple(ports),
-            probe=probe,
+            server_secure_ports=tuple(secure_ports.get(server.pk, [])),
+            runners=tuple(with_probe(judged(r), r.trust, endpoint, found) for r in runners[connection.client_id])
+            if connection.port.secured else (),
         )
     return facts
 
 
-def validate_connections_of(connections) -> None:
+def validate_connections_of(connections, cache: ValidationCache | None = None) -> None:
     """Replace the findings of these connections; inside the caller's transaction."""
     connections = list(connections)
-    facts = connections_facts(connections)
-    replace_findings_of([(c, check_connection(facts[c.pk])) for c in connections])
+    facts = connections_facts(connections, cache)
+    replace_findings_of([(c, connection_verdict(facts[c.pk])) for c in connections])
 
 
 def validate_applications(*, application_ids: list[int], cache: ValidationCache, sweep: Sweep | None = None) -> int:
@@ -256,10 +386,11 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
                 restart.reconcile(application_id=app.pk)
         facts = applications_facts(apps, cache)
         connections = list(Connection.objects.select_for_update(of=("self",), no_key=True).filter(client__in=apps)
-                           .select_related("client", "port__application__host").order_by("pk"))
-        connection_facts = connections_facts(connections)
+                           .select_related(*CONNECTION_JOINS).order_by("pk"))
+        connection_facts = connections_facts(connections, cache)
         replace_findings_of([(app, check_application(facts[app.pk])) for app in apps]
-                            + [(c, check_connection(connection_facts[c.pk])) for c in connections])
+                            + [(c, connection_verdict(connection_facts[c.pk])) for c in connections],
+                            refresh=sweep is None)
         Application.objects.filter(pk__in=[a.pk for a in apps]).update(checks_requested_at=None)
         if sweep is not None:
             SweepItem.objects.bulk_create([SweepItem(sweep=sweep, subject=f"application:{pk}")
@@ -290,17 +421,17 @@ def validate_application(*, application_id: int, cache: ValidationCache | None =
         return False
     validate_applications(application_ids=related_applications(app), cache=cache)
     for connection_id in Connection.objects.filter(port__application=app).values_list("pk", flat=True):
-        validate_connection(connection_id=connection_id)
+        validate_connection(connection_id=connection_id, cache=cache)
     return True
 
 
-def validate_connection(*, connection_id: int) -> bool:
+def validate_connection(*, connection_id: int, cache: ValidationCache | None = None) -> bool:
     with transaction.atomic():
         connection = (Connection.objects.select_for_update(of=("self",), no_key=True)
-                      .select_related("client", "port__application__host").filter(pk=connection_id).first())
+                      .select_related(*CONNECTION_JOINS).filter(pk=connection_id).first())
         if connection is None:
             return False
-        validate_connections_of([connection])
+        validate_connections_of([connection], cache)
     return True
 
 

@@ -15,9 +15,10 @@ from applications.models import Application, AppType, Connection
 from applications.roles import operator_required, security_officer_required, viewer_required
 from security import sweeps
 from security.models import Sweep, TrustedStore
-from security.probe import enqueue_probe, probe_target
+from security.probe import enqueue_probe, probe_refusal
 from security.review import (
     CSV_HEADER,
+    ReviewOrder,
     add_links,
     csv_row,
     review_page,
@@ -50,19 +51,18 @@ class ReviewFilterForm(forms.Form):
         return Application.objects.filter(pk=pk).first() if pk else None
 
 
-def filtered_connections(request):
+def review_filters(request) -> tuple[ReviewFilterForm, dict]:
     form = ReviewFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    qs = review_queryset(insecure=bool(data.get("insecure")), failing=bool(data.get("failing")),
-                         cluster=data.get("cluster"))
-    return form, qs
+    return form, {"insecure": bool(data.get("insecure")), "failing": bool(data.get("failing")),
+                  "cluster": data.get("cluster")}
 
 
 @viewer_required
 @require_safe
 def review(request):
-    form, qs = filtered_connections(request)
-    page, connections = review_page(qs, request.GET.get("page"), PAGE_SIZE)
+    form, filters = review_filters(request)
+    page, connections = review_page(ReviewOrder(**filters), request.GET.get("page"), PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     latest = Sweep.objects.first()
@@ -86,7 +86,8 @@ class Echo:
 @viewer_required
 @require_safe
 def review_export(request):
-    _form, qs = filtered_connections(request)
+    _form, filters = review_filters(request)
+    qs = review_queryset(**filters)
     writer = csv.writer(Echo())
 
     def lines():
@@ -137,13 +138,15 @@ def sweep_status(request, pk):
 @security_officer_required
 @require_POST
 def probe(request, pk):
-    connection = get_object_or_404(Connection.objects.select_related("client", "port__application"), pk=pk)
-    target = probe_target(connection)
-    if target is None:
-        messages.error(request, f"{connection.port.application.name} has no secure port: there is nothing to probe.")
+    connection = get_object_or_404(Connection.objects.select_related("client", "port__application__host"), pk=pk)
+    refusal = probe_refusal(connection)
+    port = connection.port
+    if refusal:
+        messages.error(request, f"Not probed: {refusal}")
     elif enqueue_probe(connection.pk):
-        messages.success(request, f"Probe of {connection.port.application.name}:{target.port_id} ({target.number}) "
-                                  f"for {connection.client.name} requested; the result shows here when it is done.")
+        messages.success(request, f"Probe of {port.application.name}:{port.port_id} ({port.application.host.address}:"
+                                  f"{port.number}) for {connection.client.name} requested; the result shows here "
+                                  "when it is done.")
     else:
         messages.error(request, "The task queue could not be reached: the probe did not run. Try again later.")
     next_url = request.POST.get("next", "")

@@ -19,6 +19,7 @@ from security.section import (
     SECTION,
     SectionRefused,
     cluster_apply,
+    nodes_badge,
     nodes_identical,
     placement_for,
     section_state,
@@ -78,6 +79,8 @@ def section_context(app: Application) -> dict:
         rows = cluster_rows(app)
         context["node_rows"] = rows
         context["nodes_identical"] = nodes_identical([r["state"] for r in rows])
+        context["nodes_badge"] = nodes_badge([r["state"] for r in rows],
+                                             context["state"] if placement.allowed else None)
     if app.app_type == AppType.COBROWSE_NODE and app.cluster and placement_for(app.cluster).allowed:
         cluster_state = section_state(app.cluster)
         if cluster_state.is_set:
@@ -202,5 +205,7 @@ def section_cluster(request, pk):
     return render(request, "security/section_cluster.html", {
         "app": app, "tab": "security", "form": form, "node_rows": rows, "conflict": conflict,
         "revisions": revisions_field(rows), "nodes_identical": nodes_identical([r["state"] for r in rows]),
+        "nodes_badge": nodes_badge([r["state"] for r in rows],
+                                   section_state(app) if placement_for(app).allowed else None),
         "windows_nodes": [r["node"] for r in rows if r["node"].host and r["node"].host.is_windows],
     })

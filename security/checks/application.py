@@ -94,6 +94,7 @@ def check_application(facts: ApplicationFacts) -> list[Issue]:
         issues += check_section(facts)
     issues += check_path_fits_host(facts)
     issues += check_tls_disabled(facts)
+    issues += check_uses_tls(facts)
     issues += check_nodes(facts)
     return issues
 
@@ -228,6 +229,21 @@ def check_tls_disabled(facts: ApplicationFacts) -> list[Issue]:
         f"TLS is disabled on {facts.name} (provider {state}{where}) but connections go through secure ports: "
         f"{shown}. They will fail.",
         "Set provider (PEM, JKS or MSCAPI) and the trusted store in the security section (R4).",
+    )]
+
+
+def check_uses_tls(facts: ApplicationFacts) -> list[Issue]:
+    """A Co-browse application none of whose connections goes through a secure port is not TLS-ready:
+    nothing it connects to would use TLS, whatever its security section says."""
+    if not facts.serves_connections or facts.secure_connections:
+        return []
+    section = facts.section if facts.section.present or facts.inherited is None else facts.inherited
+    state = f"TLS is enabled ({section.provider})" if section.tls_enabled else "TLS is disabled"
+    return [Issue(
+        "application.no_secure_connection",
+        f"No connection of {facts.name} goes through a secure port ({state}): nothing it connects to uses TLS.",
+        "Connect it to the servers' secure ports (their port ID secure) on the Connections tab of the object that "
+        "holds the TLS connections (R2).",
     )]
 
 

@@ -43,6 +43,7 @@ _ALL = (
     Code("application.section_misplaced", ERROR, "The security section is on the wrong object (R1)"),
     Code("application.tls_disabled", ERROR, "TLS is disabled while connections go through secure ports"),
     Code("application.nodes_inconsistent", WARNING, "The Nodes of the Cluster are configured differently"),
+    Code("application.no_secure_connection", ERROR, "No connection of the Co-browse application uses a secure port"),
     # Connections: ports (R2, R3) and what the last live probe saw.
     Code("connection.insecure_port", WARNING, "Connection through a non-secure port of a server that has a secure one"),
     Code("connection.misplaced", ERROR, "TLS connection on the wrong object (R2)"),
@@ -51,6 +52,11 @@ _ALL = (
     Code("connection.probe_expired", ERROR, "The server's certificate has expired or is not valid yet"),
     Code("connection.probe_hostname_mismatch", ERROR, "The server's certificate does not match its host name"),
     Code("connection.probe_unreachable", WARNING, "The secure port did not answer the probe"),
+    # Connections: the verdict for each application that runs the connection (security.checks.verdict).
+    Code("connection.tls_disabled", ERROR, "An application that runs the TLS connection has TLS disabled"),
+    Code("connection.client_misconfigured", ERROR, "The security section the TLS connection runs with has an error"),
+    Code("connection.trust_unknown", ERROR, "The console does not know the store the connection is verified with"),
+    Code("connection.store_failing", ERROR, "The trusted store the connection is verified with has errors"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

@@ -1,6 +1,6 @@
-"""Checks of one connection: its port (R2, R3) and what the last live probe of it saw."""
+"""Checks of one connection's port (R2, R3). The whole verdict on the connection, with what each
+application that runs it would do and what live probes saw, is ``verdict.connection_verdict``."""
 
-import datetime as dt
 from dataclasses import dataclass
 
 from applications.models import COBROWSE_TYPES, AppType
@@ -8,14 +8,7 @@ from applications.text import quoted
 from security.rules import connections_placement
 
 from .codes import Issue
-
-
-@dataclass(frozen=True)
-class ProbeFacts:
-    outcome: str
-    at: dt.datetime
-    detail: str
-    store_name: str
+from .verdict import PROBE_CODES, ProbeFacts, RunnerFacts  # noqa: F401 - ProbeFacts, PROBE_CODES: their old home
 
 
 @dataclass(frozen=True)
@@ -29,24 +22,8 @@ class ConnectionFacts:
     port_number: int
     secured: bool
     server_secure_ports: tuple[tuple[str, int], ...] = ()
-    probe: ProbeFacts | None = None
-
-
-PROBE_CODES = {
-    "untrusted": ("connection.probe_untrusted",
-                  "Add the CA that signed the server's certificate to the application's trusted store, or have the "
-                  "server use a certificate from the CA in the store."),
-    "expired": ("connection.probe_expired", "Renew the server's certificate (or check the clocks)."),
-    "hostname_mismatch": ("connection.probe_hostname_mismatch",
-                          "The server's certificate must name the host address the console has for it (as a DNS "
-                          "name or IP address in subjectAltName): reissue it, or correct the host's address."),
-    "refused": ("connection.probe_unreachable",
-                "Check that the server runs and listens on this port, and that no firewall is in the way."),
-    "timeout": ("connection.probe_unreachable",
-                "The port accepted no TLS handshake in time: check that it is the server's TLS port and that no "
-                "firewall drops the traffic."),
-    "error": ("connection.probe_unreachable", "Check that the port speaks TLS."),
-}
+    # The applications that run it (the client, or each Node of a Cluster client): ``verdict``.
+    runners: tuple[RunnerFacts, ...] = ()
 
 
 def check_connection(facts: ConnectionFacts) -> list[Issue]:
@@ -77,13 +54,4 @@ def check_connection(facts: ConnectionFacts) -> list[Issue]:
                 "Move the connection to the "
                 + ("Co-browse Cluster." if placement.instead == "cluster" else "right Co-browse application."),
             ))
-    if facts.probe is not None and facts.probe.outcome in PROBE_CODES:
-        code, hint = PROBE_CODES[facts.probe.outcome]
-        store = f" with the store {quoted(facts.probe.store_name)}" if facts.probe.store_name else ""
-        issues.append(Issue(
-            code,
-            f"Live probe of {facts.server_name}:{facts.port_id} on {facts.probe.at:%Y-%m-%d %H:%M}{store}: "
-            f"{facts.probe.detail}",
-            hint,
-        ))
     return issues

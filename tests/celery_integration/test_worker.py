@@ -48,6 +48,9 @@ def test_an_uploaded_store_is_validated_by_the_worker_and_its_findings_show_on_t
     wait_until(lambda: not TrustedStore.objects.filter(pk=store.pk, checks_requested_at__isnull=False).exists(),
                timeout=30, what="the store's request to be cleared")
     assert "security.tasks.validate_store" in worker.output()
+    # The store's applications are validated again by the worker too: the Node's verdict reads their findings.
+    wait_until(lambda: not Application.objects.filter(pk=world.node1.pk, checks_requested_at__isnull=False).exists(),
+               timeout=30, what="the worker to validate the Node")
 
     page = officer.get(world.node1.get_absolute_url()).content.decode()
     assert "store.expired" in page and "Co-browse Expired CA" in page

@@ -161,14 +161,49 @@ def config_server(w: World, fixed: bool):
     return w.connect(w.cluster, w.message_secure if fixed else w.config_secure)
 
 
+def both_nodes(w: World, **kwargs):
+    """The Cluster's two Nodes with the same section; the Cluster's connection to Message Server secure."""
+    w.security(w.node1, **kwargs)
+    w.security(w.node2, **kwargs)
+    return w.connect(w.cluster, w.message_secure)
+
+
 def probed(outcome: str, detail: str):
     def case(w: World, fixed: bool):
-        connection = w.connect(w.cluster, w.message_secure)
-        ProbeResult.objects.create(connection=connection, host=w.core.address, port_number=4021,
+        store = w.store("Genesys CA")
+        connection = both_nodes(w, store=store)
+        # A probe made with the Nodes' trust configuration against the connection's endpoint: it counts.
+        ProbeResult.objects.create(connection=connection, host=w.core.address, port_id="secure", port_number=4021,
+                                   provider="PEM", store=store, store_name=store.name,
+                                   store_digest=store.contents_digest,
                                    outcome=ProbeOutcome.OK if fixed else outcome, detail=detail)
         return connection
 
     return case
+
+
+def no_secure_connection(w: World, fixed: bool):
+    node_pem(w)
+    w.connect(w.cluster, w.message_secure if fixed else w.message_default)
+    return w.node1
+
+
+def connection_tls_disabled(w: World, fixed: bool):
+    return both_nodes(w, store=w.store("Genesys CA")) if fixed else w.connect(w.cluster, w.message_secure)
+
+
+def client_misconfigured(w: World, fixed: bool):
+    return both_nodes(w, store=w.store("Genesys CA")) if fixed else both_nodes(w, provider="PEM")
+
+
+def trust_unknown(w: World, fixed: bool):
+    if fixed:
+        w.store("Known", path="/opt/cb/certs/ca.pem")
+    return both_nodes(w, provider="PEM", trusted_ca="/opt/cb/certs/ca.pem")
+
+
+def store_failing(w: World, fixed: bool):
+    return both_nodes(w, store=w.store("Store", certs=("ca.pem",) if fixed else ()))
 
 
 CASES = {
@@ -194,6 +229,7 @@ CASES = {
     "application.section_misplaced": section_misplaced,
     "application.tls_disabled": tls_disabled,
     "application.nodes_inconsistent": nodes_inconsistent,
+    "application.no_secure_connection": no_secure_connection,
     "connection.insecure_port": insecure_port,
     "connection.misplaced": connection_misplaced,
     "connection.config_server": config_server,
@@ -201,6 +237,10 @@ CASES = {
     "connection.probe_expired": probed(ProbeOutcome.EXPIRED, "the server's certificate has expired."),
     "connection.probe_hostname_mismatch": probed(ProbeOutcome.HOSTNAME, "the certificate does not match."),
     "connection.probe_unreachable": probed(ProbeOutcome.TIMEOUT, "no TLS answer within 5 s."),
+    "connection.tls_disabled": connection_tls_disabled,
+    "connection.client_misconfigured": client_misconfigured,
+    "connection.trust_unknown": trust_unknown,
+    "connection.store_failing": store_failing,
 }
 
 

@@ -49,7 +49,8 @@ def test_a_node_that_is_not_ready_lists_what_is_missing(client_as, world):
     page = text(response)
     assert "not ready" in page
     assert "provider is PEM but trusted-ca is empty" in page
-    assert "No connection of Cobrowse_Cluster goes through a secure port." in page
+    assert "No connection of Cobrowse_Node_1 goes through a secure port" in page
+    assert "application.no_secure_connection" in page
     assert "application.trusted_ca_missing" in page and "Fix:" in page
     assert "connection.insecure_port" in page  # the Cluster's connections, shown on the Node
 
@@ -113,9 +114,10 @@ def test_an_operator_starts_a_sweep_and_follows_its_progress(client_as, world):
     # No broker in the tests: the sweep ran in-process before the redirect.
     assert sweep.status == SweepStatus.DONE and sweep.trigger == "ui" and sweep.requested_by_name == "operator"
     page = operator.get(sweep.get_absolute_url())
-    assert "1 error(s)" in text(page) and "Expired" in text(page)
+    # The expired store, and the two Nodes that have no TLS connection to run.
+    assert "3 error(s)" in text(page) and "Expired" in text(page)
     status = json.loads(operator.get(reverse("security:sweep_status", args=[sweep.pk])).content)  # 5 apps, 1 store
-    assert status == {"id": sweep.pk, "status": "done", "done": 6, "total": 6, "percent": 100, "errors": 1,
+    assert status == {"id": sweep.pk, "status": "done", "done": 6, "total": 6, "percent": 100, "errors": 3,
                       "warnings": 0, "finished": True, "message": ""}
 
 

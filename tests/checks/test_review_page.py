@@ -19,11 +19,15 @@ EXPORT = reverse("security:review_export")
 @pytest.fixture
 def deployment(world: World):
     """Cluster → Message Server secure (probed: untrusted) and default; Node → Message secure (R2)."""
-    world.security(world.node1, store=world.store("Genesys CA"))
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.security(world.node2, store=store)
     secure = world.connect(world.cluster, world.message_secure)
     insecure = world.connect(world.cluster, world.message_default)
     misplaced = world.connect(world.node1, world.message_secure)
-    ProbeResult.objects.create(connection=secure, host=world.core.address, port_number=4021, outcome="untrusted",
+    ProbeResult.objects.create(connection=secure, host=world.core.address, port_id="secure", port_number=4021,
+                               provider="PEM", store=store, store_name=store.name, store_digest=store.contents_digest,
+                               outcome="untrusted",
                                detail="the application's trusted store does not trust the server's certificate.")
     world.validate(world.cluster)
     world.validate(world.node1)
@@ -41,9 +45,12 @@ def test_the_review_lists_every_connection_with_what_decides_its_security(client
     assert response.status_code == 200
     assert sorted(rows(response)) == sorted([deployment.secure.pk, deployment.insecure.pk, deployment.misplaced.pk])
     row = next(r for r in response.context["rows"] if r.connection == deployment.secure)
-    assert (row.provider, row.provider_on, row.store.name) == ("PEM", "Cobrowse_Node_1", "Genesys CA")
-    assert row.probe.outcome == "untrusted"
-    assert [f.code for f in row.findings] == ["connection.probe_untrusted"]
+    # The Cluster's connection is run by each of its Nodes, each with its own section and store.
+    assert [(c.name, c.provider, c.store.name) for c in row.runners] == [
+        ("Cobrowse_Node_1", "PEM", "Genesys CA"), ("Cobrowse_Node_2", "PEM", "Genesys CA")]
+    assert row.probe.probe.outcome == "untrusted" and not row.probe.stale
+    assert [f.code for f in row.findings] == ["connection.probe_untrusted"] * 2
+    assert row.verdict.failing == ("Cobrowse_Node_1", "Cobrowse_Node_2")
     html = response.content.decode()
     for text in ("Cobrowse_Cluster", "MessageServer", "secure", "10.0.0.5:4021", "not secure", "untrusted certificate",
                  "connection.misplaced"):
@@ -137,7 +144,13 @@ def test_anonymous_users_are_sent_to_the_login_page(client):
 
 
 def test_rows_show_type_labels_and_each_probe_button_comes_back_to_the_filtered_page(client_as, deployment):
-    html = client_as("security").get(f"{REVIEW}?insecure=on").content.decode()
+    html = client_as("security").get(f"{REVIEW}?failing=on").content.decode()
 
     assert "Co-browse Cluster 8.5.003" in html and "Message Server</div>" in html
-    assert f'name="next" value="{REVIEW}?insecure=on"' in html
+    assert f'name="next" value="{REVIEW}?failing=on"' in html
+
+
+def test_a_port_without_tls_offers_no_probe(client_as, deployment):
+    html = client_as("security").get(f"{REVIEW}?insecure=on").content.decode()
+
+    assert "no TLS to probe" in html and 'name="next"' not in html

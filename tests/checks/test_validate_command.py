@@ -31,15 +31,20 @@ def test_it_prints_the_errors_and_warnings_per_object_and_fails_when_there_are_e
 
     out, err, status = run()
 
-    assert status == 1 and err == "2 error(s) found"
+    # The expired store; Node 1's trusted-ca missing; neither Node has a TLS connection to run.
+    assert status == 1 and err == "4 error(s) found"
     lines = out.splitlines()
-    assert re.match(r"Sweep #\d+ done: 6 object\(s\) checked, 2 error\(s\), 2 warning\(s\)\.$", lines[0])
+    assert re.match(r"Sweep #\d+ done: 6 object\(s\) checked, 4 error\(s\), 2 warning\(s\)\.$", lines[0])
     assert "store Expired: 1 error(s), 0 warning(s)" in lines
-    assert "application Cobrowse_Node_1: 1 error(s), 0 warning(s)" in lines
+    assert "application Cobrowse_Node_1: 2 error(s), 0 warning(s)" in lines
     assert any(line.strip().startswith("error    store.expired  ") for line in lines)
 
 
 def test_it_succeeds_when_there_are_only_warnings(world):
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.security(world.node2, store=store)
+    world.connect(world.cluster, world.message_secure)
     world.connect(world.cluster, world.message_default)
 
     out, err, status = run("--wait")

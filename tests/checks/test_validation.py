@@ -23,6 +23,7 @@ def test_running_the_checks_twice_replaces_the_findings_instead_of_adding_to_the
 
 
 def test_fixing_the_object_removes_its_findings(world):
+    world.connect(world.cluster, world.message_secure)  # a Node with no TLS connection to run is not TLS-ready
     node = world.security(world.node1, provider="PEM")
     assert "application.trusted_ca_missing" in world.validate(node)
 
@@ -158,8 +159,15 @@ def test_a_new_secure_port_on_a_server_flags_the_clients_still_on_the_old_one(wo
 def test_a_probe_of_another_port_or_host_no_longer_counts(world):
     from security.models import ProbeResult
 
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.security(world.node2, store=store)
     connection = world.connect(world.cluster, world.message_secure)
-    ProbeResult.objects.create(connection=connection, host="10.9.9.9", port_number=4021, outcome="untrusted")
+    trust = {"provider": "PEM", "store": store, "store_name": store.name, "store_digest": store.contents_digest}
+    ProbeResult.objects.create(connection=connection, host="10.9.9.9", port_id="secure", port_number=4021,
+                               outcome="untrusted", **trust)
+    ProbeResult.objects.create(connection=connection, host=world.core.address, port_id="default", port_number=4020,
+                               outcome="untrusted", **trust)
 
     assert world.validate(connection) == set()
 

@@ -36,6 +36,13 @@ class World:
         self.node2 = self.app("Cobrowse_Node_2", AppType.COBROWSE_NODE, "8.5.003.04", host=self.linux,
                               cluster=self.cluster)
 
+    @classmethod
+    def helpers(cls, cert_files: dict[str, Path]) -> World:
+        """The helpers alone, over objects already in the database (the demo environment)."""
+        world = cls.__new__(cls)
+        world.cert_files = cert_files
+        return world
+
     # Objects
 
     def host(self, name: str, os_type: str, address: str = "127.0.0.1") -> Host:
@@ -101,5 +108,6 @@ def codes(obj) -> set[str]:
 
 
 def finding(obj, code: str) -> Finding:
-    return Finding.objects.get(subject=validation.subject_of(obj), code=code)
+    """The finding of this code (the first by detail: a connection has one per Node that fails)."""
+    return Finding.objects.filter(subject=validation.subject_of(obj), code=code).order_by("detail_key").first()
 

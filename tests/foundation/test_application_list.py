@@ -51,8 +51,10 @@ def test_the_list_renders_with_the_same_number_of_queries_for_10_and_for_1000_ap
     small = queries_to_render(client)
     make_apps(990, host=env.windows, cluster=env.cluster, prefix="Bulk")
     assert Application.objects.count() > 1000
-    assert queries_to_render(client) == small
-    assert queries_to_render(client, LIST + "?page=7&sort=-version&restart=on") == small
+    # The TLS column loads a Cluster's Nodes only when the page shows a Cluster: a page of Nodes
+    # makes one query fewer. What matters is that the count does not grow with the applications.
+    assert queries_to_render(client) <= small
+    assert queries_to_render(client, LIST + "?page=7&sort=-version&restart=on") <= small
 
 
 def test_the_list_is_paginated(env, client_as):

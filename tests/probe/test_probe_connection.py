@@ -1,11 +1,12 @@
 """Probing a connection configured in the console: the store it uses, what is recorded, the findings."""
 
+import pytest
 from django.test import override_settings
 from django.urls import reverse
 
 from security import sweeps
 from security.models import ProbeResult, TrustedStore
-from security.probe import probe_connection
+from security.probe import NothingToProbe, probe_connection
 from tests.checks.world import codes
 from tests.probe.conftest import closed_port
 
@@ -24,8 +25,11 @@ def test_a_security_officer_probes_from_the_review_and_sees_the_result(client_as
                                 {"next": reverse("security:review")}, follow=True)
 
     result = ProbeResult.objects.get(connection=connection)
-    assert (result.outcome, result.host, result.port_number) == ("ok", "127.0.0.1", port)
-    assert result.store.name == "Genesys CA"  # the Nodes' store: they run the Cluster's connections
+    assert (result.outcome, result.host, result.port_id, result.port_number) == ("ok", "127.0.0.1", "secure", port)
+    # What it used: the Nodes' store (they run the Cluster's connections), with the digest of its contents.
+    assert result.store.name == result.store_name == "Genesys CA" and result.provider == "PEM"
+    assert result.store_digest == result.store.contents_digest and len(result.store_digest) == 64
+    assert result.used_by == "Cobrowse_Node_1, Cobrowse_Node_2"
     assert result.chain_pem.count("BEGIN CERTIFICATE") == 2
     assert "trusted" in response.content.decode()
     assert codes(connection) == set()
@@ -66,15 +70,20 @@ def test_a_refused_port_is_a_warning(probe_world):
     assert codes(connection) == {"connection.probe_unreachable"}
 
 
-def test_an_insecure_connection_is_probed_on_the_servers_secure_port(probe_world, serve):
+def test_a_connection_through_a_port_without_tls_is_never_probed_under_its_name(client_as, probe_world, serve):
+    """Seen: a probe of ChatServer default 4120 probed secure 4121 and showed it on the 4120 row."""
     with serve("trusted") as port:
         probe_world.message_secure.number = port
         probe_world.message_secure.save()
         connection = probe_world.connect(probe_world.cluster, probe_world.message_default)
-        probe_connection(connection_id=connection.pk)
+        with pytest.raises(NothingToProbe, match=r"MessageServer:default \(4020\) does not speak TLS"):
+            probe_connection(connection_id=connection.pk)
+        response = client_as("security").post(reverse("security:probe", args=[connection.pk]), follow=True)
 
-    assert ProbeResult.objects.get(connection=connection).port_number == port
-    assert codes(connection) == {"connection.insecure_port"}  # trusted there, but not used yet
+    assert not ProbeResult.objects.exists()
+    page = response.content.decode()
+    assert "Not probed: MessageServer:default (4020) does not speak TLS" in page
+    assert f"Connect through secure ({port}) and probe that connection." in page
 
 
 def test_only_the_host_and_port_configured_in_the_console_are_probed(client_as, probe_world):

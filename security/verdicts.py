@@ -1,0 +1,164 @@
+"""The verdict of connections as pages show it, read from the stored findings.
+
+Every page that says whether a connection's TLS will work (the review, its CSV, the readiness panel
+of each application, the application list) builds a ``ConnectionView`` here: the findings of the
+connection, the applications that run it (each Node of a Cluster client) and the verdict
+``security.checks.verdict.verdict_of`` reads from those findings. No page reasons on its own.
+
+Loading is in bulk: a fixed number of queries for any number of connections.
+"""
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
+
+from applications.models import Connection
+from security.checks.verdict import (
+    Endpoint,
+    TrustConfig,
+    Verdict,
+    probe_staleness,
+    verdict_of,
+)
+from security.deployment import Runner, runners_for
+from security.models import Finding, ProbeOutcome, ProbeResult
+
+PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
+
+
+class FindingRow(NamedTuple):
+    """A stored finding as pages read it."""
+
+    code: str
+    severity: str
+    message: str
+    hint: str
+    detail_key: str
+
+
+@dataclass
+class ProbeView:
+    """The last probe of a connection, what it reached and used, and why it no longer holds (if so)."""
+
+    probe: ProbeResult
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def outcome_label(self) -> str:
+        return PROBE_OUTCOME_LABELS.get(self.probe.outcome, self.probe.outcome)
+
+    @property
+    def reached(self) -> str:
+        port = f"{self.probe.port_id} ({self.probe.port_number})" if self.probe.port_id else str(self.probe.port_number)
+        return f"{self.probe.host}:{port}" if self.probe.host else port
+
+    @property
+    def trust(self) -> str:
+        return probe_config(self.probe).describe() if self.probe.port_id else ""
+
+    @property
+    def ok(self) -> bool:
+        return self.probe.outcome == ProbeOutcome.OK
+
+
+def probe_cell_html(probe: ProbeView | None) -> str:
+    """The last probe as every page shows it: outcome, what it reached and used, and whether it is stale.
+    Rendered here once for the review's fifty rows and the readiness panel alike."""
+    if probe is None:
+        return mark_safe('<span class="text-muted">never</span>')
+    result = probe.probe
+    badge = "text-bg-secondary" if probe.stale else ("text-bg-success" if probe.ok else "text-bg-danger")
+    html = format_html('<span class="badge probe-outcome {}" title="{}">{}</span>', badge, result.detail,
+                       probe.outcome_label)
+    if probe.stale:
+        html += mark_safe(' <span class="badge text-bg-warning probe-stale">stale</span>')
+    html += format_html('<div class="text-muted">{}: reached <span class="mono">{}</span>{}</div>',
+                        localtime(result.at).strftime("%Y-%m-%d %H:%M"), probe.reached,
+                        f", {probe.trust}" if probe.trust else "")
+    if probe.stale:
+        html += format_html('<div class="probe-stale-why">No longer counts: {}. Probe again.</div>',
+                            "; ".join(probe.stale))
+    return html
+
+
+def probe_config(probe: ProbeResult) -> TrustConfig:
+    return TrustConfig(provider=probe.provider, store_id=probe.store_id, store_name=probe.store_name,
+                       store_digest=probe.store_digest)
+
+
+def endpoint_of(connection: Connection) -> Endpoint:
+    port = connection.port
+    host = port.application.host
+    return Endpoint(host.address if host else "", port.port_id, port.number, port.secured)
+
+
+def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[Runner]) -> ProbeView | None:
+    if probe is None:
+        return None
+    return ProbeView(probe, probe_staleness(
+        host=probe.host, port_id=probe.port_id, port_number=probe.port_number, config=probe_config(probe),
+        endpoint=endpoint_of(connection), current=[r.trust for r in runners]))
+
+
+@dataclass
+class ConnectionView:
+    connection: Connection
+    runners: list[Runner]
+    findings: list[FindingRow]
+    checked: bool
+    probe: ProbeView | None = None
+
+    @property
+    def runner_names(self) -> dict[str, str]:
+        return {r.key: r.app.name for r in self.runners}
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.verdict_for(None)
+
+    def verdict_for(self, runner_key: str | None) -> Verdict:
+        """The verdict over all the applications that run it, or for one of them (a Node's panel)."""
+        return verdict_of(self.findings, secured=self.connection.port.secured, runners=self.runner_names,
+                          checked=self.checked, runner=runner_key)
+
+
+def is_checked(connection: Connection) -> bool:
+    try:
+        return connection.tls_check is not None
+    except ObjectDoesNotExist:
+        return False
+
+
+def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
+    """What ``connection_views`` reads from each connection, joined or annotated."""
+    last_probe = ProbeResult.objects.filter(connection=OuterRef("pk")).order_by("-at", "-id")
+    return qs.select_related("client__cluster", "port__application__host", "tls_check").annotate(
+        last_probe_id=Subquery(last_probe.values("id")[:1]))
+
+
+def connection_views(connections: list[Connection]) -> dict[int, ConnectionView]:
+    """The view of each connection (loaded through ``with_verdict_data``), in five queries."""
+    runners = runners_for({c.client_id: c.client for c in connections}.values())
+    findings: dict[int, list[FindingRow]] = {}
+    # Rows, not models: a page of Clusters has a finding per Node of each.
+    for connection_id, *row in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by(
+            "severity", "code", "detail_key").values_list("connection_id", *FindingRow._fields):
+        findings.setdefault(connection_id, []).append(FindingRow(*row))
+    probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
+    probes = ProbeResult.objects.defer("chain_pem").in_bulk(probe_ids) if probe_ids else {}
+    views = {}
+    for connection in connections:
+        client_runners = runners[connection.client_id]
+        views[connection.pk] = ConnectionView(
+            connection=connection,
+            runners=client_runners,
+            findings=findings.get(connection.pk, []),
+            checked=is_checked(connection),
+            probe=probe_view(probes.get(getattr(connection, "last_probe_id", None)), connection, client_runners),
+        )
+    return views
