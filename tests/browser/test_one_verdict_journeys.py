@@ -48,7 +48,7 @@ def test_the_review_and_every_readiness_panel_give_the_clusters_connection_one_v
     seen = verdict(row)
     assert seen == ("not_ready", "Cobrowse_Node_1|Cobrowse_Node_2|Cobrowse_Node_3")
     assert "on Cobrowse_Node_1, Cobrowse_Node_2, Cobrowse_Node_3" in row.inner_text()
-    findings = row.locator("td").nth(9).inner_text()
+    findings = row.locator("td").nth(7).inner_text()
     assert findings.count("connection.tls_disabled") == 1 and "(and 2 more like it)" in findings
     # Worst first: the first row of the review is one that will not work.
     assert page.locator("#review-table tbody tr").first.get_attribute("data-verdict") == "not_ready"
@@ -76,7 +76,7 @@ def test_a_probe_made_before_the_stores_were_assigned_goes_stale_and_is_probed_a
         with page.expect_navigation():
             review_row(page, connection).get_by_role("button", name="Probe").click()
         assert f"Probe of MessageServer:secure (127.0.0.1:{port})" in page.locator(".alert-success").inner_text()
-        cell = review_row(page, connection).locator("td").nth(8).inner_text()
+        cell = review_row(page, connection).locator("td").nth(6).inner_text()
         assert f"reached 127.0.0.1:secure ({port}), TLS disabled" in cell
 
         # The stores are assigned (the Genesys CA that signed the server's certificate) and checked.

@@ -18,7 +18,7 @@ def review_rows(page) -> set[tuple[str, str, str]]:
     for row in page.locator("#review-table tbody tr[data-connection]").all():
         cells = row.locator("td")
         rows.add((cells.nth(0).locator("a").first.inner_text(), cells.nth(1).locator("a").first.inner_text(),
-                  cells.nth(2).inner_text()))
+                  cells.nth(2).locator(".mono").first.inner_text()))
     return rows
 
 
