@@ -301,11 +301,16 @@ class PendingRestartChange(models.Model):
 
     @property
     def kind(self) -> str:
-        if self.running_value is None:
-            return "added"
-        if self.new_value is None:
-            return "removed"
-        return "changed"
+        return change_kind(self.running_value, self.new_value)
+
+
+def change_kind(running_value: str | None, new_value: str | None) -> str:
+    """A pending change: "added" (absent when the server started), "removed" or "changed"."""
+    if running_value is None:
+        return "added"
+    if new_value is None:
+        return "removed"
+    return "changed"
 
 
 class AuditEvent(models.Model):

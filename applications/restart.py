@@ -14,7 +14,7 @@ from django.utils import timezone
 from applications import audit
 from applications.bulk import bulk_insert
 from applications.catalogue import specs_for
-from applications.models import Application, AuditEvent, Option, PendingRestartChange, RunningOption
+from applications.models import Application, AuditEvent, Option, PendingRestartChange, RunningOption, change_kind
 from applications.versioning import EditConflict, options_events_since
 from cobrowse_admin import secret_box
 
@@ -54,11 +54,7 @@ class Pending(NamedTuple):
 
     @property
     def kind(self) -> str:
-        if self.running_value is None:
-            return "added"
-        if self.new_value is None:
-            return "removed"
-        return "changed"
+        return change_kind(self.running_value, self.new_value)
 
 
 @transaction.atomic
