@@ -107,6 +107,7 @@ def user_list(request):
     names = {u.username for u in users}
     return render(request, "applications/user_list.html", {
         "rows": rows,
+        "locked_rows": [(u, lockout) for u, _, lockout in rows if lockout],
         # Only counted: a name that is no user's may be a password typed in the wrong field.
         "other_lockouts": sum(1 for name in locked if name not in names),
         "failure_limit": settings.AXES_FAILURE_LIMIT, "cool_off": lockouts.cool_off_time(),
