@@ -321,7 +321,7 @@ class AuditFilterForm(CompactFormMixin, forms.Form):
     )
     action = forms.ChoiceField(
         required=False,
-        choices=[("", "any action")] + [(a, a) for a in ("create", "update", "delete", "restart", "import")],
+        choices=[("", "any action")] + [(a, a) for a in ("create", "update", "delete", "restart", "import", "unlock")],
     )
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -35,4 +35,5 @@ urlpatterns = [
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:pk>/", users.user_edit, name="user_edit"),
+    path("users/<int:pk>/unlock/", users.user_unlock, name="user_unlock"),
 ]

@@ -1,6 +1,7 @@
-"""Users and their role (Administrator only): create, change role, deactivate, reset password."""
+"""Users and their role (Administrator only): create, change role, deactivate, reset password, unlock."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
@@ -8,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from applications import audit, versioning
+from applications import audit, lockouts, versioning
 from applications.roles import ROLES, administrator_required, role_name
 from applications.usernames import ALLOWED_CHARACTERS, validate_new_username
 
@@ -101,8 +102,29 @@ def user_save(*, user: User | None, username: str, role: str, active: bool, pass
 @require_safe
 def user_list(request):
     users = User.objects.order_by("username").prefetch_related("groups")
-    rows = [(u, role_name(u)) for u in users]
-    return render(request, "applications/user_list.html", {"rows": rows})
+    locked = lockouts.current_lockouts()
+    rows = [(u, role_name(u), locked.get(u.username)) for u in users]
+    names = {u.username for u in users}
+    return render(request, "applications/user_list.html", {
+        "rows": rows,
+        "locked_rows": [(u, lockout) for u, _, lockout in rows if lockout],
+        # Only counted: a name that is no user's may be a password typed in the wrong field.
+        "other_lockouts": sum(1 for name in locked if name not in names),
+        "failure_limit": settings.AXES_FAILURE_LIMIT, "cool_off": lockouts.cool_off_time(),
+    })
+
+
+@administrator_required
+@require_POST
+def user_unlock(request, pk):
+    user = get_object_or_404(User, pk=pk)
+    lifted = lockouts.lockout_lift(user=user, actor=request.user)
+    if lifted:
+        messages.success(request, f"Unlocked {user.username} ({lockouts.describe(lifted)}): "
+                                  "they can log in again from every address.")
+    else:
+        messages.info(request, f"{user.username} was not locked (any more): nothing to unlock.")
+    return redirect("applications:user_list")
 
 
 @administrator_required

@@ -47,6 +47,7 @@ ACCESS = {
     "applications:user_list": ADMIN_READ,
     "applications:user_new": ADMIN_WRITE,
     "applications:user_edit": ADMIN_WRITE,
+    "applications:user_unlock": (ADMIN, {"POST"}),
 }
 
 ROLES = [None, "viewer", "operator", "security", "admin"]
