@@ -74,7 +74,8 @@ def page_context(request, app: Application) -> dict:
         for kind in req.kinds:
             reason = refusal(req, kind)
             templates.append({"kind": kind, "file": f"setenv.{kind}", "refused": reason,
-                              "body": "" if reason else generated.render(req, kind)})
+                              "body": "" if reason else generated.render(req, kind),
+                              "text_id": f"setenv-{kind}-text"})
         context.update({
             "req": req, "lines": setenv_lines(req), "notes": setenv_notes(req), "templates": templates,
             "query": f"?cs={target.config_server.pk}",
