@@ -161,7 +161,7 @@ class ConnectionForm(forms.ModelForm):
     shows the new server's ports and saves nothing. A port ID posted for another server stays
     selected as typed, marked, with its error."""
 
-    server = forms.ModelChoiceField(queryset=Application.objects.none())
+    server = forms.ModelChoiceField(queryset=Application.objects.none(), empty_label="choose a server")
     port_id = forms.CharField(label="Port ID", max_length=64, widget=forms.Select,
                               help_text="The server's port IDs (its Server Info tab); TLS connections go "
                                         "through a secured port.")
@@ -204,7 +204,7 @@ class ConnectionForm(forms.ModelForm):
 
     def port_choices(self) -> list[tuple[str, str]]:
         """The chosen server's ports; a value posted that is not one of them stays, marked, as typed."""
-        server = self.chosen_server()
+        server = self.listed_server = self.chosen_server()
         ports = list(server.ports.order_by("port_id")) if server else []
         choices = [("", "choose a port" if server else "choose a server first")]
         choices += [(port.port_id, port_label(port)) for port in ports]
@@ -223,6 +223,12 @@ class ConnectionForm(forms.ModelForm):
                 [port.port_id, port_label(port), "secured" if port.secured else ""])
         return result
 
+    def listed_for_another_server(self, server: Application) -> bool:
+        """Was the port list posted with this form made for another server than the one posted?
+        (``listed_for``: the server whose ports the page listed, empty when it listed none.)"""
+        listed = str(self.data.get(self.add_prefix("listed_for"), "")).strip()
+        return bool(listed) and listed != str(server.pk)
+
     def clean(self):
         data = super().clean()
         server, port_id = data.get("server"), (data.get("port_id") or "").strip()
@@ -231,6 +237,12 @@ class ConnectionForm(forms.ModelForm):
             if port is None:
                 ids = ", ".join(server.ports.values_list("port_id", flat=True)) or "none"
                 self.add_error("port_id", f"{server.name} has no port with ID {quoted(port_id)} (its ports: {ids}).")
+            elif self.listed_for_another_server(server):
+                # A page without its script: the server changed, the list did not follow. The same
+                # port ID on the new server may be another port: shown, for the operator to confirm.
+                self.add_error("port_id", f"The list showed the ports of another server: check that "
+                                          f"{quoted(port_id)} ({port.number}) of {server.name} is the port "
+                                          "you mean, and save again.")
             else:
                 clash = Connection.objects.filter(client=self.instance.client, port=port)
                 if self.instance.pk:

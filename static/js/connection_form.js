@@ -15,6 +15,7 @@
   var port = form.querySelector("select[data-port-select]");
   var protocol = form.querySelector("select[data-protocol-select]");
   var relist = document.getElementById("list-ports");
+  var listedFor = form.querySelector("input[data-listed-for]");
   var addp = document.getElementById("addp-settings");
   var dropped = document.getElementById("addp-dropped");
 
@@ -40,6 +41,9 @@
       port.appendChild(element);
     });
     port.value = chosen;
+    if (listedFor) {
+      listedFor.value = server.value;  // the list now shows this server's ports
+    }
   }
 
   function addpHasValues() {
