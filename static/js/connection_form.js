@@ -6,11 +6,10 @@
 (function () {
   "use strict";
   var form = document.querySelector("form[data-connection-form]");
-  var data = document.getElementById("connection-ports");
-  if (!form || !data) {
+  if (!form || !form.hasAttribute("data-ports")) {
     return;
   }
-  var ports = JSON.parse(data.textContent);
+  var ports = JSON.parse(form.getAttribute("data-ports"));
   var server = form.querySelector("select[data-server-select]");
   var port = form.querySelector("select[data-port-select]");
   var protocol = form.querySelector("select[data-protocol-select]");

@@ -1,7 +1,7 @@
-// Copy buttons: <button data-copy-from="ID"> copies the text held, as JSON, in <script
-// type="application/json" id="ID"> (Django's json_script): exactly the file's text, line endings
-// included, which a <pre> would not keep (HTML turns CR LF into LF). The buttons are hidden until
-// this file shows them; without it the page offers the text and a download.
+// Copy buttons: <button data-copy-text="JSON string"> copies that text: exactly the file's text,
+// line endings included, which a <pre> would not keep (HTML turns CR LF into LF; JSON writes a CR as
+// the two characters \r). The buttons are hidden until this file shows them; without it the page
+// offers the text and a download.
 (function () {
   "use strict";
   function copyWithEvent(text) {
@@ -28,16 +28,13 @@
     return copyWithEvent(text);
   }
 
-  document.querySelectorAll("button[data-copy-from]").forEach(function (button) {
-    var source = document.getElementById(button.getAttribute("data-copy-from"));
-    if (!source) {
-      return;
-    }
+  document.querySelectorAll("button[data-copy-text]").forEach(function (button) {
+    var text = JSON.parse(button.getAttribute("data-copy-text"));
     var label = button.textContent;
     var status = button.parentElement.querySelector("[data-copy-status]");
     button.hidden = false;
     button.addEventListener("click", function () {
-      copy(JSON.parse(source.textContent)).then(function () {
+      copy(text).then(function () {
         button.textContent = "Copied";
         if (status) {
           status.textContent = "Copied to the clipboard.";

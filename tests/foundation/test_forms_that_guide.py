@@ -1,6 +1,9 @@
 """The guiding forms without a browser: the connection form's port list and its "List the ports"
 post, the Server Info form, and delete pages that link what depends on the object."""
 
+import html
+import json
+
 from django.urls import reverse
 
 from applications.models import Application, AppType, AuditEvent, Connection
@@ -12,7 +15,12 @@ def test_the_port_list_offers_the_servers_ports_with_the_secured_ones_marked(env
     page = client_as("operator").get(url).content.decode()
     assert '<option value="secure" selected>secure — 4021 (TLS)</option>' in page
     assert '<option value="default">default — 4020</option>' in page
-    assert "4120" not in page.split('id="connection-ports"')[0]  # ChatServer's ports: only in the script's data
+    select = page[page.index('<select name="port_id"'):]
+    select = select[:select.index("</select>")]
+    assert "4120" not in select  # ChatServer's ports are only in the data the script reads
+    ports = json.loads(html.unescape(page.split('data-ports="')[1].split('"')[0]))
+    assert ports[str(env.chat.pk)] == [["default", "default — 4120", ""]]
+    assert ports[str(env.message.pk)][1] == ["secure", "secure — 4021 (TLS)", "secured"]
 
 
 def test_a_port_id_the_server_lacks_comes_back_selected_as_typed_with_its_error(env, client_as, committed):
