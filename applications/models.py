@@ -90,6 +90,14 @@ class Application(models.Model):
     working_directory = models.CharField(
         max_length=500, blank=True, help_text="Server directory on the host (where setenv.sh / setenv.bat live)."
     )
+    # Genesys Administrator's Server Info tab: how the server is started (for the operator's record;
+    # the console starts nothing).
+    command_line = models.CharField(
+        max_length=500, blank=True, help_text="The program that starts the server, e.g. ./cbnode.sh or cbnode.bat."
+    )
+    command_line_arguments = models.CharField(
+        max_length=1000, blank=True, help_text="Arguments after the command line, e.g. -app CB_Node_1 -port 2020."
+    )
     # Incremented by every options write; an edit form carries the revision it was opened at.
     options_revision = models.PositiveIntegerField(default=0, editable=False)
     # Set in the same transaction as a change that needs the checks run again, cleared by the
@@ -149,6 +157,10 @@ class Port(models.Model):
     def __str__(self) -> str:
         return f"{self.application.name}:{self.port_id} ({self.number})"
 
+    def get_absolute_url(self) -> str:
+        """The Server Info tab of its application, which lists it."""
+        return reverse("applications:ports", args=[self.application_id])
+
 
 class Protocol(models.TextChoices):
     DEFAULT = "default", "default"
@@ -189,6 +201,10 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client.name} → {self.port.application.name}:{self.port.port_id}"
+
+    def get_absolute_url(self) -> str:
+        """The Connections tab of its client, which lists it."""
+        return reverse("applications:connections", args=[self.client_id])
 
     @property
     def server(self) -> Application:

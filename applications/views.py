@@ -31,17 +31,23 @@ def after_save(request, obj, *, edit_url: str, done_url: str):
     return redirect(done_url)
 
 
-def edit_object(request, obj, form, *, edit_url, done_url, context: dict, on_saved=None):
+def edit_object(request, obj, form, *, edit_url, done_url, context: dict, on_saved=None,
+                template: str = "applications/form.html", reshow=None):
     """The edit page of a host, application, port or connection: GET shows the form with the version
     of the object it shows; POST saves against that version, or shows the conflict banner with the
     operator's entries kept (and the old version, so only a reload can save).
 
     ``edit_url`` and ``done_url`` are functions of the saved object; ``on_saved(saved)`` adds the
-    messages a save of this kind may need."""
+    messages a save of this kind may need. ``reshow(form)``, for a POST with ``_reshow`` (a button
+    of a page without its script), gives the form to show again instead of saving: it keeps the
+    version posted, so the save that follows is checked against the page first opened."""
     editing = obj.pk is not None
     conflict = None
     version = services.object_version(obj) if editing else ""
-    if request.method == "POST":
+    if request.method == "POST" and reshow is not None and "_reshow" in request.POST:
+        form = reshow(form)
+        version = posted_version(request) if editing else ""
+    elif request.method == "POST":
         version = posted_version(request) if editing else ""
         try:
             if editing:
@@ -54,7 +60,7 @@ def edit_object(request, obj, form, *, edit_url, done_url, context: dict, on_sav
                 return after_save(request, saved, edit_url=edit_url(saved), done_url=done_url(saved))
         except EditConflict as exc:
             conflict = exc
-    return render(request, "applications/form.html", {
+    return render(request, template, {
         "form": form, "apply": editing, "opened_version": version, "conflict": conflict, "reload_url": request.path,
         **context,
     })
@@ -73,9 +79,10 @@ def delete_object_page(request, obj, *, impact: dict, cancel_url: str, done, blo
             services.delete_object(obj=obj, actor=request.user, expected_version=posted_version(request))
         except EditConflict as exc:
             conflict = exc
-        except ProtectedError:
+        except ProtectedError as exc:
+            # Something came to depend on it since the page was opened: the page again, naming it.
             messages.error(request, on_protected)
-            return redirect(cancel_url)
+            impact, blocked = {"what still depends on it": sorted(exc.protected_objects, key=str)}, True
         else:
             messages.success(request, done[0])
             return redirect(done[1])

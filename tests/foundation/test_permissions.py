@@ -32,6 +32,7 @@ ACCESS = {
     "applications:mark_restarted": POST_ONLY,
     "applications:history": READ,
     "applications:ports": READ,
+    "applications:server_info_edit": WRITE,
     "applications:port_new": WRITE,
     "applications:port_edit": WRITE,
     "applications:port_delete": WRITE,
