@@ -61,7 +61,7 @@ def test_j5_the_review_filters_insecure_connections_and_exports_them_as_csv(logi
     everything = review_rows(page)
     assert everything == connections(secured=True) | connections(secured=False)
 
-    page.locator("main").get_by_label("Insecure only").check()
+    page.locator("main").get_by_label("Not secure only").check()
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name="Filter").click()
     assert "insecure=on" in page.url
@@ -71,7 +71,7 @@ def test_j5_the_review_filters_insecure_connections_and_exports_them_as_csv(logi
     assert insecure == connections(secured=False)
     assert not insecure & connections(secured=True)
     assert page.locator("#review-table .badge", has_text="TLS").count() == 0
-    assert page.locator("main").get_by_label("Insecure only").is_checked()
+    assert page.locator("main").get_by_label("Not secure only").is_checked()
 
     with page.expect_download() as download_info:
         page.locator("main").get_by_role("link", name="Export CSV").click()
