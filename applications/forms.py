@@ -106,7 +106,7 @@ class PortForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("mutual_tls") and not data.get("secured"):
-            self.add_error("mutual_tls", "Mutual TLS needs a secured port.")
+            self.add_error("mutual_tls", "Mutual TLS needs a secure port: tick TLS too.")
         return data
 
 

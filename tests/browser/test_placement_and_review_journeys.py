@@ -92,7 +92,7 @@ def test_j6_the_setenv_page_of_a_node_gives_the_secure_configuration_server_port
         page.locator("main").get_by_role("link", name="Generate the setenv lines").click()
     snap(page, "j6-setenv")
     main = page.locator("main").inner_text()
-    assert "Configuration Server ConfigServer on 10.0.0.5, secured port secure (2021)" in main
+    assert "Configuration Server ConfigServer on 10.0.0.5, secure port secure (2021)" in main
     lines = page.locator("#setenv-lines").inner_text()
     assert "CONFIG_SERVER_HOST\t10.0.0.5" in lines
     assert "CONFIG_SERVER_PORT\t2021" in lines
