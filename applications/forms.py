@@ -117,6 +117,10 @@ class PortForm(forms.ModelForm):
     class Meta:
         model = Port
         fields = ["port_id", "number", "secured", "mutual_tls"]
+        # One word per idea: a port is "TLS" or "not secure" on every page, its form says the same.
+        labels = {"secured": "TLS"}
+        help_texts = {"secured": "The port speaks TLS (a secure port). Unticked: not secure.",
+                      "mutual_tls": "The server also asks Co-browse for a certificate of its own. Needs TLS."}
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,7 +140,7 @@ class PortForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("mutual_tls") and not data.get("secured"):
-            self.add_error("mutual_tls", "Mutual TLS needs a secured port.")
+            self.add_error("mutual_tls", "Mutual TLS needs a secure port: tick TLS too.")
         return data
 
 

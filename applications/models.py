@@ -80,7 +80,8 @@ class Application(models.Model):
     scs_controlled = models.BooleanField(
         "controlled by Solution Control Server",
         default=False,
-        help_text="When SCS controls the deployment, a Cluster's security section cannot be used (R1).",
+        help_text="When SCS controls the deployment, a Cluster's security section cannot be used: "
+        "each Node holds its own.",
     )
     service_account = models.CharField(
         max_length=255,

@@ -44,6 +44,7 @@ def port_edit(request, pk, port_pk=None):
                        edit_url=lambda saved: reverse("applications:port_edit", args=[app.pk, saved.pk]),
                        done_url=lambda saved: reverse("applications:ports", args=[app.pk]),
                        context={"app": app, "title": f"Port {port.port_id}" if port_pk else f"New port of {app}",
+                                "help_topic": "connections", "help_label": "ports, secure ports and mutual TLS",
                                 "cancel_url": reverse("applications:ports", args=[app.pk])})
 
 
@@ -84,6 +85,8 @@ def connection_edit(request, pk, conn_pk=None):
                        edit_url=lambda saved: reverse("applications:connection_edit", args=[app.pk, saved.pk]),
                        done_url=lambda saved: connections_url,
                        context={"app": app, "title": str(conn) if conn_pk else f"New connection of {app}",
+                                "help_topic": "connections",
+                                "help_label": "which application holds the TLS connections",
                                 "cancel_url": connections_url},
                        on_saved=on_saved, template="applications/connection_form.html",
                        reshow=lambda posted: relisted_connection_form(posted, client=app))

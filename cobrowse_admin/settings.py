@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "csp",
     "applications",
     "security",
+    "help_pages",
 ]
 
 MIDDLEWARE = [

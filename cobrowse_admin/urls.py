@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("applications.urls")),
     path("security/", include("security.urls")),
+    path("help/", include("help_pages.urls")),
 ]

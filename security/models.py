@@ -12,6 +12,7 @@ from django.urls import reverse
 from applications.models import Application, Connection
 from applications.names import validate_object_name
 from applications.paths import UNIX, WINDOWS, family
+from security.crypto.identity import certificate_role, format_fingerprint
 
 
 class Certificate(models.Model):
@@ -46,7 +47,12 @@ class Certificate(models.Model):
 
     @property
     def short_fingerprint(self) -> str:
-        return ":".join(self.fingerprint_sha256[i : i + 2] for i in range(0, 16, 2)).upper() + "…"
+        return format_fingerprint(self.fingerprint_sha256, short=True)
+
+    @property
+    def role(self) -> str:
+        """``root``, ``intermediate`` or ``leaf`` (security.crypto.identity)."""
+        return certificate_role(is_ca=self.is_ca, self_signed=self.self_signed)
 
 
 class Provider(models.TextChoices):

@@ -32,7 +32,7 @@ CSV_CHUNK = 500
 
 
 class ReviewFilterForm(forms.Form):
-    insecure = forms.BooleanField(required=False, label="Insecure only")
+    insecure = forms.BooleanField(required=False, label="Not secure only")
     failing = forms.BooleanField(required=False, label="Failing only")
     # One option per Cluster, hundreds on a large site: their names only (no model instances), rendered
     # in Python (applications.widgets).

@@ -20,9 +20,10 @@ from applications.versioning import EditConflict, posted_version
 from security import certificates as cert_service
 from security import stores as store_service
 from security.commands import CommandRefused, keytool_list, mscapi_commands
+from security.crypto.identity import fingerprint_query
 from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
-from security.timeline import build_timeline
+from security.timeline import SHORT_LIVED_DAYS, build_timeline
 
 PREVIEW_SESSION_KEY = "certificate-import-preview"
 PAGE_SIZE = 50
@@ -39,13 +40,17 @@ def certificate_list(request):
     certs = Certificate.objects.annotate(store_count=Count("entries")).order_by("not_after", "pk")
     text = request.GET.get("q", "").strip()
     if text:
-        certs = certs.filter(Q(common_name__icontains=text) | Q(subject__icontains=text)
-                             | Q(fingerprint_sha256__istartswith=text.replace(":", "").lower()))
+        matches = Q(common_name__icontains=text) | Q(subject__icontains=text)
+        digits = fingerprint_query(text)
+        if digits:
+            matches |= Q(fingerprint_sha256__contains=digits)
+        certs = certs.filter(matches)
     page = Paginator(certs, PAGE_SIZE).get_page(request.GET.get("page"))
     soon = now + timezone.timedelta(days=soon_days())
     return render(request, "security/certificate_list.html", {
         "page": page, "now": now, "soon": soon, "q": text, "query": f"q={text}" if text else "",
         "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
+        "soon_days": soon_days(), "short_lived_days": SHORT_LIVED_DAYS,
     })
 
 
