@@ -2,7 +2,9 @@
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from applications.models import Application, PendingRestartChange
+from applications.health import worst_first
+from applications.models import Application, Host, PendingRestartChange
+from applications.sorting import Column
 
 
 def applications_with_flags() -> QuerySet[Application]:
@@ -18,15 +20,34 @@ def restart_required_count() -> int:
     ).count()
 
 
-SORTS = {
-    "name": ["name"],
-    "-name": ["-name"],
-    "type": ["app_type", "name"],
-    "version": ["version_key", "name"],
-    "-version": ["-version_key", "name"],
-    # Applications without a host last, on SQLite and PostgreSQL alike.
-    "host": [F("host__name").asc(nulls_last=True), "name"],
-}
+def application_columns() -> list[Column]:
+    """The columns of the applications list and the order each sorts by (``applications.sorting``).
+    TLS sorts worst first through the health registry (the order belongs to the security app)."""
+    return [
+        Column("name", "Name", ["name"]),
+        Column("type", "Type", ["app_type", "name"]),
+        Column("version", "Version", ["version_key", "name"]),
+        # Applications without a host (or cluster) last, on SQLite and PostgreSQL alike, both ways.
+        Column("host", "Host", [F("host__name").asc(nulls_last=True), "name"]),
+        Column("cluster", "Cluster", [F("cluster__name").asc(nulls_last=True), "name"]),
+        Column("tls", "TLS", worst_first("application")),
+        Column("enabled", "Enabled", ["-enabled", "name"]),
+        Column("status", "Status", ["-restart_required", F("checks_requested_at").desc(nulls_last=True), "name"]),
+    ]
+
+
+def host_columns() -> list[Column]:
+    return [
+        Column("name", "Name", ["name"]),
+        Column("address", "Address", ["address", "name"]),
+        Column("os", "Operating system", ["os_type", "name"]),
+        Column("applications", "Applications", ["-application_count", "name"]),
+        Column("tls", "TLS of its applications", worst_first("host")),
+    ]
+
+
+def hosts_with_counts() -> QuerySet[Host]:
+    return Host.objects.annotate(application_count=Count("applications"))
 
 
 def filter_applications(qs: QuerySet[Application], data: dict) -> QuerySet[Application]:
@@ -52,7 +73,7 @@ def filter_applications(qs: QuerySet[Application], data: dict) -> QuerySet[Appli
             qs = qs.filter(**{lookups[op]: key})
     if data.get("restart"):
         qs = qs.filter(restart_required=True)
-    return qs.order_by(*SORTS.get(data.get("sort") or "name", ["name"]))
+    return qs
 
 
 def type_counts() -> dict[str, int]:

@@ -6,7 +6,8 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.db.models.expressions import OrderBy
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from applications.paths import UNIX, WINDOWS
 from applications.roles import security_officer_required, viewer_required
+from applications.sorting import Column, page_query, sort_by
 from applications.versioning import EditConflict, posted_version
 from security import certificates as cert_service
 from security import stores as store_service
@@ -175,9 +177,31 @@ def certificate_delete(request, pk):
 @viewer_required
 @require_safe
 def store_list(request):
-    stores = TrustedStore.objects.annotate(certificate_count=Count("entries")).order_by("name")
-    page = Paginator(stores, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "security/store_list.html", {"page": page})
+    sorting = sort_by(request.GET, store_columns())
+    stores = TrustedStore.objects.annotate(certificate_count=Count("entries", distinct=True))
+    if sorting.key == "used_by":
+        stores = stores.annotate(used_by_count=store_service.used_by_count())
+    page = Paginator(stores.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
+    store_service.with_health(page.object_list)
+    return render(request, "security/store_list.html", {"page": page, "sorting": sorting,
+                                                          "query": page_query(request.GET)})
+
+
+def store_columns() -> list[Column]:
+    """The columns of the trusted stores list; Status sorts worst first (errors, then warnings),
+    stores never validated after those validated without a problem."""
+    errors = Count("findings", filter=Q(findings__severity="error"), distinct=True)
+    warnings = Count("findings", filter=Q(findings__severity="warning"), distinct=True)
+    return [
+        Column("name", "Name", ["name"]),
+        Column("provider", "Provider", ["provider", "name"]),
+        Column("path", "Paths on the hosts (trusted-ca)", ["path", "windows_path", "name"]),
+        Column("certificates", "Certificates", ["certificate_count", "name"]),
+        Column("status", "Status", [OrderBy(errors, descending=True), OrderBy(warnings, descending=True),
+                                    F("last_validated_at").asc(nulls_last=True), "name"]),
+        Column("used_by", "Used by", ["used_by_count", "name"]),
+        Column("validated", "Last validated", [F("last_validated_at").desc(nulls_last=True), "name"]),
+    ]
 
 
 @viewer_required
