@@ -66,19 +66,22 @@ def reversed_term(term):
     return OrderBy(term, descending=True)
 
 
-def parse(value: str | None, columns: Sequence[Column]) -> tuple[Column, bool]:
-    text = (value or "").strip()
+def parse(value: str | None, columns: Sequence[Column], default: str = "") -> tuple[Column, bool]:
+    text = (value or "").strip() or default
     descending = text.startswith("-")
     wanted = text[1:] if descending else text
     for column in columns:
         if column.order and column.key == wanted:
             return column, descending
+    if default and text != default:
+        return parse(default, columns)
     return next(c for c in columns if c.order), False
 
 
-def sort_by(query: QueryDict, columns: Sequence[Column], *, parameter: str = "sort") -> Sorting:
-    """The order ``query`` asks for among ``columns``, with the header links of every column."""
-    current, descending = parse(query.get(parameter), columns)
+def sort_by(query: QueryDict, columns: Sequence[Column], *, parameter: str = "sort", default: str = "") -> Sorting:
+    """The order ``query`` asks for among ``columns``, with the header links of every column.
+    ``default`` (a ``sort`` value): the order without one, or with one that names no column."""
+    current, descending = parse(query.get(parameter), columns, default)
     order = list(current.order)
     if descending:
         order = [reversed_term(term) for term in order]

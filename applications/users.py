@@ -6,12 +6,14 @@ from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from applications import audit, versioning
-from applications.roles import ROLES, administrator_required, role_name
+from applications.roles import RANK, ROLES, administrator_required, role_name
+from applications.sorting import Column, sort_by
 from applications.usernames import ALLOWED_CHARACTERS, validate_new_username
 
 
@@ -100,9 +102,21 @@ def user_save(*, user: User | None, username: str, role: str, active: bool, pass
 @administrator_required
 @require_safe
 def user_list(request):
-    users = User.objects.order_by("username").prefetch_related("groups")
+    sorting = sort_by(request.GET, USER_COLUMNS)
+    users = User.objects.order_by(*sorting.order_by).prefetch_related("groups")
     rows = [(u, role_name(u)) for u in users]
-    return render(request, "applications/user_list.html", {"rows": rows})
+    if sorting.key == "role":
+        # The role is the highest of the groups (applications.roles): ordered here, on a list of a few dozen.
+        rows.sort(key=lambda row: RANK.get(row[1], 0), reverse=sorting.descending)
+    return render(request, "applications/user_list.html", {"rows": rows, "sorting": sorting})
+
+
+USER_COLUMNS = [
+    Column("user", "User", ["username"]),
+    Column("role", "Role", ["username"]),
+    Column("state", "State", ["-is_active", "username"]),
+    Column("last_login", "Last login", [F("last_login").desc(nulls_last=True), "username"]),
+]
 
 
 @administrator_required

@@ -34,19 +34,32 @@ def soon_days() -> int:
     return settings.CERTIFICATE_EXPIRY_WARNING_DAYS
 
 
+CERTIFICATE_COLUMNS = [
+    Column("name", "Name", ["common_name", "subject", "pk"]),
+    Column("issuer", "Issuer", ["issuer", "pk"]),
+    Column("valid_until", "Valid until", ["not_after", "pk"]),
+    Column("ca", "CA", ["-is_ca", "not_after", "pk"]),
+    Column("key", "Key", ["key_type", "key_size", "pk"]),
+    Column("signature", "Signature", ["signature_hash", "pk"]),
+    Column("stores", "Stores", ["store_count", "not_after", "pk"]),
+    Column("fingerprint", "Fingerprint (SHA-256)", ["fingerprint_sha256"]),
+]
+
+
 @viewer_required
 @require_safe
 def certificate_list(request):
     now = timezone.now()
-    certs = Certificate.objects.annotate(store_count=Count("entries")).order_by("not_after", "pk")
+    certs = Certificate.objects.annotate(store_count=Count("entries"))
     text = request.GET.get("q", "").strip()
     if text:
         certs = certs.filter(Q(common_name__icontains=text) | Q(subject__icontains=text)
                              | Q(fingerprint_sha256__istartswith=text.replace(":", "").lower()))
-    page = Paginator(certs, PAGE_SIZE).get_page(request.GET.get("page"))
+    sorting = sort_by(request.GET, CERTIFICATE_COLUMNS, default="valid_until")
+    page = Paginator(certs.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
     soon = now + timezone.timedelta(days=soon_days())
     return render(request, "security/certificate_list.html", {
-        "page": page, "now": now, "soon": soon, "q": text, "query": f"q={text}" if text else "",
+        "page": page, "now": now, "soon": soon, "q": text, "query": page_query(request.GET), "sorting": sorting,
         "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
     })
 
