@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
-from django.db.models.expressions import OrderBy
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -194,6 +193,9 @@ def store_list(request):
     stores = TrustedStore.objects.annotate(certificate_count=Count("entries", distinct=True))
     if sorting.key == "used_by":
         stores = stores.annotate(used_by_count=store_service.used_by_count())
+    if sorting.key == "status":
+        stores = stores.annotate(error_count=Count("findings", filter=Q(findings__severity="error"), distinct=True),
+                                 warning_count=Count("findings", filter=Q(findings__severity="warning"), distinct=True))
     page = Paginator(stores.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
     store_service.with_health(page.object_list)
     return render(request, "security/store_list.html", {"page": page, "sorting": sorting,
@@ -203,15 +205,13 @@ def store_list(request):
 def store_columns() -> list[Column]:
     """The columns of the trusted stores list; Status sorts worst first (errors, then warnings),
     stores never validated after those validated without a problem."""
-    errors = Count("findings", filter=Q(findings__severity="error"), distinct=True)
-    warnings = Count("findings", filter=Q(findings__severity="warning"), distinct=True)
     return [
         Column("name", "Name", ["name"]),
         Column("provider", "Provider", ["provider", "name"]),
         Column("path", "Paths on the hosts (trusted-ca)", ["path", "windows_path", "name"]),
         Column("certificates", "Certificates", ["certificate_count", "name"]),
-        Column("status", "Status", [OrderBy(errors, descending=True), OrderBy(warnings, descending=True),
-                                    F("last_validated_at").asc(nulls_last=True), "name"]),
+        Column("status", "Status", ["-error_count", "-warning_count", F("last_validated_at").asc(nulls_last=True),
+                                    "name"]),
         Column("used_by", "Used by", ["used_by_count", "name"]),
         Column("validated", "Last validated", [F("last_validated_at").desc(nulls_last=True), "name"]),
     ]
