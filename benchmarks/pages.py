@@ -61,6 +61,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("connection review, page 1", "/security/review/"),
         ("connection review, page N", f"/security/review/?page={page}"),
         ("connection review, insecure only", "/security/review/?insecure=on"),
+        ("connection review, sorted by server, page N", f"/security/review/?sort=-server&page={page}"),
         ("audit trail, page 1", "/audit/"),
         ("audit trail, last page", "/audit/?page=999999"),
         ("audit trail, filtered", "/audit/?action=restart&object_type=application"),

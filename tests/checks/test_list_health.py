@@ -114,6 +114,28 @@ def test_the_application_list_sorts_by_tls_worst_first_and_by_enabled_state(clie
     assert 'data-enabled="no"' in viewer.get(APPS).content.decode()
 
 
+def test_the_review_sorts_by_client_server_and_port_both_ways(client_as, world: World):
+    ready_node1_failing_node2(world)
+    world.connect(world.node1, world.config_secure)
+    world.connect(world.node2, world.message_default)
+    for app in (world.node1, world.node2):
+        world.validate(app)
+    viewer = client_as("viewer")
+    review = reverse("security:review")
+
+    def listed(sort: str) -> list[tuple[str, str, str]]:
+        rows = viewer.get(f"{review}?sort={sort}&insecure=").context["rows"]
+        return [(r.client.name, r.server.name, r.connection.port.port_id) for r in rows]
+
+    by_client = listed("client")
+    assert by_client == sorted(by_client) and len(by_client) == 3
+    assert listed("-client") == by_client[::-1]
+    assert [server for _, server, _ in listed("server")] == ["ConfigServer", "MessageServer", "MessageServer"]
+    assert [port for _, _, port in listed("-port")] == ["secure", "secure", "default"]
+    page = viewer.get(f"{review}?sort=server&failing=on").content.decode()
+    assert 'aria-sort="ascending"' in page and 'href="?sort=-server&amp;failing=on"' in page
+
+
 # Query counts at two sizes
 
 
@@ -128,6 +150,7 @@ LISTS = [
     APPS, APPS + "?sort=tls", APPS + "?sort=-status&q=node", HOSTS, HOSTS + "?sort=tls",
     STORES, STORES + "?sort=used_by", STORES + "?sort=-status",
     reverse("security:certificate_list") + "?sort=-stores", reverse("applications:user_list") + "?sort=role",
+    reverse("security:review") + "?sort=-server",
 ]
 
 
