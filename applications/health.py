@@ -41,12 +41,12 @@ HealthProvider = Callable[[list[Application]], dict[int, Health]]
 HostHealthProvider = Callable[[list[Host]], dict[int, HostHealth]]
 _provider: HealthProvider | None = None
 _host_provider: HostHealthProvider | None = None
-# "application" / "host": the order_by terms that put the worst first (errors, then warnings).
-_worst_first: dict[str, list] = {}
+# "application" / "host": (annotations, order_by terms) that put the worst first.
+_worst_first: dict[str, tuple[dict, list]] = {}
 
 
 def register(provider: HealthProvider, *, hosts: HostHealthProvider | None = None,
-             worst_first: dict[str, list] | None = None) -> None:
+             worst_first: dict[str, tuple[dict, list]] | None = None) -> None:
     global _provider, _host_provider
     _provider = provider
     _host_provider = hosts
@@ -54,10 +54,11 @@ def register(provider: HealthProvider, *, hosts: HostHealthProvider | None = Non
     _worst_first.update(worst_first or {})
 
 
-def worst_first(kind: str) -> list:
-    """The order_by terms that list applications or hosts ("application", "host") worst first; empty
-    when nothing registered one (the column then does not sort)."""
-    return list(_worst_first.get(kind, []))
+def worst_first(kind: str) -> tuple[dict, list]:
+    """What lists applications or hosts ("application", "host") worst first: the annotations the order
+    needs and the order_by terms; empty when nothing registered one (the column then does not sort)."""
+    annotations, order = _worst_first.get(kind, ({}, []))
+    return dict(annotations), list(order)
 
 
 def health_of(apps: Iterable[Application]) -> dict[int, Health]:

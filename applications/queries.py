@@ -1,17 +1,35 @@
 """Read-side helpers shared by views: the querysets pages list, with what they need joined in."""
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from applications.health import worst_first
 from applications.models import Application, Host, PendingRestartChange
-from applications.sorting import Column
+from applications.sorting import Column, Sorting
+
+
+def with_restart_flag(qs: QuerySet[Application]) -> QuerySet[Application]:
+    return qs.annotate(restart_required=Exists(PendingRestartChange.objects.filter(application=OuterRef("pk"))))
 
 
 def applications_with_flags() -> QuerySet[Application]:
     """Applications with host and cluster joined and the restart flag as one subquery."""
-    return Application.objects.select_related("host", "cluster").annotate(
-        restart_required=Exists(PendingRestartChange.objects.filter(application=OuterRef("pk"))),
-    )
+    return with_restart_flag(Application.objects.select_related("host", "cluster"))
+
+
+def application_page(filters: dict | None, sorting: Sorting, number, size: int) -> Page:
+    """A page of the applications list: the ids of the page first, from the filtered and sorted
+    applications alone (no join but what a filter or the order needs), then those 50 applications with
+    everything the list shows. Joining the host, the cluster and the restart flag of every matching
+    application before keeping 50 was what made a search grow with the estate."""
+    ids = with_restart_flag(Application.objects.all())
+    if filters is not None:
+        ids = filter_applications(ids, filters)
+    page = Paginator(sorting.apply(ids).values_list("pk", flat=True), size).get_page(number)
+    wanted = list(page.object_list)
+    loaded = applications_with_flags().in_bulk(wanted)
+    page.object_list = [loaded[pk] for pk in wanted if pk in loaded]
+    return page
 
 
 def restart_required_count() -> int:
@@ -30,7 +48,7 @@ def application_columns() -> list[Column]:
         # Applications without a host (or cluster) last, on SQLite and PostgreSQL alike, both ways.
         Column("host", "Host", [F("host__name").asc(nulls_last=True), "name"]),
         Column("cluster", "Cluster", [F("cluster__name").asc(nulls_last=True), "name"]),
-        Column("tls", "TLS", worst_first("application")),
+        Column("tls", "TLS", worst_first("application")[1], annotate=worst_first("application")[0]),
         Column("enabled", "Enabled", ["-enabled", "name"]),
         Column("status", "Status", ["-restart_required", F("checks_requested_at").desc(nulls_last=True), "name"]),
     ]
@@ -41,13 +59,16 @@ def host_columns() -> list[Column]:
         Column("name", "Name", ["name"]),
         Column("address", "Address", ["address", "name"]),
         Column("os", "Operating system", ["os_type", "name"]),
-        Column("applications", "Applications", ["-application_count", "name"]),
-        Column("tls", "TLS of its applications", worst_first("host")),
+        Column("applications", "Applications", ["application_count", "name"],
+               annotate={"application_count": Count("applications")}),
+        Column("tls", "TLS of its applications", worst_first("host")[1], annotate=worst_first("host")[0]),
     ]
 
 
-def hosts_with_counts() -> QuerySet[Host]:
-    return Host.objects.annotate(application_count=Count("applications"))
+def application_counts(hosts: list[Host]) -> dict[int, int]:
+    """The number of applications of each host of a page, in one query."""
+    return dict(Application.objects.filter(host__in=hosts).order_by().values("host").annotate(
+        n=Count("pk")).values_list("host", "n"))
 
 
 def filter_applications(qs: QuerySet[Application], data: dict) -> QuerySet[Application]:

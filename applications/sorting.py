@@ -21,12 +21,14 @@ PAGE_PARAMETERS = ("page", "before", "after")
 @dataclass(frozen=True)
 class Column:
     """``order``: the ``order_by`` terms of the ascending order (strings or expressions), the last
-    ones breaking ties; empty: the column does not sort. ``css``: class of the header cell."""
+    ones breaking ties; empty: the column does not sort. ``annotate``: what the order needs annotated
+    (an aggregate), added only when the list is sorted by this column. ``css``: class of the header."""
 
     key: str
     label: str
     order: Sequence = ()
     css: str = ""
+    annotate: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class Sorting:
     descending: bool
     order_by: list = field(default_factory=list)
     headers: list[Header] = field(default_factory=list)
+    annotations: dict = field(default_factory=dict)
+
+    def apply(self, qs):
+        """``qs`` annotated as the order needs and ordered."""
+        return (qs.annotate(**self.annotations) if self.annotations else qs).order_by(*self.order_by)
 
     @property
     def value(self) -> str:
@@ -97,7 +104,7 @@ def sort_by(query: QueryDict, columns: Sequence[Column], *, parameter: str = "so
         kept[parameter] = f"-{column.key}" if is_current and not descending else column.key
         direction = ("descending" if descending else "ascending") if is_current else ""
         headers.append(Header(column.label, url=f"?{kept.urlencode()}", direction=direction, css=column.css))
-    return Sorting(current.key, descending, order, headers)
+    return Sorting(current.key, descending, order, headers, dict(current.annotate))
 
 
 def page_query(query: QueryDict) -> str:

@@ -16,10 +16,10 @@ from applications.options import paths_not_fitting_their_host
 from applications.pagination import event_page
 from applications.queries import (
     application_columns,
+    application_counts,
+    application_page,
     applications_with_flags,
-    filter_applications,
     host_columns,
-    hosts_with_counts,
     restart_required_count,
     type_counts,
 )
@@ -122,10 +122,12 @@ def dashboard(request):
 @require_safe
 def host_list(request):
     sorting = sort_by(request.GET, host_columns())
-    page = Paginator(hosts_with_counts().order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(sorting.apply(Host.objects.all()), PAGE_SIZE).get_page(request.GET.get("page"))
     health = host_health_of(page.object_list)
+    counts = application_counts(page.object_list)
     for host in page.object_list:
         host.health = health.get(host.pk)
+        host.application_count = counts.get(host.pk, 0)
     return render(request, "applications/host_list.html", {"page": page, "sorting": sorting,
                                                             "query": page_query(request.GET)})
 
@@ -176,11 +178,9 @@ def host_delete(request, pk):
 @require_safe
 def application_list(request):
     form = ApplicationFilterForm(request.GET or None)
-    apps = applications_with_flags()
-    if form.is_valid():
-        apps = filter_applications(apps, form.cleaned_data)
     sorting = sort_by(request.GET, application_columns())
-    page = Paginator(apps.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = application_page(form.cleaned_data if form.is_valid() else None, sorting, request.GET.get("page"),
+                            PAGE_SIZE)
     health = health_of(page.object_list)
     for app in page.object_list:
         app.health = health.get(app.pk)

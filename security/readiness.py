@@ -348,22 +348,18 @@ def host_health(hosts):
 VERDICT_RANK = {"not ready": 0, "not checked yet": 1, "ready": 2}
 
 
-def worst_first() -> dict[str, list]:
-    """The order that lists applications and hosts worst first, on the stored verdicts: not ready,
-    then not checked, then ready, then no verdict (not a Co-browse application, never validated);
-    more errors, then more warnings first; by name last."""
-    from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
+def worst_first() -> dict[str, tuple[dict, list]]:
+    """What orders applications and hosts worst first, on the stored verdicts: not ready, then not
+    checked, then ready, then no verdict (not a Co-browse application, never validated); more errors,
+    then more warnings first; by name last. Hosts: more applications not ready first."""
+    from django.db.models import Case, Count, F, IntegerField, Q, Value, When
     from django.db.models.expressions import OrderBy
-    from django.db.models.functions import Coalesce
-
-    from security.models import ApplicationCheck
 
     rank = Case(*[When(tls_readiness__verdict=verdict, then=Value(n)) for verdict, n in VERDICT_RANK.items()],
-                    default=Value(len(VERDICT_RANK)), output_field=IntegerField())
-    not_ready = (ApplicationCheck.objects.filter(application__host=OuterRef("pk"), verdict="not ready")
-                 .values("application__host").annotate(n=Count("pk")).values("n"))
+                default=Value(len(VERDICT_RANK)), output_field=IntegerField())
+    not_ready = Count("applications__tls_readiness", filter=Q(applications__tls_readiness__verdict="not ready"))
     return {
-        "application": [OrderBy(rank), OrderBy(F("tls_readiness__errors"), descending=True, nulls_last=True),
-                        OrderBy(F("tls_readiness__warnings"), descending=True, nulls_last=True), "name"],
-        "host": [OrderBy(Coalesce(Subquery(not_ready, output_field=IntegerField()), 0), descending=True), "name"],
+        "application": ({}, [OrderBy(rank), OrderBy(F("tls_readiness__errors"), descending=True, nulls_last=True),
+                             OrderBy(F("tls_readiness__warnings"), descending=True, nulls_last=True), "name"]),
+        "host": ({"tls_not_ready": not_ready}, ["-tls_not_ready", "name"]),
     }

@@ -131,8 +131,9 @@ USED_BY_NAMES = 3  # names a list shows of the applications using a store; the p
 
 
 def with_health(stores: list[TrustedStore]) -> None:
-    """Set ``health`` (its own stored findings, counted) and ``used_by`` (the number of applications
-    using it) and ``used_by_names`` (the first few, by name) on each store of a page, in four queries."""
+    """Set on each store of a page ``health`` (its own stored findings, counted), ``certificate_count``,
+    ``used_by`` (the number of applications using it) and ``used_by_names`` (the first few, by name),
+    in five queries."""
     from security.models import Finding
 
     health = {s.pk: StoreHealth() for s in stores}
@@ -147,33 +148,35 @@ def with_health(stores: list[TrustedStore]) -> None:
             row.infos += 1
         if not row.first_problem and severity in ("error", "warning"):
             row.first_problem = message
+    from django.db.models import Count
+
+    members = dict(StoreEntry.objects.filter(store_id__in=list(health)).order_by().values("store").annotate(
+        n=Count("pk")).values_list("store", "n"))
     using = applications_using_stores(stores)
     shown = {pk for apps in using.values() for pk in apps}
     names = dict(Application.objects.filter(pk__in=shown).values_list("pk", "name")) if shown else {}
     for store in stores:
         store.health = health[store.pk]
+        store.certificate_count = members.get(store.pk, 0)
         store.used_by = len(using[store.pk])
         store.used_by_names = sorted((names[pk], pk) for pk in using[store.pk] if pk in names)[:USED_BY_NAMES]
 
 
-def used_by_count():
-    """The number of applications using each store (``applications_using``) as an expression over
-    ``TrustedStore``, to sort by: those set from it, plus those whose trusted-ca names one of its paths
-    without being set from it. Both counted through indexes."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery
-    from django.db.models.functions import Coalesce, Substr
+def stores_by_use(*, descending: bool, number, size: int):
+    """A page of the stores ordered by the number of applications using them (``applications_using``),
+    fewest first, then by name. Counting needs every store's users, which grows with the estate (one
+    ``trusted-ca`` row per Co-browse application, read through their partial index): only this order
+    pays for it."""
+    from django.core.paginator import Paginator
 
-    def counted(qs, group: str):
-        return Coalesce(Subquery(qs.order_by().values(group).annotate(n=Count("pk")).values("n"),
-                                 output_field=IntegerField()), 0)
-
-    assigned = StoreAssignment.objects.filter(store=OuterRef("pk"))
-    by_path = Option.objects.annotate(value_prefix=Substr("value", 1, TRUSTED_CA_PREFIX)).filter(
-        Q(value_prefix=Substr(OuterRef("path"), 1, TRUSTED_CA_PREFIX), value=OuterRef("path"))
-        | Q(value_prefix=Substr(OuterRef("windows_path"), 1, TRUSTED_CA_PREFIX), value=OuterRef("windows_path")),
-        section="security", name="trusted-ca").exclude(value="").exclude(
-        application__store_assignment__store=OuterRef("pk"))
-    return counted(assigned, "store") + counted(by_path, "section")
+    everything = list(TrustedStore.objects.only("pk", "name", "path", "windows_path"))
+    using = applications_using_stores(everything)
+    ordered = sorted(everything, key=lambda s: (len(using[s.pk]), s.name), reverse=descending)
+    page = Paginator([s.pk for s in ordered], size).get_page(number)
+    wanted = list(page.object_list)
+    loaded = TrustedStore.objects.in_bulk(wanted)
+    page.object_list = [loaded[pk] for pk in wanted if pk in loaded]
+    return page
 
 
 def request_store_checks(store: TrustedStore) -> None:

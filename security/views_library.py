@@ -190,13 +190,11 @@ def certificate_delete(request, pk):
 @require_safe
 def store_list(request):
     sorting = sort_by(request.GET, store_columns())
-    stores = TrustedStore.objects.annotate(certificate_count=Count("entries", distinct=True))
+    number = request.GET.get("page")
     if sorting.key == "used_by":
-        stores = stores.annotate(used_by_count=store_service.used_by_count())
-    if sorting.key == "status":
-        stores = stores.annotate(error_count=Count("findings", filter=Q(findings__severity="error"), distinct=True),
-                                 warning_count=Count("findings", filter=Q(findings__severity="warning"), distinct=True))
-    page = Paginator(stores.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = store_service.stores_by_use(descending=sorting.descending, number=number, size=PAGE_SIZE)
+    else:
+        page = Paginator(sorting.apply(TrustedStore.objects.all()), PAGE_SIZE).get_page(number)
     store_service.with_health(page.object_list)
     return render(request, "security/store_list.html", {"page": page, "sorting": sorting,
                                                           "query": page_query(request.GET)})
@@ -209,10 +207,14 @@ def store_columns() -> list[Column]:
         Column("name", "Name", ["name"]),
         Column("provider", "Provider", ["provider", "name"]),
         Column("path", "Paths on the hosts (trusted-ca)", ["path", "windows_path", "name"]),
-        Column("certificates", "Certificates", ["certificate_count", "name"]),
+        Column("certificates", "Certificates", ["certificate_count", "name"],
+               annotate={"certificate_count": Count("entries")}),
         Column("status", "Status", ["-error_count", "-warning_count", F("last_validated_at").asc(nulls_last=True),
-                                    "name"]),
-        Column("used_by", "Used by", ["used_by_count", "name"]),
+                                    "name"],
+               annotate={"error_count": Count("findings", filter=Q(findings__severity="error")),
+                         "warning_count": Count("findings", filter=Q(findings__severity="warning"))}),
+        # Sorted in Python (security.stores.stores_by_use): the order names no column.
+        Column("used_by", "Used by", ["name"]),
         Column("validated", "Last validated", [F("last_validated_at").desc(nulls_last=True), "name"]),
     ]
 
