@@ -137,7 +137,10 @@ def host_list(request):
 @require_safe
 def host_detail(request, pk):
     host = get_object_or_404(Host, pk=pk)
-    apps = applications_with_flags().filter(host=host)
+    apps = list(applications_with_flags().filter(host=host).order_by("name"))
+    health = health_of(apps)
+    for app in apps:
+        app.health = health.get(app.pk)
     return render(request, "applications/host_detail.html", {"host": host, "applications": apps})
 
 

@@ -43,6 +43,10 @@ def test_a_host_shows_the_worst_state_of_its_applications(client_as, world: Worl
     # Genesys servers have no TLS verdict: a host of them has none either, rather than "ready".
     assert listed["genesys-core-01"].health is None
     assert listed["cb-linux-01"].application_count == 2
+    # The host's page shows the verdict of each of its applications, as the applications list does.
+    on_host = client_as("viewer").get(world.linux.get_absolute_url())
+    assert {a.name: a.health.verdict for a in on_host.context["applications"]} == {
+        "Cobrowse_Cluster": "not ready", "Cobrowse_Node_2": "not ready"}
 
 
 def test_hosts_sort_worst_first_by_their_tls_column(client_as, world: World):
