@@ -417,11 +417,8 @@ class ApplicationFilterForm(CompactFormMixin, forms.Form):
                                   empty_label="any host", widget=widgets.Select)
     version = forms.CharField(required=False, help_text="e.g. 8.5.003 or >=8.5.001")
     restart = forms.BooleanField(required=False, label="Restart required only")
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[("name", "name"), ("-name", "name ↓"), ("type", "type"), ("version", "version"),
-                 ("-version", "version ↓"), ("host", "host")],
-    )
+    # Read by ``applications.sorting`` (an unknown value sorts by name); kept through a filter.
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_version(self):
         text = (self.cleaned_data.get("version") or "").strip()

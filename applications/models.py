@@ -9,6 +9,7 @@ holds by construction.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Substr
 from django.urls import reverse
 
 from applications.names import validate_host_address, validate_object_name
@@ -244,6 +245,12 @@ class Option(models.Model):
             models.CheckConstraint(condition=~Q(section="") & ~Q(name=""), name="option_names_not_empty"),
             # A secret by its name is stored as a secret (encrypted), whatever wrote it.
             models.CheckConstraint(condition=Q(is_secret=True) | ~secret_name_q(), name="secret_names_are_secret"),
+        ]
+        indexes = [
+            # Which applications use a store: its path in their trusted-ca, found without reading every
+            # option. The value's first characters only: a 4,000-character value exceeds an index row.
+            models.Index(Substr("value", 1, 200), condition=Q(section="security", name="trusted-ca"),
+                         name="option_trusted_ca_value"),
         ]
 
     def __str__(self) -> str:

@@ -9,14 +9,23 @@ from django.views.decorators.http import require_POST, require_safe
 
 from applications import services
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
-from applications.health import health_of
+from applications.health import health_of, host_health_of
 from applications.models import Application, AppType, AuditEvent, Host
 from applications.numbers import parse_whole_number
 from applications.options import paths_not_fitting_their_host
 from applications.pagination import event_page
-from applications.queries import applications_with_flags, filter_applications, restart_required_count, type_counts
+from applications.queries import (
+    application_columns,
+    application_counts,
+    application_page,
+    applications_with_flags,
+    host_columns,
+    restart_required_count,
+    type_counts,
+)
 from applications.restart import mark_restarted, pending_changes_now
 from applications.roles import operator_required, viewer_required
+from applications.sorting import page_query, sort_by
 from applications.versioning import EditConflict, posted_version
 
 PAGE_SIZE = 50
@@ -119,16 +128,26 @@ def dashboard(request):
 @viewer_required
 @require_safe
 def host_list(request):
-    hosts = Host.objects.order_by("name")
-    page = Paginator(hosts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "applications/host_list.html", {"page": page})
+    sorting = sort_by(request.GET, host_columns())
+    page = Paginator(sorting.apply(Host.objects.all()), PAGE_SIZE).get_page(request.GET.get("page"))
+    health = host_health_of(page.object_list)
+    counts = application_counts(page.object_list)
+    for host in page.object_list:
+        host.health = health.get(host.pk)
+        host.application_count = counts.get(host.pk, 0)
+    return render(request, "applications/host_list.html", {"page": page, "sorting": sorting,
+                                                            "query": page_query(request.GET)})
+
 
 
 @viewer_required
 @require_safe
 def host_detail(request, pk):
     host = get_object_or_404(Host, pk=pk)
-    apps = applications_with_flags().filter(host=host)
+    apps = list(applications_with_flags().filter(host=host).order_by("name"))
+    health = health_of(apps)
+    for app in apps:
+        app.health = health.get(app.pk)
     return render(request, "applications/host_detail.html", {"host": host, "applications": apps})
 
 
@@ -169,19 +188,14 @@ def host_delete(request, pk):
 @require_safe
 def application_list(request):
     form = ApplicationFilterForm(request.GET or None)
-    apps = applications_with_flags()
-    if form.is_valid():
-        apps = filter_applications(apps, form.cleaned_data)
-    else:
-        apps = apps.order_by("name")
-    page = Paginator(apps, PAGE_SIZE).get_page(request.GET.get("page"))
+    sorting = sort_by(request.GET, application_columns())
+    page = application_page(form.cleaned_data if form.is_valid() else None, sorting, request.GET.get("page"),
+                            PAGE_SIZE)
     health = health_of(page.object_list)
     for app in page.object_list:
         app.health = health.get(app.pk)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "applications/application_list.html",
-                  {"filter_form": form, "page": page, "query": query.urlencode()})
+                  {"filter_form": form, "page": page, "query": page_query(request.GET), "sorting": sorting})
 
 
 def application_or_404(pk) -> Application:

@@ -232,8 +232,16 @@ class ConnectionCheck(models.Model):
     checked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # One index per order of the review's headers (security.review.REVIEW_COLUMNS): a page is an
+        # index scan whichever column it is sorted by, either way.
         indexes = [models.Index(fields=["worst", "client_name", "server_name", "port_id", "connection"],
-                                name="connection_check_order")]
+                                name="connection_check_order"),
+                   models.Index(fields=["client_name", "server_name", "port_id", "connection"],
+                                name="connection_check_by_client"),
+                   models.Index(fields=["server_name", "client_name", "port_id", "connection"],
+                                name="connection_check_by_server"),
+                   models.Index(fields=["port_id", "client_name", "server_name", "connection"],
+                                name="connection_check_by_port")]
 
     def __str__(self) -> str:
         return f"connection {self.connection_id}: {self.worst}"
