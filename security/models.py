@@ -164,6 +164,8 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["severity", "code"]
+        # The findings page reads each severity in this order, a page at a time (security.findings).
+        indexes = [models.Index(fields=["severity", "code", "id"], name="finding_page_order")]
         constraints = [
             models.UniqueConstraint(fields=["subject", "code", "detail_key"], name="one_finding_per_subject_code"),
         ]
