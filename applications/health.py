@@ -9,6 +9,8 @@ application list calls ``health_of``. With nothing registered, lists show no hea
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from applications.models import Application
 
 
@@ -37,3 +39,17 @@ def health_of(apps: Iterable[Application]) -> dict[int, Health]:
     if _provider is None or not apps:
         return {}
     return _provider(apps)
+
+
+NotReadyFilter = Callable[[QuerySet[Application]], QuerySet[Application]]
+_not_ready: NotReadyFilter | None = None
+
+
+def register_not_ready_filter(keep_not_ready: NotReadyFilter) -> None:
+    global _not_ready
+    _not_ready = keep_not_ready
+
+
+def only_not_ready(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """The applications whose TLS is judged not ready (none when no app judges it)."""
+    return _not_ready(qs) if _not_ready is not None else qs.none()

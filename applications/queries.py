@@ -52,6 +52,10 @@ def filter_applications(qs: QuerySet[Application], data: dict) -> QuerySet[Appli
             qs = qs.filter(**{lookups[op]: key})
     if data.get("restart"):
         qs = qs.filter(restart_required=True)
+    if data.get("not_ready"):
+        from applications.health import only_not_ready
+
+        qs = only_not_ready(qs)
     return qs.order_by(*SORTS.get(data.get("sort") or "name", ["name"]))
 
 

@@ -1,10 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from applications import views as app_views
+from console import views as console_views
 
 urlpatterns = [
-    path("", app_views.dashboard, name="dashboard"),
+    path("", console_views.dashboard, name="dashboard"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("applications.urls")),

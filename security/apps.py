@@ -9,6 +9,7 @@ class SecurityConfig(AppConfig):
         # The composition point: application lists show the TLS verdict through applications.health,
         # so applications never imports security.
         from applications import health
-        from security.readiness import application_health
+        from security.readiness import application_health, keep_not_ready
 
         health.register(application_health)
+        health.register_not_ready_filter(keep_not_ready)

@@ -321,3 +321,8 @@ def application_health(apps: list[Application]):
                                      pending=pending.get(check.application_id, False))
         for check in ApplicationCheck.objects.filter(application_id__in=list(pending))
     }
+
+
+def keep_not_ready(qs):
+    """The applications of ``qs`` whose stored readiness is "not ready" (the application list's filter)."""
+    return qs.filter(tls_readiness__verdict="not ready")

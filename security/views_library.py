@@ -2,6 +2,7 @@
 
 import base64
 import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -41,10 +42,16 @@ def certificate_list(request):
     if text:
         certs = certs.filter(Q(common_name__icontains=text) | Q(subject__icontains=text)
                              | Q(fingerprint_sha256__istartswith=text.replace(":", "").lower()))
-    page = Paginator(certs, PAGE_SIZE).get_page(request.GET.get("page"))
     soon = now + timezone.timedelta(days=soon_days())
+    # The dashboard's card: expired or expiring within the warning threshold, soonest first.
+    expiring = request.GET.get("expiring") == "on"
+    if expiring:
+        certs = certs.filter(not_after__lte=soon)
+    page = Paginator(certs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({k: v for k, v in (("q", text), ("expiring", "on" if expiring else "")) if v})
     return render(request, "security/certificate_list.html", {
-        "page": page, "now": now, "soon": soon, "q": text, "query": f"q={text}" if text else "",
+        "page": page, "now": now, "soon": soon, "q": text, "query": query, "expiring": expiring,
+        "soon_days": soon_days(),
         "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
     })
 
