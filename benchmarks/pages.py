@@ -44,11 +44,16 @@ def pages(ids: dict) -> list[tuple[str, str]]:
     big, cluster, page = ids["big"], ids["cluster"], ids["page"]
     return [
         ("dashboard", "/"),
+        ("findings, page 1", "/security/findings/"),
+        ("findings, page N", f"/security/findings/?page={page}"),
+        ("findings, warnings of Co-browse Nodes", "/security/findings/?severity=warning&app_type=cobrowse_node"),
+        ("findings, text search", "/security/findings/?q=expire"),
         ("applications list, page 1", "/applications/"),
         ("applications list, filtered + sorted, page N",
          f"/applications/?app_type=cobrowse_node&version=%3E%3D8.5.003&sort=-version&page={page}"),
         ("applications list, text search, sorted by host", "/applications/?q=node-00&sort=host"),
         ("applications list, restart required", "/applications/?restart=on"),
+        ("applications list, not TLS-ready (dashboard card)", "/applications/?not_ready=on"),
         ("application with 200 options: General tab", f"/applications/{big}/"),
         ("application with 200 options: Options tab", f"/applications/{big}/options/"),
         ("application with 200 options: options editor", f"/applications/{big}/options/edit/"),
@@ -60,6 +65,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("audit trail, last page", "/audit/?page=999999"),
         ("audit trail, filtered", "/audit/?action=restart&object_type=application"),
         ("certificate library, page 1", "/security/certificates/"),
+        ("certificate library, expiring (dashboard card)", "/security/certificates/?expiring=on"),
         ("trusted stores", "/security/stores/"),
     ]
 
