@@ -38,7 +38,7 @@ def with_query(name: str, query: str) -> str:
 def work_cards() -> list[Card]:
     now = timezone.now()
     days = settings.CERTIFICATE_EXPIRY_WARNING_DAYS
-    severities = dict(Finding.objects.values_list("severity").annotate(n=Count("id")).values_list("severity", "n"))
+    severities = dict(Finding.objects.values_list("severity").annotate(n=Count("*")).values_list("severity", "n"))
     errors, warnings = severities.get("error", 0), severities.get("warning", 0)
     not_ready = ApplicationCheck.objects.filter(verdict="not ready").count()
     restart = restart_required_count()

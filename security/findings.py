@@ -4,15 +4,17 @@ Nothing here judges anything: the rows are the stored findings (``security.valid
 read as they are. What this module adds is how an operator finds their way through them:
 
 - the filters (severity, kind of object, application type, host, Cluster, text) as one ``Q``;
-- the counts per filter value, from **one** grouped query: the findings are grouped by severity,
-  kind, application type, host and Cluster, and each filter's counts are summed in Python over the
+- the counts per filter value, from **one** grouped query over an index: the findings are grouped by
+  severity, kind, application type, host and Cluster, and each filter's counts are summed in Python over the
   groups the *other* filters keep (what a value would give if chosen with the rest unchanged);
 - the order (errors, then warnings, then information; by code within each) read severity by
   severity through an index, so a page of 50 never sorts every finding (``FindingsOrder``);
 - the rows of a page (or of a CSV chunk) with their object's name and link, in one query.
 
-The application type, host and Cluster of a finding are those of the application it is about, or
-for a connection those of its client (the application whose Connections tab holds it).
+The kind, application type, host and Cluster of a finding are columns of the finding, copied when the
+checks write it (``security.validation.placement_of``): those of the application it is about, or for a
+connection those of its client (the application whose Connections tab holds it). Filters and counts
+read those columns and the index over them, never a join to the applications.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from applications.models import AppType
 from security.models import Finding, Severity
@@ -57,23 +58,20 @@ def text_condition(text: str) -> Q:
 
 
 def kind_condition(kind: str) -> Q:
-    return Q(subject__startswith=f"{kind}:") if kind in KINDS else Q()
+    return Q(kind=kind) if kind in KINDS else Q()
 
 
 def app_type_condition(app_type: str) -> Q:
-    return Q(application__app_type=app_type) | Q(connection__client__app_type=app_type) if app_type else Q()
+    return Q(app_type=app_type) if app_type else Q()
 
 
 def host_condition(host: int | None) -> Q:
-    return Q(application__host_id=host) | Q(connection__client__host_id=host) if host else Q()
+    return Q(host_id=host) if host else Q()
 
 
 def cluster_condition(cluster: int | None) -> Q:
     """The Cluster itself and its Nodes, for findings about applications and about their connections."""
-    if not cluster:
-        return Q()
-    return (Q(application_id=cluster) | Q(application__cluster_id=cluster) | Q(connection__client_id=cluster)
-            | Q(connection__client__cluster_id=cluster))
+    return Q(cluster_id=cluster) if cluster else Q()
 
 
 def condition(filters: FindingFilters, *, without: str = "") -> Q:
@@ -119,27 +117,15 @@ def facets(filters: FindingFilters) -> Facets:
     """The counts of every filter in one grouped query (only the text filter is applied in SQL)."""
     groups = (
         Finding.objects.filter(text_condition(filters.text))
-        .annotate(
-            f_kind=Case(When(store_id__isnull=False, then=Value("store")),
-                        When(application_id__isnull=False, then=Value("application")),
-                        default=Value("connection")),
-            f_app_type=Coalesce("application__app_type", "connection__client__app_type"),
-            f_host=Coalesce("application__host_id", "connection__client__host_id"),
-            f_cluster=Case(
-                When(application__app_type=AppType.COBROWSE_CLUSTER, then=F("application_id")),
-                When(application__cluster_id__isnull=False, then=F("application__cluster_id")),
-                When(connection__client__app_type=AppType.COBROWSE_CLUSTER, then=F("connection__client_id")),
-                default=F("connection__client__cluster_id"), output_field=IntegerField()),
-        )
-        .values_list("severity", "f_kind", "f_app_type", "f_host", "f_cluster")
-        .annotate(n=Count("id"))
+        .values_list("severity", "kind", "app_type", "host_id", "cluster_id")
+        .annotate(n=Count("*"))
         .order_by()
     )
     wanted = {"severity": filters.severity, "kind": filters.kind, "app_type": filters.app_type,
               "host": filters.host, "cluster": filters.cluster}
     result = Facets()
     for severity, kind, app_type, host, cluster, n in groups:
-        values = {"severity": severity, "kind": kind, "app_type": app_type, "host": host, "cluster": cluster}
+        values = {"severity": severity, "kind": kind, "app_type": app_type or None, "host": host, "cluster": cluster}
         misses = [name for name in DIMENSIONS if wanted[name] not in ("", None) and values[name] != wanted[name]]
         if not misses:
             result.total += n

@@ -188,3 +188,34 @@ def test_the_sweep_page_shows_messages_not_only_codes(client_as, estate):
     assert text_of(finding.message) in plain(response)
     assert "store.expired" not in text(response)
     assert 'title="store.expired"' in response.content.decode()
+
+
+def placements() -> list[tuple]:
+    return list(Finding.objects.order_by("pk").values_list("pk", "kind", "app_type", "host_id", "cluster_id"))
+
+
+def test_a_node_moved_to_another_cluster_is_found_there_once_its_checks_have_run(client_as, estate):
+    other = estate.app("Other_Cluster", "cobrowse_cluster", "8.5.003.04", host=estate.linux)
+    estate.node1.cluster = other
+    estate.node1.save()
+    estate.validate(estate.node1)
+
+    viewer = client_as("viewer")
+    there = {row.object_name for row in viewer.get(URL, {"cluster": other.pk}).context["rows"]}
+    before = {row.object_name for row in viewer.get(URL, {"cluster": estate.cluster.pk}).context["rows"]}
+
+    assert "Cobrowse_Node_1" in there and "Cobrowse_Node_1" not in before
+
+
+def test_the_migration_gives_findings_stored_before_it_the_placement_the_checks_write(estate):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    written = placements()
+    Finding.objects.update(kind="", app_type="", host=None, cluster=None)
+
+    import_module("security.migrations.0006_findings_page").fill_placement(apps, None)
+
+    assert placements() == written
+    assert {kind for _, kind, *_ in written} == {"store", "application", "connection"}
