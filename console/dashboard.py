@@ -13,8 +13,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import AuditEvent
-from applications.queries import restart_required_count
+from applications.models import AuditEvent, PendingRestartChange
 from security.models import ApplicationCheck, Certificate, ConnectionCheck, Finding, Sweep
 
 EVENT_LINE_LIMIT = 140
@@ -41,7 +40,8 @@ def work_cards() -> list[Card]:
     severities = dict(Finding.objects.values_list("severity").annotate(n=Count("*")).values_list("severity", "n"))
     errors, warnings = severities.get("error", 0), severities.get("warning", 0)
     not_ready = ApplicationCheck.objects.filter(verdict="not ready").count()
-    restart = restart_required_count()
+    # The applications with a pending change, counted from those changes (few), not over every application.
+    restart = PendingRestartChange.objects.values("application_id").distinct().count()
     certificates = Certificate.objects.aggregate(
         expiring=Count("pk", filter=Q(not_after__gt=now, not_after__lte=now + timezone.timedelta(days=days))),
         expired=Count("pk", filter=Q(not_after__lte=now)))
