@@ -51,10 +51,11 @@ class FindingFilters:
 def text_condition(text: str) -> Q:
     if not text:
         return Q()
+    # A connection's messages name its client (or the Node that runs it) and its server; a store's do
+    # not name the store, nor some of an application's the application: those two names are joined
+    # (small tables), the connections (the largest) are not.
     return (Q(message__icontains=text) | Q(hint__icontains=text) | Q(code__icontains=text)
-            | Q(store__name__icontains=text) | Q(application__name__icontains=text)
-            | Q(connection__client__name__icontains=text)
-            | Q(connection__port__application__name__icontains=text))
+            | Q(store__name__icontains=text) | Q(application__name__icontains=text))
 
 
 def kind_condition(kind: str) -> Q:
