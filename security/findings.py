@@ -26,6 +26,7 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from applications.models import AppType
 from security.models import Finding, Severity
+from security.review import csv_cell, url_for_ids
 
 SEVERITIES = [Severity.ERROR, Severity.WARNING, Severity.INFO]
 SEVERITY_LABELS = {Severity.ERROR: "Errors", Severity.WARNING: "Warnings", Severity.INFO: "Information"}
@@ -189,8 +190,6 @@ ROW_FIELDS = (
 
 def rows_for(findings: QuerySet[Finding] | list[int]) -> list[FindingRow]:
     """The rows of these findings (a queryset in order, or ids in order), their objects joined in one query."""
-    from security.review import url_for_ids
-
     if isinstance(findings, list):
         loaded = row_queryset(Finding.objects.filter(pk__in=findings)).in_bulk()
         ordered = [loaded[pk] for pk in findings if pk in loaded]
@@ -223,8 +222,6 @@ CSV_HEADER = ["severity", "object kind", "object", "application type", "host", "
 
 
 def csv_row(row: FindingRow) -> list[str]:
-    from security.review import csv_cell
-
     f = row.finding
     app = f.application if f.application_id else (f.connection.client if f.connection_id else None)
     return [csv_cell(v) for v in (

@@ -12,7 +12,6 @@ from applications import widgets
 from applications.models import Application, AppType, Host
 from applications.roles import viewer_required
 from security.findings import (
-    APP_TYPE_LABELS,
     CSV_HEADER,
     KINDS,
     SEVERITIES,
@@ -104,7 +103,6 @@ def findings(request):
         "page": page,
         "rows": rows_for(list(page.object_list)),
         "query": query.urlencode(),
-        "app_type_labels": APP_TYPE_LABELS,
     })
 
 
