@@ -54,10 +54,12 @@ def test_each_card_leads_to_an_object_to_fix_in_two_clicks(page, login, demo_wit
     link_selector, object_url, says = CARDS[card]
     links = page.locator(link_selector)
     assert links.count() > 0, page.locator("main").inner_text()
+    name = links.first.inner_text().split(" → ")[0].strip()
     with page.expect_navigation():
         links.first.click()  # click 2: the object
 
     assert object_url.search(page.url), page.url
+    assert page.title().startswith(name), (name, page.title())  # the object the list named
     if says:
         assert says in page.locator("main").inner_text()
     assert not page.console_errors
