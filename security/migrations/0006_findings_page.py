@@ -40,12 +40,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='finding',
             name='cluster',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='The Cluster itself, or the Cluster of a Node.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='applications.application'),
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, help_text='The Cluster itself, or the Cluster of a Node.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='applications.application'),
         ),
         migrations.AddField(
             model_name='finding',
             name='host',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='applications.host'),
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='applications.host'),
         ),
         migrations.AddField(
             model_name='finding',
