@@ -28,8 +28,13 @@ PAGE_SIZE = 50
 CSV_CHUNK = 500
 
 
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
 class FindingFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Text")
+    q = forms.CharField(required=False, max_length=200, label="Text",
+                        widget=SearchInput(attrs={"class": "form-control form-control-sm"}))
     severity = forms.ChoiceField(required=False, choices=[("", "any severity")] + [(s, s) for s in SEVERITIES])
     kind = forms.ChoiceField(required=False, label="Object", choices=[("", "any object")] + list(KINDS.items()))
     app_type = forms.ChoiceField(required=False, label="Application type",
@@ -49,7 +54,6 @@ class FindingFilterForm(forms.Form):
         self.fields["cluster"].choices = [("", "any Cluster"), *self.clusters]
         for name in ("severity", "kind", "app_type"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
-        self.fields["q"].widget.attrs.update({"class": "form-control form-control-sm", "type": "search"})
 
     def filters(self) -> FindingFilters:
         data = {}
