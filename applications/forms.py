@@ -417,6 +417,7 @@ class ApplicationFilterForm(CompactFormMixin, forms.Form):
                                   empty_label="any host", widget=widgets.Select)
     version = forms.CharField(required=False, help_text="e.g. 8.5.003 or >=8.5.001")
     restart = forms.BooleanField(required=False, label="Restart required only")
+    not_ready = forms.BooleanField(required=False, label="Not TLS-ready only")
     # Read by ``applications.sorting`` (an unknown value sorts by name); kept through a filter.
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -13,6 +13,8 @@ Every figure comes from what the checks stored when they last ran; nothing here 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from applications.models import Application, Host
 
 
@@ -75,3 +77,17 @@ def host_health_of(hosts: Iterable[Host]) -> dict[int, HostHealth]:
     if _host_provider is None or not hosts:
         return {}
     return _host_provider(hosts)
+
+
+NotReadyFilter = Callable[[QuerySet[Application]], QuerySet[Application]]
+_not_ready: NotReadyFilter | None = None
+
+
+def register_not_ready_filter(keep_not_ready: NotReadyFilter) -> None:
+    global _not_ready
+    _not_ready = keep_not_ready
+
+
+def only_not_ready(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """The applications whose TLS is judged not ready (none when no app judges it)."""
+    return _not_ready(qs) if _not_ready is not None else qs.none()

@@ -3,7 +3,7 @@
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from applications.health import worst_first
+from applications.health import only_not_ready, worst_first
 from applications.models import Application, Host, PendingRestartChange
 from applications.sorting import Column, Sorting
 
@@ -94,6 +94,8 @@ def filter_applications(qs: QuerySet[Application], data: dict) -> QuerySet[Appli
             qs = qs.filter(**{lookups[op]: key})
     if data.get("restart"):
         qs = qs.filter(restart_required=True)
+    if data.get("not_ready"):
+        qs = only_not_ready(qs)
     return qs
 
 

@@ -1,4 +1,4 @@
-"""Dashboard, hosts, applications (General tab, create/edit/clone/delete) and the audit pages."""
+"""Hosts, applications (General tab, create/edit/clone/delete) and the audit pages."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -20,8 +20,6 @@ from applications.queries import (
     application_page,
     applications_with_flags,
     host_columns,
-    restart_required_count,
-    type_counts,
 )
 from applications.restart import mark_restarted, pending_changes_now
 from applications.roles import operator_required, viewer_required
@@ -99,27 +97,6 @@ def delete_object_page(request, obj, *, impact: dict, cancel_url: str, done, blo
         "object": obj, "impact": impact, "blocked": blocked, "cancel_url": cancel_url,
         "opened_version": services.object_version(obj), "conflict": conflict, "reload_url": request.path,
     })
-
-
-@viewer_required
-@require_safe
-def dashboard(request):
-    from security.models import Certificate, Finding, TrustedStore
-
-    counts = type_counts()
-    context = {
-        "host_count": Host.objects.count(),
-        "application_count": sum(counts.values()),
-        "type_counts": [(label, counts.get(value, 0), value) for value, label in AppType.choices],
-        "restart_required_count": restart_required_count(),
-        "checks_pending_count": Application.objects.filter(checks_requested_at__isnull=False).count(),
-        "certificate_count": Certificate.objects.count(),
-        "store_count": TrustedStore.objects.count(),
-        "error_count": Finding.objects.filter(severity="error").count(),
-        "warning_count": Finding.objects.filter(severity="warning").count(),
-        "recent_events": AuditEvent.objects.all()[:8],
-    }
-    return render(request, "applications/dashboard.html", context)
 
 
 # Hosts

@@ -363,3 +363,8 @@ def worst_first() -> dict[str, tuple[dict, list]]:
                              OrderBy(F("tls_readiness__warnings"), descending=True, nulls_last=True), "name"]),
         "host": ({"tls_not_ready": not_ready}, ["-tls_not_ready", "name"]),
     }
+
+
+def keep_not_ready(qs):
+    """The applications of ``qs`` whose stored readiness is "not ready" (the application list's filter)."""
+    return qs.filter(tls_readiness__verdict="not ready")

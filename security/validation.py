@@ -59,6 +59,17 @@ def subject_of(obj) -> str:
     return f"{kind}:{obj.pk}"
 
 
+def placement_of(obj) -> dict:
+    """Where a finding's object is, as the findings page filters on it (``Finding.kind`` and after):
+    an application's own type, host and Cluster, a connection's client's; a store is nowhere."""
+    if isinstance(obj, TrustedStore):
+        return {"kind": "store"}
+    app = obj if isinstance(obj, Application) else obj.client
+    cluster = app.pk if app.app_type == AppType.COBROWSE_CLUSTER else app.cluster_id
+    return {"kind": "application" if app is obj else "connection", "app_type": app.app_type,
+            "host_id": app.host_id, "cluster_id": cluster}
+
+
 def replace_findings(obj, issues: list[Issue]) -> None:
     """Replace the findings of ``obj``; call inside the transaction that locked ``obj``."""
     replace_findings_of([(obj, issues)])
@@ -72,8 +83,9 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
         subject = subject_of(obj)
         links = {type(obj).__name__.lower().replace("trustedstore", "store"): obj}
         unique = {(i.code, i.detail_key): i for i in issues}  # one per code and detail, whatever the checks say
+        where = placement_of(obj)
         rows += [Finding(subject=subject, code=i.code, detail_key=i.detail_key[:128], severity=i.severity,
-                         message=i.message, hint=i.hint, **links) for i in unique.values()]
+                         message=i.message, hint=i.hint, **links, **where) for i in unique.values()]
     Finding.objects.filter(subject__in=[subject_of(obj) for obj, _ in found]).delete()
     Finding.objects.bulk_create(rows)
     # The review sorts and filters on each connection's worst finding: written with the findings.

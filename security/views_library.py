@@ -58,11 +58,16 @@ def certificate_list(request):
         if digits:
             matches |= Q(fingerprint_sha256__contains=digits)
         certs = certs.filter(matches)
+    soon = now + timezone.timedelta(days=soon_days())
+    # The dashboard's card: expired or expiring within the warning threshold, soonest first.
+    expiring = request.GET.get("expiring") == "on"
+    if expiring:
+        certs = certs.filter(not_after__lte=soon)
     sorting = sort_by(request.GET, CERTIFICATE_COLUMNS, default="valid_until")
     page = Paginator(certs.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
-    soon = now + timezone.timedelta(days=soon_days())
     return render(request, "security/certificate_list.html", {
         "page": page, "now": now, "soon": soon, "q": text, "query": page_query(request.GET), "sorting": sorting,
+        "expiring": expiring,
         "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
         "soon_days": soon_days(), "short_lived_days": SHORT_LIVED_DAYS,
     })

@@ -42,7 +42,9 @@ ACCESS = {
     "security:setenv": READ_AND_ASK,
     "security:setenv_patched": VIEWER_POST,
     "security:setenv_download": READ,
-    # review, sweeps and probes (security/urls_checks.py)
+    # findings, review, sweeps and probes (security/urls_checks.py)
+    "security:findings": READ,
+    "security:findings_export": READ,
     "security:review": READ,
     "security:review_export": READ,
     "security:probe": SECURITY_POST,
@@ -136,7 +138,8 @@ def test_each_role_gets_what_the_security_access_table_says(name, method, role, 
 
 
 @pytest.mark.parametrize("name", ["security:store_download", "security:certificate_download",
-                                  "security:setenv_download", "security:review_export"])
+                                  "security:setenv_download", "security:review_export",
+                                  "security:findings_export"])
 def test_downloads_refused_to_a_role_are_not_served_at_all(name, security_env, client_as):
     """A refused download is a 403 page, never the file behind a status code a script might ignore."""
     client = client_as(VIEWER)

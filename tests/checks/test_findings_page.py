@@ -1,0 +1,225 @@
+"""The findings page: every stored finding with its object, message and fix; filters and their counts; CSV."""
+
+import csv
+import html
+import io
+import re
+
+import pytest
+from django.urls import reverse
+
+from security.findings import FindingFilters, FindingsOrder, facets, findings_queryset
+from security.models import Finding
+from tests.checks.test_pages import text
+from tests.checks.world import World
+
+URL = reverse("security:findings")
+
+
+@pytest.fixture
+def estate(world: World) -> World:
+    """A store with an expired CA (store error), a Node with PEM and no trusted-ca (application errors),
+    a Cluster connected through a non-secure port (connection warning), and a Node on another host."""
+    world.expired = world.store("Old CA", certs=("expired-ca.pem",))
+    world.security(world.node1, provider="PEM")
+    world.connect(world.cluster, world.message_default)
+    world.other_host = world.host("cb-linux-02", "linux", "10.0.1.12")
+    world.loner = world.app("Lone_Server", "cobrowse_server", "8.5.000.12", host=world.other_host)
+    world.connect(world.loner, world.message_secure)
+    for obj in (world.expired, world.cluster, world.loner):
+        world.validate(obj)
+    return world
+
+
+def codes_on(response) -> list[str]:
+    return [row.finding.code for row in response.context["rows"]]
+
+
+def test_it_lists_every_finding_with_its_object_message_and_fix(client_as, estate):
+    response = client_as("viewer").get(URL)
+
+    assert response.status_code == 200
+    stored = Finding.objects.all()
+    assert len(response.context["rows"]) == stored.count() > 5
+    page = response.content.decode()
+    for finding in stored:
+        assert text_of(finding.message) in plain(response)
+        assert text_of(finding.hint) in plain(response)
+    node = reverse("applications:detail", args=[estate.node1.pk])
+    assert f'href="{node}">Cobrowse_Node_1</a>' in page
+    store = reverse("security:store_detail", args=[estate.expired.pk])
+    assert f'href="{store}">Old CA</a>' in page
+    connections = reverse("applications:connections", args=[estate.cluster.pk])
+    assert f'href="{connections}">Cobrowse_Cluster → MessageServer:default</a>' in page
+    # The codes are for tooltips and scripts, not the text an operator reads.
+    assert "connection.insecure_port" not in text(response)
+    assert 'title="connection.insecure_port"' in page
+
+
+def text_of(value: str) -> str:
+    return " ".join(value.split())
+
+
+def plain(response) -> str:
+    return html.unescape(text(response))
+
+
+def test_errors_come_before_warnings(client_as, estate):
+    severities = [row.finding.severity for row in client_as("viewer").get(URL).context["rows"]]
+
+    assert severities == sorted(severities, key=["error", "warning", "info"].index)
+    assert severities[0] == "error" and severities[-1] == "warning"
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ({"severity": "warning"}, lambda f: f.severity == "warning"),
+    ({"kind": "store"}, lambda f: f.store_id is not None),
+    ({"kind": "connection"}, lambda f: f.connection_id is not None),
+    ({"app_type": "cobrowse_server"}, lambda f: "Lone_Server" in f.message),
+    ({"q": "expired"}, lambda f: "expired" in (f.message + f.hint + f.code).lower()),
+])
+def test_each_filter_keeps_exactly_its_findings(client_as, estate, query, expected):
+    response = client_as("viewer").get(URL, query)
+
+    wanted = sorted(f.pk for f in Finding.objects.all() if expected(f))
+    assert wanted, "the estate must have findings of this filter"
+    assert sorted(row.finding.pk for row in response.context["rows"]) == wanted
+    assert response.context["counts"].total == len(wanted)
+
+
+def test_host_and_cluster_filters_follow_the_application_and_the_connections_client(client_as, estate):
+    viewer = client_as("viewer")
+
+    by_host = viewer.get(URL, {"host": estate.other_host.pk}).context["rows"]
+    by_cluster = viewer.get(URL, {"cluster": estate.cluster.pk}).context["rows"]
+
+    assert by_host and all("Lone_Server" in row.object_name for row in by_host)
+    names = {row.object_name for row in by_cluster}
+    assert "Cobrowse_Node_1" in names and "Cobrowse_Cluster → MessageServer:default" in names
+    assert not any("Lone_Server" in name or row.kind == "store" for row in by_cluster for name in [row.object_name])
+
+
+def test_each_filter_value_counts_what_it_would_give_with_the_other_filters(client_as, estate):
+    response = client_as("viewer").get(URL, {"severity": "error"})
+    counts = response.context["counts"]
+
+    errors = Finding.objects.filter(severity="error")
+    # The other severities are counted as if chosen instead.
+    assert counts.severity["warning"] == Finding.objects.filter(severity="warning").count() > 0
+    assert counts.severity["error"] == errors.count()
+    # The kinds count only errors, since the severity filter stays.
+    assert counts.kind["store"] == errors.filter(store__isnull=False).count() > 0
+    assert counts.kind["connection"] == errors.filter(connection__isnull=False).count()
+    assert counts.host[estate.other_host.pk] == errors.filter(
+        application=estate.loner).count() + errors.filter(connection__client=estate.loner).count()
+    page = response.content.decode()
+    assert f">cb-linux-02 ({counts.host[estate.other_host.pk]})</option>" in page
+    assert f'data-severity="warning" href="?severity=warning">Warnings <span class="badge text-bg-warning">' \
+           f'{counts.severity["warning"]}</span>' in page
+
+
+def test_the_pages_slices_follow_the_order_of_the_whole_list(estate):
+    filters = FindingFilters()
+    counts = facets(filters)
+    order = FindingsOrder(filters, counts.matched_by_severity(filters))
+    everything = list(findings_queryset(filters).values_list("id", flat=True))
+
+    assert order.count() == len(everything)
+    for start, stop in ((0, 3), (2, 7), (len(everything) - 2, len(everything) + 5)):
+        assert order[start:stop] == everything[start:stop]
+
+
+@pytest.mark.parametrize("query", [
+    {"host": "abc"}, {"cluster": "999999"}, {"severity": "fatal"}, {"kind": "'; drop"}, {"page": "x"},
+    {"app_type": "<b>"}, {"q": "x" * 500},
+])
+def test_a_filter_value_that_is_no_choice_filters_nothing_and_breaks_nothing(client_as, estate, query):
+    response = client_as("viewer").get(URL, query)
+
+    assert response.status_code == 200
+    assert response.context["counts"].total == Finding.objects.count()
+    assert 'id="filter-errors"' in response.content.decode() or "page" in query
+
+
+def test_the_csv_has_every_finding_with_message_and_fix(client_as, estate):
+    response = client_as("viewer").get(reverse("security:findings_export"), {"kind": "application"})
+
+    assert response["Content-Disposition"] == 'attachment; filename="findings.csv"'
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["severity", "object kind", "object", "application type", "host", "message", "fix", "code"]
+    wanted = Finding.objects.filter(application__isnull=False)
+    assert len(rows) - 1 == wanted.count() > 0
+    assert {r[6] for r in rows[1:]} == {f.hint for f in wanted}
+    node = next(r for r in rows[1:] if r[2] == "Cobrowse_Node_1")
+    assert node[3:5] == ["Co-browse Node", "cb-linux-01"]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_the_csv_keeps_a_formula_as_text(client_as, estate, start):
+    finding = Finding.objects.filter(application=estate.node1).first()
+    Finding.objects.filter(pk=finding.pk).update(message=f"{start}HYPERLINK(\"http://x\")", hint=f"{start}1+1")
+
+    response = client_as("viewer").get(reverse("security:findings_export"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    row = next(r for r in rows if r[5].endswith('HYPERLINK("http://x")'))
+    assert row[5] == f"'{start}HYPERLINK(\"http://x\")" and row[6] == f"'{start}1+1"
+
+
+def test_no_findings_says_everything_is_in_order(client_as, world):
+    response = client_as("viewer").get(URL)
+
+    assert "No findings: everything checked is in order." in text(response)
+
+
+def test_the_findings_page_is_in_the_top_navigation(client_as, estate):
+    page = client_as("viewer").get(reverse("applications:list")).content.decode()
+
+    # Whatever marks the active item (classes, aria-current), the item is a link to the page.
+    nav = page[page.index("<nav"):page.index("</nav>")]
+    assert re.search(rf'<a [^>]*href="{re.escape(URL)}"[^>]*>\s*Findings\s*</a>', nav)
+
+
+def test_the_sweep_page_shows_messages_not_only_codes(client_as, estate):
+    from security import sweeps
+
+    sweep = sweeps.sweep_create(trigger="command", actor="tests")
+    sweeps.run_sweep(sweep.pk)
+
+    response = client_as("viewer").get(reverse("security:sweep_detail", args=[sweep.pk]))
+
+    finding = Finding.objects.filter(store=estate.expired, code="store.expired").get()
+    assert text_of(finding.message) in plain(response)
+    assert "store.expired" not in text(response)
+    assert 'title="store.expired"' in response.content.decode()
+
+
+def placements() -> list[tuple]:
+    return list(Finding.objects.order_by("pk").values_list("pk", "kind", "app_type", "host_id", "cluster_id"))
+
+
+def test_a_node_moved_to_another_cluster_is_found_there_once_its_checks_have_run(client_as, estate):
+    other = estate.app("Other_Cluster", "cobrowse_cluster", "8.5.003.04", host=estate.linux)
+    estate.node1.cluster = other
+    estate.node1.save()
+    estate.validate(estate.node1)
+
+    viewer = client_as("viewer")
+    there = {row.object_name for row in viewer.get(URL, {"cluster": other.pk}).context["rows"]}
+    before = {row.object_name for row in viewer.get(URL, {"cluster": estate.cluster.pk}).context["rows"]}
+
+    assert "Cobrowse_Node_1" in there and "Cobrowse_Node_1" not in before
+
+
+def test_the_migration_gives_findings_stored_before_it_the_placement_the_checks_write(estate):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    written = placements()
+    Finding.objects.update(kind="", app_type="", host=None, cluster=None)
+
+    import_module("security.migrations.0007_findings_page").fill_placement(apps, None)
+
+    assert placements() == written
+    assert {kind for _, kind, *_ in written} == {"store", "application", "connection"}
