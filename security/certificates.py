@@ -162,6 +162,9 @@ def import_certificates(
         sources.append(f"from {filename} ({kind})")
     # One insert for the certificates and one for their audit events, however many there are.
     created = Certificate.objects.bulk_create(new)
+    # The store first: its lock before the chain's head, which the audit events take (the last lock).
+    if store is not None:
+        add_to_store(store=store, certificates=created + present, actor=actor)
     audit.record_many([
         audit.event(
             actor=actor, action="import", object_type="certificate", obj=cert,
@@ -170,8 +173,6 @@ def import_certificates(
         )
         for cert, source in zip(created, sources, strict=True)
     ])
-    if store is not None:
-        add_to_store(store=store, certificates=created + present, actor=actor)
     return ImportResult(created, present)
 
 
