@@ -139,7 +139,8 @@ def verify(*, chunk_size: int = VERIFY_CHUNK) -> Verdict:
         at = row[4]
         if seq != expected:
             first = Verdict(False, expected - 1, "removed", event_id, at,
-                            f"Event #{seq} follows event #{expected - 1}: {seq - expected} event(s) before it are missing.")
+                            f"Event #{seq} follows event #{expected - 1}: "
+                            f"{seq - expected} event(s) before it are missing.")
             break
         if link_hash(key, prev_hash, content(seq, dict(zip(HASHED, row[4:], strict=True)))) != stored:
             first = Verdict(False, expected - 1, "changed", event_id, at,

@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "security.tasks.validate_pending",
         "schedule": env_int("VALIDATION_PENDING_SECONDS", 60, minimum=1),
     },
+    # The audit page shows the last verification of the audit chain and when it ran.
+    "verify-audit": {
+        "task": "applications.tasks.verify_audit_chain",
+        "schedule": env_int("AUDIT_VERIFY_SECONDS", 3600, minimum=60),
+    },
 }
 
 # Content-Security-Policy: the pages load only our own static files; no inline script or style.
