@@ -76,7 +76,7 @@ def locked_head() -> AuditChainHead:
     """The head, locked until the transaction ends. Take it last (see the module's docstring)."""
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults=head_from_events)
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1, defaults=head_from_events())
     return head
 
 
@@ -134,21 +134,26 @@ def verify(*, chunk_size: int = VERIFY_CHUNK) -> Verdict:
     rows = (AuditEvent.objects.filter(seq__isnull=False, seq__lte=head_seq).order_by("seq")
             .values_list("id", "seq", "prev_hash", "chain_hash", *HASHED).iterator(chunk_size=chunk_size))
     for row in rows:
-        event_id, seq, prev_hash, stored = row[0], row[1], row[2], row[3]
+        event_id, seq, prev_hash, stored, at = row[0], row[1], row[2], row[3], row[4]
         expected += 1
-        at = row[4]
         if seq != expected:
             first = Verdict(False, expected - 1, "removed", event_id, at,
                             f"Event #{seq} follows event #{expected - 1}: "
                             f"{seq - expected} event(s) before it are missing.")
             break
-        if link_hash(key, prev_hash, content(seq, dict(zip(HASHED, row[4:], strict=True)))) != stored:
-            first = Verdict(False, expected - 1, "changed", event_id, at,
-                            "Its content no longer matches its hash: it was edited after it was written.")
-            break
-        if prev_hash != prev:
-            first = Verdict(False, expected - 1, "inserted", event_id, at,
-                            f"It does not follow event #{seq - 1}: it was put into the chain from outside.")
+        intact = link_hash(key, prev_hash, content(seq, dict(zip(HASHED, row[4:], strict=True)))) == stored
+        if not intact or prev_hash != prev:
+            # Ids are handed out in chain order; a row whose id is past its successor's was added later.
+            successor = next(rows, None)
+            if successor is not None and event_id > successor[0]:
+                first = Verdict(False, expected - 1, "inserted", event_id, at,
+                                f"It was put into the chain at #{seq} after the events that follow it were written.")
+            elif not intact:
+                first = Verdict(False, expected - 1, "changed", event_id, at,
+                                "Its content no longer matches its hash: it was edited after it was written.")
+            else:
+                first = Verdict(False, expected - 1, "inserted", event_id, at,
+                                f"It does not follow event #{seq - 1}: it was put into the chain from outside.")
             break
         prev, last = stored, (event_id, at)
     if first is None and expected < head_seq:
