@@ -20,7 +20,6 @@ sets them to null when the user or the application is deleted, which is not tamp
 stay in the hashed fields.
 """
 
-import hashlib
 import hmac
 import json
 import time
@@ -43,11 +42,18 @@ VERIFY_CHUNK = 5000
 # --- pure functions -------------------------------------------------------------------------------
 
 def iso_utc(at: datetime) -> str:
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
+    if at.tzinfo is not UTC:  # the database gives UTC already: no conversion for 100,000 events
+        at = at.astimezone(UTC)
+    return at.isoformat(timespec="microseconds")
 
 
-def content(seq: int, fields: Mapping) -> bytes:
-    """The canonical bytes of an event: JSON with sorted keys, explicit fields, no whitespace."""
+_json_value = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_json_text = json.encoder.encode_basestring  # a str as JSON, as the encoder above writes it
+
+
+def reference_content(seq: int, fields: Mapping) -> bytes:
+    """The definition of the canonical bytes: JSON with sorted keys, explicit fields, no whitespace.
+    ``content`` writes the same bytes faster (the tests compare them)."""
     data = {name: fields[name] for name in HASHED}
     data["at"] = iso_utc(data["at"])
     data["seq"] = seq
@@ -55,8 +61,26 @@ def content(seq: int, fields: Mapping) -> bytes:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def content(seq: int, fields: Mapping) -> bytes:
+    """The canonical bytes of an event (``reference_content``), written key by key in sorted order."""
+    revision = fields["options_revision"]
+    return (
+        '{"action":' + _json_text(fields["action"])
+        + ',"actor_name":' + _json_text(fields["actor_name"])
+        + ',"at":"' + iso_utc(fields["at"])
+        + '","changes":' + _json_value(fields["changes"])
+        + ',"message":' + _json_text(fields["message"])
+        + ',"object_id":' + _json_text(fields["object_id"])
+        + ',"object_repr":' + _json_text(fields["object_repr"])
+        + ',"object_type":' + _json_text(fields["object_type"])
+        + ',"options_revision":' + ("null" if revision is None else str(int(revision)))
+        + ',"seq":' + str(int(seq))
+        + ',"v":' + str(FORMAT) + "}"
+    ).encode()
+
+
 def link_hash(key: bytes, prev_hash: str, event_content: bytes) -> str:
-    return hmac.new(key, prev_hash.encode() + b"\n" + event_content, hashlib.sha256).hexdigest()
+    return hmac.digest(key, prev_hash.encode() + b"\n" + event_content, "sha256").hex()
 
 
 def chain_key() -> bytes:
@@ -93,7 +117,7 @@ def link(events: Iterable) -> None:
         if fields.get("at") is None:
             fields["at"] = now
         # As the database will give it back: tuples become lists, keys strings.
-        fields["changes"] = json.loads(json.dumps(fields.get("changes") or {}))
+        fields["changes"] = json.loads(_json_value(fields.get("changes") or {}))
         for name, default in (("actor_name", ""), ("object_id", ""), ("object_repr", ""), ("message", ""),
                               ("options_revision", None)):
             fields.setdefault(name, default)

@@ -33,8 +33,11 @@ def quoted(value: object, limit: int = 200) -> str:
     return f'"{shown(value, limit)}"'
 
 
+# A cell starting with = + - @ is a formula to spreadsheet programs: such a cell is kept text.
+FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
+
+
 def csv_cell(value) -> str:
     """A CSV cell a spreadsheet shows as text (the review's export, the audit trail's)."""
     text = "" if value is None else str(value)
-    # A cell starting with = + - @ is a formula to spreadsheet programs: keep it text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in FORMULA_STARTS else text

@@ -180,3 +180,19 @@ def test_an_application_deleted_later_does_not_break_the_chain(users, env):
     assert AuditEvent.objects.filter(application=env.chat).exists()
     env.chat.delete()  # the events' application link becomes null: not tampering
     assert verify().intact
+
+
+@pytest.mark.parametrize("fields", [
+    {"actor_name": "", "action": "update", "object_type": "host", "object_id": "", "object_repr": "",
+     "changes": {}, "message": "", "options_revision": None},
+    {"actor_name": "zoë \"quoted\"", "action": "import", "object_type": "option", "object_id": "12",
+     "object_repr": "[log] all\\path\n\u2028\x00", "message": "line\tbreak ✓ 🙂",
+     "changes": {"b": [None, 1], "a": {"z": [1.5, True], "é": "x"}, "value": ["(secret changed)", None]},
+     "options_revision": 7},
+])
+def test_the_fast_canonical_form_is_the_reference_json(fields):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    for at in (datetime(2026, 12, 3, 13, 1, 2, 345678, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC),
+               datetime(2026, 6, 1, 2, 0, tzinfo=timezone(timedelta(hours=2)))):
+        assert content(42, {**fields, "at": at}) == audit_chain.reference_content(42, {**fields, "at": at})
