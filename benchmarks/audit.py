@@ -141,8 +141,8 @@ def main() -> None:
         if task == "verify" and not result["intact"]:
             print(result["error"])
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
-    print(f"\n{count} events; targets: at most {TARGET_SECONDS:.0f} s, export peak memory under {TARGET_RSS_MB:.0f} MB; "
-          f"load average now {os.getloadavg()[0]:.1f}")
+    print(f"\n{count} events; targets: at most {TARGET_SECONDS:.0f} s, export peak memory under "
+          f"{TARGET_RSS_MB:.0f} MB; load average now {os.getloadavg()[0]:.1f}")
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
 
