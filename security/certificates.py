@@ -234,6 +234,8 @@ def certificate_delete(*, certificate: Certificate, actor, expected_version: str
     check_certificate_version(certificate, expected_version)
     if StoreEntry.objects.filter(certificate=certificate).exists():
         raise ValueError("This certificate is in a trusted store: remove it from the store first.")
-    # Recorded before the delete, while it still has its id: a store form that chose it finds the event.
-    audit.record(actor=actor, action="delete", object_type="certificate", obj=certificate)
+    # Made before the delete, while it still has its id (a store form that chose it finds the event);
+    # written after it, as the last write: the audit chain's head is the last lock a service takes.
+    event = audit.event(actor=actor, action="delete", object_type="certificate", obj=certificate)
     certificate.delete()
+    audit.record_many([event])
