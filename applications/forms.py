@@ -1,5 +1,7 @@
 """Forms of the applications pages. Validation here; writes go through the services."""
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -7,7 +9,7 @@ from applications import widgets
 from applications.catalogue import is_protected_section, is_secret, spec_for
 from applications.limits import EDITOR_NEW_ROWS, EDITOR_PAGE_ROWS, MAX_CFG_BYTES
 from applications.models import Application, AppType, Connection, Host, OperatingSystem, Port, Protocol
-from applications.names import validate_object_name
+from applications.names import name_problem, validate_object_name
 from applications.paths import path_problem
 from applications.text import quoted
 from applications.validators import validate_transport_params, validate_version
@@ -21,6 +23,23 @@ class HostForm(forms.ModelForm):
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
+
+
+def check_working_directory(form: forms.ModelForm, data: dict) -> None:
+    """A directory on the application's host: its form must fit the host's operating system."""
+    directory, host = data.get("working_directory"), data.get("host")
+    if directory:
+        problem = path_problem(directory, host.os_type if host else None, host=host.name if host else "",
+                               directory=True)
+        if problem:
+            form.add_error("working_directory" if "working_directory" in form.fields else None, problem)
+
+
+def validate_command_text(value: str) -> None:
+    """A command line or its arguments: one line of text an operator reads and copies."""
+    problem = name_problem(value, "A command line")
+    if problem:
+        raise ValidationError(problem, code="unsafe_characters")
 
 
 class ApplicationForm(forms.ModelForm):
@@ -51,19 +70,34 @@ class ApplicationForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        directory, host = data.get("working_directory"), data.get("host")
-        if directory:
-            # A directory on the application's host: its form must fit the host's operating system.
-            problem = path_problem(directory, host.os_type if host else None, host=host.name if host else "",
-                                   directory=True)
-            if problem:
-                self.add_error("working_directory" if "working_directory" in self.fields else None, problem)
+        check_working_directory(self, data)
         app_type, cluster = data.get("app_type"), data.get("cluster")
         if cluster and app_type != AppType.COBROWSE_NODE:
             self.add_error("cluster", "Only a Co-browse Node belongs to a Cluster.")
         if self.instance.pk and app_type and app_type != self.instance.app_type:
             if self.instance.app_type == AppType.COBROWSE_CLUSTER and self.instance.nodes.exists():
                 self.add_error("app_type", "This Cluster still has Nodes: move them first.")
+        return data
+
+
+class ServerInfoForm(forms.ModelForm):
+    """Genesys Administrator's Server Info tab: where the server runs and how it is started (its
+    listening ports are edited one by one below it)."""
+
+    class Meta:
+        model = Application
+        fields = ["host", "working_directory", "command_line", "command_line_arguments"]
+        labels = {"working_directory": "Working directory"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host"].queryset = Host.objects.order_by("name")
+        self.fields["command_line"].validators.append(validate_command_text)
+        self.fields["command_line_arguments"].validators.append(validate_command_text)
+
+    def clean(self):
+        data = super().clean()
+        check_working_directory(self, data)
         return data
 
 
@@ -83,6 +117,10 @@ class PortForm(forms.ModelForm):
     class Meta:
         model = Port
         fields = ["port_id", "number", "secured", "mutual_tls"]
+        # One word per idea: a port is "TLS" or "not secure" on every page, its form says the same.
+        labels = {"secured": "TLS"}
+        help_texts = {"secured": "The port speaks TLS (a secure port). Unticked: not secure.",
+                      "mutual_tls": "The server also asks Co-browse for a certificate of its own. Needs TLS."}
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,16 +140,37 @@ class PortForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("mutual_tls") and not data.get("secured"):
-            self.add_error("mutual_tls", "Mutual TLS needs a secured port.")
+            self.add_error("mutual_tls", "Mutual TLS needs a secure port: tick TLS too.")
         return data
 
 
-class ConnectionForm(forms.ModelForm):
-    """The server is chosen, then one of its ports by port ID, as in Genesys Administrator."""
+def port_label(port: Port) -> str:
+    """How the connection form offers a port: "secure — 4121 (TLS)", "default — 4120"."""
+    security = " (TLS, mutual)" if port.mutual_tls else " (TLS)" if port.secured else ""
+    return f"{port.port_id} — {port.number}{security}"
 
-    server = forms.ModelChoiceField(queryset=Application.objects.none())
-    port_id = forms.CharField(label="Port ID", max_length=64, initial="secure",
-                              help_text="One of the server's port IDs (see its Server Info tab).")
+
+def preferred_port_id(ports: list[Port], current: str) -> str:
+    """The port ID the list selects after the server changed: the one chosen before if the new
+    server has it, else its first secured port, else none (the operator chooses)."""
+    if any(port.port_id == current for port in ports):
+        return current
+    return next((port.port_id for port in ports if port.secured), "")
+
+
+class ConnectionForm(forms.ModelForm):
+    """The server is chosen, then one of its ports by port ID, as in Genesys Administrator.
+
+    The port ID is a select of the chosen server's ports (secured ones marked). The page's script
+    (static/js/connection_form.js) refills it when the server changes, from ``ports_by_server``;
+    without the script the "List its ports" button posts the form back (``relisted``), which
+    shows the new server's ports and saves nothing. A port ID posted for another server stays
+    selected as typed, marked, with its error."""
+
+    server = forms.ModelChoiceField(queryset=Application.objects.none(), empty_label="choose a server")
+    port_id = forms.CharField(label="Port ID", max_length=64, widget=forms.Select,
+                              help_text="The server's port IDs (its Server Info tab); TLS connections go "
+                                        "through a secured port.")
 
     class Meta:
         model = Connection
@@ -119,6 +178,7 @@ class ConnectionForm(forms.ModelForm):
 
     field_order = ["server", "port_id", "protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace",
                    "transport_params"]
+    addp_fields = ("addp_local_timeout", "addp_remote_timeout", "addp_trace")
 
     def __init__(self, *args, client: Application, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,6 +190,54 @@ class ConnectionForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["server"].initial = self.instance.port.application_id
             self.fields["port_id"].initial = self.instance.port.port_id
+        self.fields["server"].widget.attrs["data-server-select"] = ""
+        self.fields["port_id"].widget.attrs["data-port-select"] = ""
+        self.fields["protocol"].widget.attrs["data-protocol-select"] = ""
+        self.fields["port_id"].widget.choices = self.port_choices()
+
+    def value_of(self, name: str):
+        """What the page shows in a field: as posted when bound, else its initial value."""
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name), "")
+        value = self.initial.get(name, self.fields[name].initial)
+        return "" if value is None else value
+
+    def chosen_server(self) -> Application | None:
+        pk = str(self.value_of("server") or "").strip()
+        if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+            return None
+        return self.fields["server"].queryset.filter(pk=int(pk)).first()
+
+    def port_choices(self) -> list[tuple[str, str]]:
+        """The chosen server's ports; a value posted that is not one of them stays, marked, as typed."""
+        server = self.listed_server = self.chosen_server()
+        ports = list(server.ports.order_by("port_id")) if server else []
+        choices = [("", "choose a port" if server else "choose a server first")]
+        choices += [(port.port_id, port_label(port)) for port in ports]
+        current = str(self.value_of("port_id"))
+        if current and current not in (port.port_id for port in ports):
+            where = f"not a port of {server.name}" if server else "no server chosen"
+            choices.append((current, f"{current} ({where})"))
+        return choices
+
+    def ports_by_server_json(self) -> str:
+        """``ports_by_server`` as JSON, for a data attribute (the CSP allows no inline script)."""
+        return json.dumps(self.ports_by_server(), ensure_ascii=True)
+
+    def ports_by_server(self) -> dict[str, list[list[str]]]:
+        """For the page's script: each server's [port ID, label, "secured" or ""]."""
+        result: dict[str, list[list[str]]] = {}
+        ports = Port.objects.filter(application__in=self.fields["server"].queryset).order_by("port_id")
+        for port in ports:
+            result.setdefault(str(port.application_id), []).append(
+                [port.port_id, port_label(port), "secured" if port.secured else ""])
+        return result
+
+    def listed_for_another_server(self, server: Application) -> bool:
+        """Was the port list posted with this form made for another server than the one posted?
+        (``listed_for``: the server whose ports the page listed, empty when it listed none.)"""
+        listed = str(self.data.get(self.add_prefix("listed_for"), "")).strip()
+        return bool(listed) and listed != str(server.pk)
 
     def clean(self):
         data = super().clean()
@@ -139,6 +247,12 @@ class ConnectionForm(forms.ModelForm):
             if port is None:
                 ids = ", ".join(server.ports.values_list("port_id", flat=True)) or "none"
                 self.add_error("port_id", f"{server.name} has no port with ID {quoted(port_id)} (its ports: {ids}).")
+            elif self.listed_for_another_server(server):
+                # A page without its script: the server changed, the list did not follow. The same
+                # port ID on the new server may be another port: shown, for the operator to confirm.
+                self.add_error("port_id", f"The list showed the ports of another server: check that "
+                                          f"{quoted(port_id)} ({port.number}) of {server.name} is the port "
+                                          "you mean, and save again.")
             else:
                 clash = Connection.objects.filter(client=self.instance.client, port=port)
                 if self.instance.pk:
@@ -154,9 +268,21 @@ class ConnectionForm(forms.ModelForm):
             if not data.get("addp_trace"):
                 data["addp_trace"] = "off"
         else:
+            # The ADDP settings exist only with ADDP (a database constraint): saving another protocol
+            # drops them. The page says so beforehand (connection_form.html) and after (the view).
             data["addp_local_timeout"] = data["addp_remote_timeout"] = None
             data["addp_trace"] = ""
         return data
+
+
+def relisted_connection_form(form: ConnectionForm, *, client: Application) -> ConnectionForm:
+    """The form as posted, unbound, with the port list of the server now chosen: what "List its
+    ports" shows when the page has no script. Nothing is validated or saved; every entry is kept."""
+    data = {name: form.data.get(form.add_prefix(name), "") for name in form.fields}
+    server = form.chosen_server()
+    ports = list(server.ports.all()) if server else []
+    data["port_id"] = preferred_port_id(ports, data["port_id"]) if server else data["port_id"]
+    return ConnectionForm(instance=form.instance, client=client, initial=data)
 
 
 class OptionRowForm(forms.Form):
@@ -291,11 +417,8 @@ class ApplicationFilterForm(CompactFormMixin, forms.Form):
                                   empty_label="any host", widget=widgets.Select)
     version = forms.CharField(required=False, help_text="e.g. 8.5.003 or >=8.5.001")
     restart = forms.BooleanField(required=False, label="Restart required only")
-    sort = forms.ChoiceField(
-        required=False,
-        choices=[("name", "name"), ("-name", "name ↓"), ("type", "type"), ("version", "version"),
-                 ("-version", "version ↓"), ("host", "host")],
-    )
+    # Read by ``applications.sorting`` (an unknown value sorts by name); kept through a filter.
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean_version(self):
         text = (self.cleaned_data.get("version") or "").strip()
@@ -321,7 +444,7 @@ class AuditFilterForm(CompactFormMixin, forms.Form):
     )
     action = forms.ChoiceField(
         required=False,
-        choices=[("", "any action")] + [(a, a) for a in ("create", "update", "delete", "restart", "import")],
+        choices=[("", "any action")] + [(a, a) for a in ("create", "update", "delete", "restart", "import", "unlock")],
     )
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,15 +1,19 @@
 """The health of applications as another app judges it, shown on lists without importing that app.
 
 ``applications`` never imports ``security`` (security reads applications, not the reverse). The
-security app registers, when Django is ready, the one function that tells for a page of
-applications their TLS readiness and counts (``security.readiness.application_health``); the
-application list calls ``health_of``. With nothing registered, lists show no health.
+security app registers, when Django is ready, what tells for a page of applications their TLS
+readiness and counts (``security.readiness.application_health``), for a page of hosts the worst
+state of their applications, and the order "worst first" of both lists; the lists call
+``health_of``, ``host_health_of`` and ``worst_first``. With nothing registered, lists show no health
+and the health columns do not sort.
+
+Every figure comes from what the checks stored when they last ran; nothing here judges.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from applications.models import Application
+from applications.models import Application, Host
 
 
 @dataclass(frozen=True)
@@ -22,13 +26,39 @@ class Health:
     pending: bool = False
 
 
+@dataclass(frozen=True)
+class HostHealth:
+    """The worst state among a host's applications: ``verdict`` "not ready" when one is, "ready" when
+    every one with a verdict is, "" when none has one; ``not_ready`` of the ``judged`` applications
+    (those with a verdict) are not ready. Errors are not summed: a Cluster's count its Nodes'."""
+
+    verdict: str = ""
+    not_ready: int = 0
+    judged: int = 0
+
+
 HealthProvider = Callable[[list[Application]], dict[int, Health]]
+HostHealthProvider = Callable[[list[Host]], dict[int, HostHealth]]
 _provider: HealthProvider | None = None
+_host_provider: HostHealthProvider | None = None
+# "application" / "host": (annotations, order_by terms) that put the worst first.
+_worst_first: dict[str, tuple[dict, list]] = {}
 
 
-def register(provider: HealthProvider) -> None:
-    global _provider
+def register(provider: HealthProvider, *, hosts: HostHealthProvider | None = None,
+             worst_first: dict[str, tuple[dict, list]] | None = None) -> None:
+    global _provider, _host_provider
     _provider = provider
+    _host_provider = hosts
+    _worst_first.clear()
+    _worst_first.update(worst_first or {})
+
+
+def worst_first(kind: str) -> tuple[dict, list]:
+    """What lists applications or hosts ("application", "host") worst first: the annotations the order
+    needs and the order_by terms; empty when nothing registered one (the column then does not sort)."""
+    annotations, order = _worst_first.get(kind, ({}, []))
+    return dict(annotations), list(order)
 
 
 def health_of(apps: Iterable[Application]) -> dict[int, Health]:
@@ -37,3 +67,11 @@ def health_of(apps: Iterable[Application]) -> dict[int, Health]:
     if _provider is None or not apps:
         return {}
     return _provider(apps)
+
+
+def host_health_of(hosts: Iterable[Host]) -> dict[int, HostHealth]:
+    """The worst state of each host's applications (by host id), in a fixed number of queries."""
+    hosts = list(hosts)
+    if _host_provider is None or not hosts:
+        return {}
+    return _host_provider(hosts)

@@ -9,6 +9,7 @@ holds by construction.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,7 +82,8 @@ class Application(models.Model):
     scs_controlled = models.BooleanField(
         "controlled by Solution Control Server",
         default=False,
-        help_text="When SCS controls the deployment, a Cluster's security section cannot be used (R1).",
+        help_text="When SCS controls the deployment, a Cluster's security section cannot be used: "
+        "each Node holds its own.",
     )
     service_account = models.CharField(
         max_length=255,
@@ -90,6 +92,14 @@ class Application(models.Model):
     )
     working_directory = models.CharField(
         max_length=500, blank=True, help_text="Server directory on the host (where setenv.sh / setenv.bat live)."
+    )
+    # Genesys Administrator's Server Info tab: how the server is started (for the operator's record;
+    # the console starts nothing).
+    command_line = models.CharField(
+        max_length=500, blank=True, help_text="The program that starts the server, e.g. ./cbnode.sh or cbnode.bat."
+    )
+    command_line_arguments = models.CharField(
+        max_length=1000, blank=True, help_text="Arguments after the command line, e.g. -app CB_Node_1 -port 2020."
     )
     # Incremented by every options write; an edit form carries the revision it was opened at.
     options_revision = models.PositiveIntegerField(default=0, editable=False)
@@ -150,6 +160,10 @@ class Port(models.Model):
     def __str__(self) -> str:
         return f"{self.application.name}:{self.port_id} ({self.number})"
 
+    def get_absolute_url(self) -> str:
+        """The Server Info tab of its application, which lists it."""
+        return reverse("applications:ports", args=[self.application_id])
+
 
 class Protocol(models.TextChoices):
     DEFAULT = "default", "default"
@@ -191,6 +205,10 @@ class Connection(models.Model):
     def __str__(self) -> str:
         return f"{self.client.name} → {self.port.application.name}:{self.port.port_id}"
 
+    def get_absolute_url(self) -> str:
+        """The Connections tab of its client, which lists it."""
+        return reverse("applications:connections", args=[self.client_id])
+
     @property
     def server(self) -> Application:
         return self.port.application
@@ -228,6 +246,12 @@ class Option(models.Model):
             models.CheckConstraint(condition=~Q(section="") & ~Q(name=""), name="option_names_not_empty"),
             # A secret by its name is stored as a secret (encrypted), whatever wrote it.
             models.CheckConstraint(condition=Q(is_secret=True) | ~secret_name_q(), name="secret_names_are_secret"),
+        ]
+        indexes = [
+            # Which applications use a store: its path in their trusted-ca, found without reading every
+            # option. The value's first characters only: a 4,000-character value exceeds an index row.
+            models.Index(Substr("value", 1, 200), condition=Q(section="security", name="trusted-ca"),
+                         name="option_trusted_ca_value"),
         ]
 
     def __str__(self) -> str:

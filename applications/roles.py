@@ -32,6 +32,15 @@ def role_rank(user) -> int:
     return cached
 
 
+class RoleRequired(PermissionDenied):
+    """Refused because the user's role is below ``role``: the 403 page shows the message, the log
+    line names the role (``cobrowse_admin.forbidden``)."""
+
+    def __init__(self, role: str, message: str = ""):
+        self.role = role
+        super().__init__(message or f"This needs the {role} role.")
+
+
 def has_role(user, role: str) -> bool:
     return role_rank(user) >= RANK[role]
 
@@ -49,7 +58,7 @@ def role_required(role: str):
         @login_required
         def wrapper(request, *args, **kwargs):
             if not has_role(request.user, role):
-                raise PermissionDenied(f"This needs the {role} role.")
+                raise RoleRequired(role)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -17,7 +17,7 @@ AUDITED_FIELDS = {
     Host: ["name", "address", "os_type", "description"],
     Application: [
         "name", "app_type", "version", "host", "enabled", "cluster", "scs_controlled",
-        "service_account", "working_directory",
+        "service_account", "working_directory", "command_line", "command_line_arguments",
     ],
     Port: ["port_id", "number", "secured", "mutual_tls"],
     Connection: [
@@ -211,6 +211,8 @@ def clone_application(*, source: Application, name: str, actor) -> Application:
         scs_controlled=source.scs_controlled,
         service_account=source.service_account,
         working_directory=source.working_directory,
+        command_line=source.command_line,
+        command_line_arguments=source.command_line_arguments,
     )
     Port.objects.bulk_create(
         Port(application=clone, port_id=p.port_id, number=p.number, secured=p.secured, mutual_tls=p.mutual_tls)

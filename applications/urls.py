@@ -18,6 +18,7 @@ urlpatterns = [
     path("applications/<int:pk>/restarted/", views.application_mark_restarted, name="mark_restarted"),
     path("applications/<int:pk>/history/", views.application_history, name="history"),
     path("applications/<int:pk>/ports/", views_ports.ports_tab, name="ports"),
+    path("applications/<int:pk>/server-info/edit/", views_ports.server_info_edit, name="server_info_edit"),
     path("applications/<int:pk>/ports/new/", views_ports.port_edit, name="port_new"),
     path("applications/<int:pk>/ports/<int:port_pk>/edit/", views_ports.port_edit, name="port_edit"),
     path("applications/<int:pk>/ports/<int:port_pk>/delete/", views_ports.port_delete, name="port_delete"),
@@ -37,4 +38,5 @@ urlpatterns = [
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:pk>/", users.user_edit, name="user_edit"),
+    path("users/<int:pk>/unlock/", users.user_unlock, name="user_unlock"),
 ]

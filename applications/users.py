@@ -1,17 +1,20 @@
-"""Users and their role (Administrator only): create, change role, deactivate, reset password."""
+"""Users and their role (Administrator only): create, change role, deactivate, reset password, unlock."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from applications import audit, versioning
-from applications.roles import ROLES, administrator_required, role_name
+from applications import audit, lockouts, versioning
+from applications.roles import RANK, ROLES, administrator_required, role_name
+from applications.sorting import Column, sort_by
 from applications.usernames import ALLOWED_CHARACTERS, validate_new_username
 
 
@@ -100,9 +103,42 @@ def user_save(*, user: User | None, username: str, role: str, active: bool, pass
 @administrator_required
 @require_safe
 def user_list(request):
-    users = User.objects.order_by("username").prefetch_related("groups")
-    rows = [(u, role_name(u)) for u in users]
-    return render(request, "applications/user_list.html", {"rows": rows})
+    sorting = sort_by(request.GET, USER_COLUMNS)
+    users = User.objects.order_by(*sorting.order_by).prefetch_related("groups")
+    locked = lockouts.current_lockouts()
+    rows = [(u, role_name(u), locked.get(u.username)) for u in users]
+    if sorting.key == "role":
+        # The role is the highest of the groups (applications.roles): ordered here, on a list of a few dozen.
+        rows.sort(key=lambda row: RANK.get(row[1], 0), reverse=sorting.descending)
+    names = {u.username for u in users}
+    return render(request, "applications/user_list.html", {
+        "rows": rows, "sorting": sorting,
+        "locked_rows": [(u, lockout) for u, _, lockout in rows if lockout],
+        # Only counted: a name that is no user's may be a password typed in the wrong field.
+        "other_lockouts": sum(1 for name in locked if name not in names),
+        "failure_limit": settings.AXES_FAILURE_LIMIT, "cool_off": lockouts.cool_off_time(),
+    })
+
+
+USER_COLUMNS = [
+    Column("user", "User", ["username"]),
+    Column("role", "Role", ["username"]),
+    Column("state", "State", ["-is_active", "username"]),
+    Column("last_login", "Last login", [F("last_login").desc(nulls_last=True), "username"]),
+]
+
+
+@administrator_required
+@require_POST
+def user_unlock(request, pk):
+    user = get_object_or_404(User, pk=pk)
+    lifted = lockouts.lockout_lift(user=user, actor=request.user)
+    if lifted:
+        messages.success(request, f"Unlocked {user.username} ({lockouts.describe(lifted)}): "
+                                  "they can log in again from every address.")
+    else:
+        messages.info(request, f"{user.username} was not locked (any more): nothing to unlock.")
+    return redirect("applications:user_list")
 
 
 @administrator_required

@@ -11,14 +11,23 @@ from applications import services
 from applications.audit_chain import chain_state
 from applications.audit_export import filter_events
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
-from applications.health import health_of
+from applications.health import health_of, host_health_of
 from applications.models import Application, AppType, AuditEvent, Host
 from applications.numbers import parse_whole_number
 from applications.options import paths_not_fitting_their_host
 from applications.pagination import event_page
-from applications.queries import applications_with_flags, filter_applications, restart_required_count, type_counts
+from applications.queries import (
+    application_columns,
+    application_counts,
+    application_page,
+    applications_with_flags,
+    host_columns,
+    restart_required_count,
+    type_counts,
+)
 from applications.restart import mark_restarted, pending_changes_now
 from applications.roles import operator_required, viewer_required
+from applications.sorting import page_query, sort_by
 from applications.versioning import EditConflict, posted_version
 
 PAGE_SIZE = 50
@@ -33,17 +42,23 @@ def after_save(request, obj, *, edit_url: str, done_url: str):
     return redirect(done_url)
 
 
-def edit_object(request, obj, form, *, edit_url, done_url, context: dict, on_saved=None):
+def edit_object(request, obj, form, *, edit_url, done_url, context: dict, on_saved=None,
+                template: str = "applications/form.html", reshow=None):
     """The edit page of a host, application, port or connection: GET shows the form with the version
     of the object it shows; POST saves against that version, or shows the conflict banner with the
     operator's entries kept (and the old version, so only a reload can save).
 
     ``edit_url`` and ``done_url`` are functions of the saved object; ``on_saved(saved)`` adds the
-    messages a save of this kind may need."""
+    messages a save of this kind may need. ``reshow(form)``, for a POST with ``_reshow`` (a button
+    of a page without its script), gives the form to show again instead of saving: it keeps the
+    version posted, so the save that follows is checked against the page first opened."""
     editing = obj.pk is not None
     conflict = None
     version = services.object_version(obj) if editing else ""
-    if request.method == "POST":
+    if request.method == "POST" and reshow is not None and "_reshow" in request.POST:
+        form = reshow(form)
+        version = posted_version(request) if editing else ""
+    elif request.method == "POST":
         version = posted_version(request) if editing else ""
         try:
             if editing:
@@ -56,7 +71,7 @@ def edit_object(request, obj, form, *, edit_url, done_url, context: dict, on_sav
                 return after_save(request, saved, edit_url=edit_url(saved), done_url=done_url(saved))
         except EditConflict as exc:
             conflict = exc
-    return render(request, "applications/form.html", {
+    return render(request, template, {
         "form": form, "apply": editing, "opened_version": version, "conflict": conflict, "reload_url": request.path,
         **context,
     })
@@ -75,9 +90,10 @@ def delete_object_page(request, obj, *, impact: dict, cancel_url: str, done, blo
             services.delete_object(obj=obj, actor=request.user, expected_version=posted_version(request))
         except EditConflict as exc:
             conflict = exc
-        except ProtectedError:
+        except ProtectedError as exc:
+            # Something came to depend on it since the page was opened: the page again, naming it.
             messages.error(request, on_protected)
-            return redirect(cancel_url)
+            impact, blocked = {"what still depends on it": sorted(exc.protected_objects, key=str)}, True
         else:
             messages.success(request, done[0])
             return redirect(done[1])
@@ -114,16 +130,26 @@ def dashboard(request):
 @viewer_required
 @require_safe
 def host_list(request):
-    hosts = Host.objects.order_by("name")
-    page = Paginator(hosts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "applications/host_list.html", {"page": page})
+    sorting = sort_by(request.GET, host_columns())
+    page = Paginator(sorting.apply(Host.objects.all()), PAGE_SIZE).get_page(request.GET.get("page"))
+    health = host_health_of(page.object_list)
+    counts = application_counts(page.object_list)
+    for host in page.object_list:
+        host.health = health.get(host.pk)
+        host.application_count = counts.get(host.pk, 0)
+    return render(request, "applications/host_list.html", {"page": page, "sorting": sorting,
+                                                            "query": page_query(request.GET)})
+
 
 
 @viewer_required
 @require_safe
 def host_detail(request, pk):
     host = get_object_or_404(Host, pk=pk)
-    apps = applications_with_flags().filter(host=host)
+    apps = list(applications_with_flags().filter(host=host).order_by("name"))
+    health = health_of(apps)
+    for app in apps:
+        app.health = health.get(app.pk)
     return render(request, "applications/host_detail.html", {"host": host, "applications": apps})
 
 
@@ -164,19 +190,14 @@ def host_delete(request, pk):
 @require_safe
 def application_list(request):
     form = ApplicationFilterForm(request.GET or None)
-    apps = applications_with_flags()
-    if form.is_valid():
-        apps = filter_applications(apps, form.cleaned_data)
-    else:
-        apps = apps.order_by("name")
-    page = Paginator(apps, PAGE_SIZE).get_page(request.GET.get("page"))
+    sorting = sort_by(request.GET, application_columns())
+    page = application_page(form.cleaned_data if form.is_valid() else None, sorting, request.GET.get("page"),
+                            PAGE_SIZE)
     health = health_of(page.object_list)
     for app in page.object_list:
         app.health = health.get(app.pk)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "applications/application_list.html",
-                  {"filter_form": form, "page": page, "query": query.urlencode()})
+                  {"filter_form": form, "page": page, "query": page_query(request.GET), "sorting": sorting})
 
 
 def application_or_404(pk) -> Application:

@@ -1,22 +1,38 @@
 """Server Info (ports) and Connections tabs."""
 
+from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from applications import services
-from applications.forms import ConnectionForm, PortForm
-from applications.models import Connection, Port
+from applications.forms import ConnectionForm, PortForm, ServerInfoForm, relisted_connection_form
+from applications.models import Application, Connection, Port, Protocol
 from applications.roles import operator_required, viewer_required
-from applications.views import application_or_404, delete_object_page, edit_object
+from applications.views import application_or_404, delete_object_page, edit_object, warn_paths_not_fitting
 
 
 @viewer_required
 @require_safe
 def ports_tab(request, pk):
     app = application_or_404(pk)
-    ports = app.ports.all()
+    ports = app.ports.annotate(connection_count=Count("connections"))
     return render(request, "applications/detail_ports.html", {"app": app, "tab": "ports", "ports": ports})
+
+
+@operator_required
+def server_info_edit(request, pk):
+    """Host, working directory and command line, edited on the Server Info tab as in Genesys
+    Administrator; the application's version, as every edit of it carries."""
+    app = get_object_or_404(Application, pk=pk)
+    form = ServerInfoForm(request.POST or None, instance=app)
+    ports_url = reverse("applications:ports", args=[app.pk])
+    return edit_object(request, app, form,
+                       edit_url=lambda saved: reverse("applications:server_info_edit", args=[saved.pk]),
+                       done_url=lambda saved: ports_url,
+                       context={"app": app, "title": f"Server Info of {app}", "cancel_url": ports_url},
+                       on_saved=lambda saved: warn_paths_not_fitting(request, [saved]))
 
 
 @operator_required
@@ -28,6 +44,7 @@ def port_edit(request, pk, port_pk=None):
                        edit_url=lambda saved: reverse("applications:port_edit", args=[app.pk, saved.pk]),
                        done_url=lambda saved: reverse("applications:ports", args=[app.pk]),
                        context={"app": app, "title": f"Port {port.port_id}" if port_pk else f"New port of {app}",
+                                "help_topic": "connections", "help_label": "ports, secure ports and mutual TLS",
                                 "cancel_url": reverse("applications:ports", args=[app.pk])})
 
 
@@ -55,13 +72,24 @@ def connections_tab(request, pk):
 def connection_edit(request, pk, conn_pk=None):
     app = application_or_404(pk)
     conn = get_object_or_404(Connection, pk=conn_pk, client=app) if conn_pk else Connection(client=app)
+    had_addp = conn.protocol == Protocol.ADDP
     form = ConnectionForm(request.POST or None, instance=conn, client=app)
     connections_url = reverse("applications:connections", args=[app.pk])
+
+    def on_saved(saved):
+        if had_addp and saved.protocol != Protocol.ADDP:
+            messages.info(request, f"The ADDP timeouts and trace mode of {saved} were removed: they exist "
+                                   "only with the addp protocol.")
+
     return edit_object(request, conn, form,
                        edit_url=lambda saved: reverse("applications:connection_edit", args=[app.pk, saved.pk]),
                        done_url=lambda saved: connections_url,
                        context={"app": app, "title": str(conn) if conn_pk else f"New connection of {app}",
-                                "cancel_url": connections_url})
+                                "help_topic": "connections",
+                                "help_label": "which application holds the TLS connections",
+                                "cancel_url": connections_url},
+                       on_saved=on_saved, template="applications/connection_form.html",
+                       reshow=lambda posted: relisted_connection_form(posted, client=app))
 
 
 @operator_required

@@ -49,6 +49,11 @@ def pages(ids: dict) -> list[tuple[str, str]]:
          f"/applications/?app_type=cobrowse_node&version=%3E%3D8.5.003&sort=-version&page={page}"),
         ("applications list, text search, sorted by host", "/applications/?q=node-00&sort=host"),
         ("applications list, restart required", "/applications/?restart=on"),
+        ("applications list, sorted by TLS (worst first)", "/applications/?sort=tls"),
+        ("applications list, Nodes sorted by cluster, page N",
+         f"/applications/?app_type=cobrowse_node&sort=-cluster&page={page}"),
+        ("hosts list, page 1", "/hosts/"),
+        ("hosts list, sorted by TLS (worst first)", "/hosts/?sort=tls"),
         ("application with 200 options: General tab", f"/applications/{big}/"),
         ("application with 200 options: Options tab", f"/applications/{big}/options/"),
         ("application with 200 options: options editor", f"/applications/{big}/options/edit/"),
@@ -56,11 +61,15 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("connection review, page 1", "/security/review/"),
         ("connection review, page N", f"/security/review/?page={page}"),
         ("connection review, insecure only", "/security/review/?insecure=on"),
+        ("connection review, sorted by server, page N", f"/security/review/?sort=-server&page={page}"),
         ("audit trail, page 1", "/audit/"),
         ("audit trail, last page", "/audit/?page=999999"),
         ("audit trail, filtered", "/audit/?action=restart&object_type=application"),
         ("certificate library, page 1", "/security/certificates/"),
+        ("certificate library, sorted by stores", "/security/certificates/?sort=-stores"),
         ("trusted stores", "/security/stores/"),
+        ("trusted stores, sorted by status", "/security/stores/?sort=status"),
+        ("trusted stores, sorted by used by", "/security/stores/?sort=-used_by"),
     ]
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "csp",
     "applications",
     "security",
+    "help_pages",
 ]
 
 MIDDLEWARE = [
@@ -264,10 +265,26 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        # runserver's access lines, as Django writes them.
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                          "style": "{"},
+    },
+    # A refused request is one line from cobrowse_admin.forbidden; Django's own records of it go.
+    "filters": {"logged_forbidden": {"()": "cobrowse_admin.forbidden.DropLoggedForbidden"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Through the root handler only: Django's own console handler (with DEBUG) printed each of
+        # its warnings a second time.
+        "django": {"level": "INFO"},
+        "django.request": {"filters": ["logged_forbidden"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
+                          "filters": ["logged_forbidden"]},
         "django.db.backends": {"level": "INFO"},
         # django-axes announces itself at every start; keep its warnings (lockouts) only.
         "axes": {"level": "WARNING"},

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from applications import audit, versioning
+from security.crypto.identity import certificate_role
 from security.models import Certificate, StoreEntry, TrustedStore
 
 
@@ -29,6 +30,7 @@ class FoundCertificate:
     fingerprint: str
     key: str
     signature_hash: str
+    role: str = ""  # root / intermediate / leaf (security.crypto.identity.certificate_role)
     warnings: list[str] = field(default_factory=list)
     existing_id: int | None = None
 
@@ -98,6 +100,7 @@ def preview_files(files: list[tuple[str, bytes]], password: str | None, *, max_b
                     fingerprint=details.fingerprint_sha256,
                     key=f"{details.key_type} {details.key_size or ''}".strip(),
                     signature_hash=details.signature_hash or "",
+                    role=certificate_role(is_ca=details.is_ca, self_signed=details.self_signed),
                     warnings=certificate_warnings(
                         is_ca=details.is_ca, not_before=details.not_before, not_after=details.not_after, now=now
                     ),

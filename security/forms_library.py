@@ -177,6 +177,6 @@ def certificate_choice_label(cert: Certificate) -> str:
         flags.append("expired")
     elif cert.not_before > now:
         flags.append("not yet valid")
-    return f"{cert.common_name or cert.subject} — until {cert.not_after:%Y-%m-%d}" + (
+    return f"{cert.common_name or cert.subject} — {cert.short_fingerprint} — until {cert.not_after:%Y-%m-%d}" + (
         f" ({', '.join(flags)})" if flags else ""
     )

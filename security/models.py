@@ -12,6 +12,7 @@ from django.urls import reverse
 from applications.models import Application, Connection
 from applications.names import validate_object_name
 from applications.paths import UNIX, WINDOWS, family
+from security.crypto.identity import certificate_role, format_fingerprint
 
 
 class Certificate(models.Model):
@@ -46,7 +47,12 @@ class Certificate(models.Model):
 
     @property
     def short_fingerprint(self) -> str:
-        return ":".join(self.fingerprint_sha256[i : i + 2] for i in range(0, 16, 2)).upper() + "…"
+        return format_fingerprint(self.fingerprint_sha256, short=True)
+
+    @property
+    def role(self) -> str:
+        """``root``, ``intermediate`` or ``leaf`` (security.crypto.identity)."""
+        return certificate_role(is_ca=self.is_ca, self_signed=self.self_signed)
 
 
 class Provider(models.TextChoices):
@@ -226,8 +232,16 @@ class ConnectionCheck(models.Model):
     checked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # One index per order of the review's headers (security.review.REVIEW_COLUMNS): a page is an
+        # index scan whichever column it is sorted by, either way.
         indexes = [models.Index(fields=["worst", "client_name", "server_name", "port_id", "connection"],
-                                name="connection_check_order")]
+                                name="connection_check_order"),
+                   models.Index(fields=["client_name", "server_name", "port_id", "connection"],
+                                name="connection_check_by_client"),
+                   models.Index(fields=["server_name", "client_name", "port_id", "connection"],
+                                name="connection_check_by_server"),
+                   models.Index(fields=["port_id", "client_name", "server_name", "connection"],
+                                name="connection_check_by_port")]
 
     def __str__(self) -> str:
         return f"connection {self.connection_id}: {self.worst}"

@@ -321,3 +321,45 @@ def application_health(apps: list[Application]):
                                      pending=pending.get(check.application_id, False))
         for check in ApplicationCheck.objects.filter(application_id__in=list(pending))
     }
+
+
+
+def host_health(hosts):
+    """The worst readiness among each host's applications, from the stored verdicts, in one query:
+    "not ready" when one is, "ready" when every judged one is, otherwise no verdict ("not checked
+    yet" is not a state a host is in)."""
+    from django.db.models import Count, Q
+
+    from applications.health import HostHealth
+    from security.models import ApplicationCheck
+
+    rows = (ApplicationCheck.objects.filter(application__host_id__in=[h.pk for h in hosts])
+            .exclude(verdict="").values("application__host_id")
+            .annotate(not_ready=Count("pk", filter=Q(verdict="not ready")),
+                      ready=Count("pk", filter=Q(verdict="ready")), judged=Count("pk"))
+            .values_list("application__host_id", "not_ready", "ready", "judged"))
+    health = {}
+    for host_id, not_ready, ready, judged in rows:
+        verdict = "not ready" if not_ready else ("ready" if ready == judged else "")
+        health[host_id] = HostHealth(verdict=verdict, not_ready=not_ready, judged=judged)
+    return health
+
+
+VERDICT_RANK = {"not ready": 0, "not checked yet": 1, "ready": 2}
+
+
+def worst_first() -> dict[str, tuple[dict, list]]:
+    """What orders applications and hosts worst first, on the stored verdicts: not ready, then not
+    checked, then ready, then no verdict (not a Co-browse application, never validated); more errors,
+    then more warnings first; by name last. Hosts: more applications not ready first."""
+    from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+    from django.db.models.expressions import OrderBy
+
+    rank = Case(*[When(tls_readiness__verdict=verdict, then=Value(n)) for verdict, n in VERDICT_RANK.items()],
+                default=Value(len(VERDICT_RANK)), output_field=IntegerField())
+    not_ready = Count("applications__tls_readiness", filter=Q(applications__tls_readiness__verdict="not ready"))
+    return {
+        "application": ({}, [OrderBy(rank), OrderBy(F("tls_readiness__errors"), descending=True, nulls_last=True),
+                             OrderBy(F("tls_readiness__warnings"), descending=True, nulls_last=True), "name"]),
+        "host": ({"tls_not_ready": not_ready}, ["-tls_not_ready", "name"]),
+    }

@@ -367,7 +367,7 @@ def config_server_target(config_server_id: int | None = None) -> ConfigServerTar
     target = ConfigServerTarget(candidates=servers, missing=[])
     if not servers:
         target.missing.append((
-            "No Configuration Server application exists: add one (type Configuration Server) with a secured port.",
+            "No Configuration Server application exists: add one (type Configuration Server) with a secure port.",
             reverse("applications:new"),
         ))
         return target
@@ -379,7 +379,7 @@ def config_server_target(config_server_id: int | None = None) -> ConfigServerTar
     target.port = next((p for p in ports if p.port_id == "secure"), ports[0] if ports else None)
     if target.port is None:
         target.missing.append((
-            f"{chosen.name} has no secured port: add one on its Server Info tab.",
+            f"{chosen.name} has no secure port: add one on its Server Info tab.",
             reverse("applications:ports", args=[chosen.pk]),
         ))
     if chosen.host is None:

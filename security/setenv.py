@@ -85,7 +85,7 @@ def setenv_lines(req: SetenvRequest) -> list[SetenvLine]:
         SetenvLine(ENV, "CONFIG_SERVER_HOST", req.config_host,
                    f"Host of Configuration Server {req.config_server_name}."),
         SetenvLine(ENV, "CONFIG_SERVER_PORT", str(req.config_port),
-                   f"Its secured port (port ID {req.port_id}): the connection is encrypted with TLS."),
+                   f"Its secure port (port ID {req.port_id}): the connection is encrypted with TLS."),
         SetenvLine(ENV, "CONFIG_SERVER_APP", req.application_name,
                    "Name of this application object in Configuration Server: whose options the server reads."),
         SetenvLine(JAVA, TLS_PROPERTY_PREFIX + "enabled", "true",

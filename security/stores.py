@@ -83,11 +83,100 @@ def applications_using(store: TrustedStore) -> list[int]:
     """Applications set from this store, or whose ``trusted-ca`` names its path."""
     assigned = set(StoreAssignment.objects.filter(store=store).values_list("application_id", flat=True))
     if store.paths:
-        assigned |= set(
-            Option.objects.filter(section="security", name="trusted-ca", value__in=store.paths)
-            .values_list("application_id", flat=True)
-        )
+        assigned |= set(trusted_ca_options(store.paths).values_list("application_id", flat=True))
     return sorted(assigned)
+
+
+TRUSTED_CA_PREFIX = 200  # characters of a trusted-ca value its index holds (applications.Option)
+
+
+def trusted_ca_options(paths: list[str]):
+    """The ``trusted-ca`` options whose value is one of ``paths``, read through their partial index
+    on the value's first characters (a value may be longer than an index row may hold)."""
+    from django.db.models.functions import Substr
+
+    return Option.objects.annotate(value_prefix=Substr("value", 1, TRUSTED_CA_PREFIX)).filter(
+        section="security", name="trusted-ca", value_prefix__in={p[:TRUSTED_CA_PREFIX] for p in paths},
+        value__in=paths)
+
+
+def applications_using_stores(stores: list[TrustedStore]) -> dict[int, list[int]]:
+    """``applications_using`` for a page of stores (by store id), in two queries whatever the estate."""
+    ids = [s.pk for s in stores]
+    using: dict[int, set[int]] = {pk: set() for pk in ids}
+    for store_id, app_id in StoreAssignment.objects.filter(store_id__in=ids).values_list("store_id", "application_id"):
+        using[store_id].add(app_id)
+    by_path: dict[str, list[int]] = {}
+    for store in stores:
+        for path in store.paths:
+            by_path.setdefault(path, []).append(store.pk)
+    if by_path:
+        for value, app_id in trusted_ca_options(list(by_path)).values_list("value", "application_id"):
+            for store_id in by_path.get(value, []):
+                using[store_id].add(app_id)
+    return {pk: sorted(apps) for pk, apps in using.items()}
+
+
+@dataclass
+class StoreHealth:
+    """A store's own findings as its page shows them (``security/_store_findings.html``), counted."""
+
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    first_problem: str = ""
+
+
+USED_BY_NAMES = 3  # names a list shows of the applications using a store; the page shows them all
+
+
+def with_health(stores: list[TrustedStore]) -> None:
+    """Set on each store of a page ``health`` (its own stored findings, counted), ``certificate_count``,
+    ``used_by`` (the number of applications using it) and ``used_by_names`` (the first few, by name),
+    in five queries."""
+    from security.models import Finding
+
+    health = {s.pk: StoreHealth() for s in stores}
+    for store_id, severity, message in Finding.objects.filter(store_id__in=list(health)).order_by(
+            "severity", "code").values_list("store_id", "severity", "message"):
+        row = health[store_id]
+        if severity == "error":
+            row.errors += 1
+        elif severity == "warning":
+            row.warnings += 1
+        else:
+            row.infos += 1
+        if not row.first_problem and severity in ("error", "warning"):
+            row.first_problem = message
+    from django.db.models import Count
+
+    members = dict(StoreEntry.objects.filter(store_id__in=list(health)).order_by().values("store").annotate(
+        n=Count("pk")).values_list("store", "n"))
+    using = applications_using_stores(stores)
+    shown = {pk for apps in using.values() for pk in apps}
+    names = dict(Application.objects.filter(pk__in=shown).values_list("pk", "name")) if shown else {}
+    for store in stores:
+        store.health = health[store.pk]
+        store.certificate_count = members.get(store.pk, 0)
+        store.used_by = len(using[store.pk])
+        store.used_by_names = sorted((names[pk], pk) for pk in using[store.pk] if pk in names)[:USED_BY_NAMES]
+
+
+def stores_by_use(*, descending: bool, number, size: int):
+    """A page of the stores ordered by the number of applications using them (``applications_using``),
+    fewest first, then by name. Counting needs every store's users, which grows with the estate (one
+    ``trusted-ca`` row per Co-browse application, read through their partial index): only this order
+    pays for it."""
+    from django.core.paginator import Paginator
+
+    everything = list(TrustedStore.objects.only("pk", "name", "path", "windows_path"))
+    using = applications_using_stores(everything)
+    ordered = sorted(everything, key=lambda s: (len(using[s.pk]), s.name), reverse=descending)
+    page = Paginator([s.pk for s in ordered], size).get_page(number)
+    wanted = list(page.object_list)
+    loaded = TrustedStore.objects.in_bulk(wanted)
+    page.object_list = [loaded[pk] for pk in wanted if pk in loaded]
+    return page
 
 
 def request_store_checks(store: TrustedStore) -> None:

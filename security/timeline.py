@@ -2,6 +2,8 @@
 
 Operators would rather look than read dates: one bar per certificate from not-before to
 not-after, a dashed line for today, colours for expired / expiring soon / valid / not yet valid.
+A short-lived certificate (valid for less than ``SHORT_LIVED_DAYS``) would be a sliver on a scale of
+years: its bar is drawn at least ``MIN_BAR`` wide and carries a diamond mark, so it cannot be missed.
 """
 
 import datetime as dt
@@ -11,6 +13,8 @@ WIDTH = 1000
 LABEL_WIDTH = 260
 ROW_HEIGHT = 22
 TOP = 24
+SHORT_LIVED_DAYS = 90
+MIN_BAR = 6
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,18 @@ class Bar:
     css: str
     title: str
     url: str
+    short_lived: bool = False
+
+    @property
+    def mark_x(self) -> float:
+        """Where the short-lived mark sits: the middle of the bar."""
+        return round(self.x + self.width / 2, 1)
+
+    @property
+    def mark_points(self) -> str:
+        """A diamond over the bar (SVG polygon points), for a short-lived certificate."""
+        cx, cy = self.mark_x, self.y + 10.5
+        return f"{cx},{cy - 8} {cx + 6},{cy} {cx},{cy + 8} {cx - 6},{cy}"
 
 
 @dataclass(frozen=True)
@@ -63,14 +79,19 @@ def build_timeline(certs, *, now: dt.datetime, soon_days: int, max_rows: int = 6
     bars = []
     for row, cert in enumerate(certs):
         x1, x2 = x_of(cert.not_before), x_of(cert.not_after)
+        short_lived = cert.not_after - cert.not_before < dt.timedelta(days=SHORT_LIVED_DAYS)
+        title = f"{cert.common_name or cert.subject}: {cert.not_before:%Y-%m-%d} → {cert.not_after:%Y-%m-%d}"
+        if short_lived:
+            title += f" (short-lived: valid for {(cert.not_after - cert.not_before).days} days)"
         bars.append(Bar(
             label=(cert.common_name or cert.subject)[:38],
             x=x1,
-            width=max(x2 - x1, 2),
+            width=max(x2 - x1, MIN_BAR),
             y=TOP + row * ROW_HEIGHT,
             css=status_class(cert.not_before, cert.not_after, now, soon_days),
-            title=f"{cert.common_name or cert.subject}: {cert.not_before:%Y-%m-%d} → {cert.not_after:%Y-%m-%d}",
+            title=title,
             url=cert.get_absolute_url(),
+            short_lived=short_lived,
         ))
     ticks = []
     for year in range(start.year + 1, end.year + 1):

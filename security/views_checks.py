@@ -13,11 +13,13 @@ from django.views.decorators.http import require_POST, require_safe
 from applications import widgets
 from applications.models import Application, AppType, Connection
 from applications.roles import operator_required, security_officer_required, viewer_required
+from applications.sorting import page_query, sort_by
 from security import sweeps
 from security.models import Sweep, TrustedStore
 from security.probe import enqueue_probe, probe_refusal
 from security.review import (
     CSV_HEADER,
+    REVIEW_COLUMNS,
     ReviewOrder,
     add_links,
     csv_row,
@@ -32,7 +34,7 @@ CSV_CHUNK = 500
 
 
 class ReviewFilterForm(forms.Form):
-    insecure = forms.BooleanField(required=False, label="Insecure only")
+    insecure = forms.BooleanField(required=False, label="Not secure only")
     failing = forms.BooleanField(required=False, label="Failing only")
     # One option per Cluster, hundreds on a large site: their names only (no model instances), rendered
     # in Python (applications.widgets).
@@ -62,15 +64,15 @@ def review_filters(request) -> tuple[ReviewFilterForm, dict]:
 @require_safe
 def review(request):
     form, filters = review_filters(request)
-    page, connections = review_page(ReviewOrder(**filters), request.GET.get("page"), PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
+    sorting = sort_by(request.GET, REVIEW_COLUMNS, default="verdict")
+    page, connections = review_page(ReviewOrder(**filters, order=sorting.order_by), request.GET.get("page"), PAGE_SIZE)
     latest = Sweep.objects.first()
     return render(request, "security/review.html", {
         "filter_form": form,
         "page": page,
         "rows": add_links(review_rows(connections)),
-        "query": query.urlencode(),
+        "query": page_query(request.GET),
+        "sorting": sorting,
         "this_page": request.get_full_path(),  # where each row's Probe button comes back to
         "latest_sweep": latest,
         "pending_applications": Application.objects.filter(checks_requested_at__isnull=False).count(),

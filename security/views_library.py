@@ -6,7 +6,7 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,13 +16,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from applications.paths import UNIX, WINDOWS
 from applications.roles import security_officer_required, viewer_required
+from applications.sorting import Column, page_query, sort_by
 from applications.versioning import EditConflict, posted_version
 from security import certificates as cert_service
 from security import stores as store_service
 from security.commands import CommandRefused, keytool_list, mscapi_commands
+from security.crypto.identity import fingerprint_query
 from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
-from security.timeline import build_timeline
+from security.timeline import SHORT_LIVED_DAYS, build_timeline
 
 PREVIEW_SESSION_KEY = "certificate-import-preview"
 PAGE_SIZE = 50
@@ -32,20 +34,37 @@ def soon_days() -> int:
     return settings.CERTIFICATE_EXPIRY_WARNING_DAYS
 
 
+CERTIFICATE_COLUMNS = [
+    Column("name", "Name", ["common_name", "subject", "pk"]),
+    Column("issuer", "Issuer", ["issuer", "pk"]),
+    Column("valid_until", "Valid until", ["not_after", "pk"]),
+    Column("role", "Role", ["-is_ca", "not_after", "pk"]),
+    Column("key", "Key", ["key_type", "key_size", "pk"]),
+    Column("signature", "Signature", ["signature_hash", "pk"]),
+    Column("stores", "Stores", ["store_count", "not_after", "pk"]),
+    Column("fingerprint", "Fingerprint (SHA-256)", ["fingerprint_sha256"]),
+]
+
+
 @viewer_required
 @require_safe
 def certificate_list(request):
     now = timezone.now()
-    certs = Certificate.objects.annotate(store_count=Count("entries")).order_by("not_after", "pk")
+    certs = Certificate.objects.annotate(store_count=Count("entries"))
     text = request.GET.get("q", "").strip()
     if text:
-        certs = certs.filter(Q(common_name__icontains=text) | Q(subject__icontains=text)
-                             | Q(fingerprint_sha256__istartswith=text.replace(":", "").lower()))
-    page = Paginator(certs, PAGE_SIZE).get_page(request.GET.get("page"))
+        matches = Q(common_name__icontains=text) | Q(subject__icontains=text)
+        digits = fingerprint_query(text)
+        if digits:
+            matches |= Q(fingerprint_sha256__contains=digits)
+        certs = certs.filter(matches)
+    sorting = sort_by(request.GET, CERTIFICATE_COLUMNS, default="valid_until")
+    page = Paginator(certs.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
     soon = now + timezone.timedelta(days=soon_days())
     return render(request, "security/certificate_list.html", {
-        "page": page, "now": now, "soon": soon, "q": text, "query": f"q={text}" if text else "",
+        "page": page, "now": now, "soon": soon, "q": text, "query": page_query(request.GET), "sorting": sorting,
         "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
+        "soon_days": soon_days(), "short_lived_days": SHORT_LIVED_DAYS,
     })
 
 
@@ -175,9 +194,34 @@ def certificate_delete(request, pk):
 @viewer_required
 @require_safe
 def store_list(request):
-    stores = TrustedStore.objects.annotate(certificate_count=Count("entries")).order_by("name")
-    page = Paginator(stores, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "security/store_list.html", {"page": page})
+    sorting = sort_by(request.GET, store_columns())
+    number = request.GET.get("page")
+    if sorting.key == "used_by":
+        page = store_service.stores_by_use(descending=sorting.descending, number=number, size=PAGE_SIZE)
+    else:
+        page = Paginator(sorting.apply(TrustedStore.objects.all()), PAGE_SIZE).get_page(number)
+    store_service.with_health(page.object_list)
+    return render(request, "security/store_list.html", {"page": page, "sorting": sorting,
+                                                          "query": page_query(request.GET)})
+
+
+def store_columns() -> list[Column]:
+    """The columns of the trusted stores list; Status sorts worst first (errors, then warnings),
+    stores never validated after those validated without a problem."""
+    return [
+        Column("name", "Name", ["name"]),
+        Column("provider", "Provider", ["provider", "name"]),
+        Column("path", "Paths on the hosts (trusted-ca)", ["path", "windows_path", "name"]),
+        Column("certificates", "Certificates", ["certificate_count", "name"],
+               annotate={"certificate_count": Count("entries")}),
+        Column("status", "Status", ["-error_count", "-warning_count", F("last_validated_at").asc(nulls_last=True),
+                                    "name"],
+               annotate={"error_count": Count("findings", filter=Q(findings__severity="error")),
+                         "warning_count": Count("findings", filter=Q(findings__severity="warning"))}),
+        # Sorted in Python (security.stores.stores_by_use): the order names no column.
+        Column("used_by", "Used by", ["name"]),
+        Column("validated", "Last validated", [F("last_validated_at").desc(nulls_last=True), "name"]),
+    ]
 
 
 @viewer_required

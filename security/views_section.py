@@ -1,7 +1,6 @@
 """The Security tab of a Co-browse application (R1, R4) and cluster-wide apply. setenv (R3): views_setenv."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +9,13 @@ from django.views.decorators.http import require_http_methods
 from applications.models import Application, AppType
 from applications.numbers import parse_whole_number
 from applications.options import OptionsInvalid, StaleEdit
-from applications.roles import SECURITY_OFFICER, has_role, security_officer_required, viewer_required
+from applications.roles import (
+    SECURITY_OFFICER,
+    RoleRequired,
+    has_role,
+    security_officer_required,
+    viewer_required,
+)
 from applications.versions import at_least
 from applications.views import application_or_404
 from security.forms_section import SecuritySectionForm
@@ -94,7 +99,7 @@ def section(request, pk):
     app = cobrowse_or_404(pk)
     may_edit = has_role(request.user, SECURITY_OFFICER)
     if request.method == "POST" and not may_edit:
-        raise PermissionDenied("Changing the security section needs the Security officer role.")
+        raise RoleRequired(SECURITY_OFFICER, "Changing the security section needs the Security officer role.")
     placement = placement_for(app)
     form, conflict, revision = None, None, app.options_revision
     if request.method == "POST":

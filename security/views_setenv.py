@@ -6,6 +6,7 @@ the file downloaded is the one whose changes were shown, or the page says the co
 """
 
 import hashlib
+import json
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -73,8 +74,11 @@ def page_context(request, app: Application) -> dict:
         templates = []
         for kind in req.kinds:
             reason = refusal(req, kind)
-            templates.append({"kind": kind, "file": f"setenv.{kind}", "refused": reason,
-                              "body": "" if reason else generated.render(req, kind)})
+            body = "" if reason else generated.render(req, kind)
+            # The Copy button's text: JSON in an attribute keeps the CR LF of setenv.bat, which the
+            # <pre> loses (HTML reads CR LF as LF); no inline script, which the CSP forbids.
+            templates.append({"kind": kind, "file": f"setenv.{kind}", "refused": reason, "body": body,
+                              "text_json": json.dumps(body, ensure_ascii=True)})
         context.update({
             "req": req, "lines": setenv_lines(req), "notes": setenv_notes(req), "templates": templates,
             "query": f"?cs={target.config_server.pk}",

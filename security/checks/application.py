@@ -228,7 +228,7 @@ def check_tls_disabled(facts: ApplicationFacts) -> list[Issue]:
         "application.tls_disabled",
         f"TLS is disabled on {facts.name} (provider {state}{where}) but connections go through secure ports: "
         f"{shown}. They will fail.",
-        "Set provider (PEM, JKS or MSCAPI) and the trusted store in the security section (R4).",
+        "Set provider (PEM, JKS or MSCAPI) and the trusted store in the security section.",
     )]
 
 
@@ -243,7 +243,7 @@ def check_uses_tls(facts: ApplicationFacts) -> list[Issue]:
         "application.no_secure_connection",
         f"No connection of {facts.name} goes through a secure port ({state}): nothing it connects to uses TLS.",
         "Connect it to the servers' secure ports (their port ID secure) on the Connections tab of the object that "
-        "holds the TLS connections (R2).",
+        "holds the TLS connections.",
     )]
 
 

@@ -35,13 +35,13 @@ def check_connection(facts: ConnectionFacts) -> list[Issue]:
             "connection.config_server",
             f"{label}: Co-browse does not reach Configuration Server through the Connections tab.",
             "Remove this connection and configure the Configuration Server connection and its TLS in setenv.sh "
-            "(Linux) or setenv.bat (Windows) in the server directory (R3): the console generates them.",
+            "(Linux) or setenv.bat (Windows) in the server directory: the console generates them.",
         ))
     elif not facts.secured and facts.server_secure_ports:
         port_id, number = facts.server_secure_ports[0]
         issues.append(Issue(
             "connection.insecure_port",
-            f"{label} goes through a non-secure port although {facts.server_name} has a secure one "
+            f"{label} goes through a port that is not secure although {facts.server_name} has a secure one "
             f"({port_id}, {number}).",
             f"Connect through the port ID {quoted(port_id)} instead.",
         ))

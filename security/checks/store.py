@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from security.crypto import CertificateError, build_der, build_jks, build_p7b, build_pem, read_jks, read_upload
+from security.crypto.identity import format_fingerprint
 from security.crypto.parse import certificate_details, load_der_certificate
 
 from .codes import Issue
@@ -19,7 +20,7 @@ WEAK_HASHES = frozenset({"sha1", "md5"})
 
 def certificate_label(common_name: str, subject: str, fingerprint: str) -> str:
     name = common_name or subject or "certificate"
-    return f"“{name}” ({fingerprint[:16].upper()}…)"
+    return f"“{name}” ({format_fingerprint(fingerprint, short=True)})"
 
 
 def check_contents(ders: Sequence[bytes], *, now: dt.datetime, warning_days: int) -> list[Issue]:

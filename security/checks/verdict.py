@@ -114,7 +114,7 @@ def runner_issues(label: str, runner: RunnerFacts) -> list[Issue]:
                 f"{runner.name} runs this connection with TLS disabled (provider {state}{where}): "
                 f"the TLS connection to {label} will fail.",
                 f"Set provider (PEM, JKS or MSCAPI) and the trusted store in the security section of "
-                f"{runner.section_from or runner.name} (R4).",
+                f"{runner.section_from or runner.name}.",
                 detail_key=runner.key,
             )]
         if runner.section_errors:

@@ -86,14 +86,20 @@ def runs(tmp_path_factory):
     drop_databases(server)
 
 
+HANG_GUARD_SECONDS = 420
+
+
 @pytest.mark.parametrize("name", list(SCRIPTS))
 def test_the_benchmark_runs_in_quick_mode_and_prints_its_figures(runs, name):
     process, log = runs[name]
     try:
-        process.wait(timeout=120)
+        # A guard against a hung script, not a speed target: the quick runs start together and share
+        # the machine's cores with the rest of the suite (on a loaded machine store_build took > 120 s).
+        process.wait(timeout=HANG_GUARD_SECONDS)
     except subprocess.TimeoutExpired:
         process.kill()
-        pytest.fail(f"benchmarks/{name}.py --quick did not finish in 120 s:\n{log.read_text()[-3000:]}")
+        tail = log.read_text()[-3000:]
+        pytest.fail(f"benchmarks/{name}.py --quick did not finish in {HANG_GUARD_SECONDS} s:\n{tail}")
     output = log.read_text(errors="replace")
     assert process.returncode == 0, output[-3000:]
     assert SCRIPTS[name] in output, output[-3000:]

@@ -61,7 +61,7 @@ def test_j5_the_review_filters_insecure_connections_and_exports_them_as_csv(logi
     everything = review_rows(page)
     assert everything == connections(secured=True) | connections(secured=False)
 
-    page.locator("main").get_by_label("Insecure only").check()
+    page.locator("main").get_by_label("Not secure only").check()
     with page.expect_navigation():
         page.locator("main").get_by_role("button", name="Filter").click()
     assert "insecure=on" in page.url
@@ -71,7 +71,7 @@ def test_j5_the_review_filters_insecure_connections_and_exports_them_as_csv(logi
     assert insecure == connections(secured=False)
     assert not insecure & connections(secured=True)
     assert page.locator("#review-table .badge", has_text="TLS").count() == 0
-    assert page.locator("main").get_by_label("Insecure only").is_checked()
+    assert page.locator("main").get_by_label("Not secure only").is_checked()
 
     with page.expect_download() as download_info:
         page.locator("main").get_by_role("link", name="Export CSV").click()
@@ -92,7 +92,7 @@ def test_j6_the_setenv_page_of_a_node_gives_the_secure_configuration_server_port
         page.locator("main").get_by_role("link", name="Generate the setenv lines").click()
     snap(page, "j6-setenv")
     main = page.locator("main").inner_text()
-    assert "Configuration Server ConfigServer on 10.0.0.5, secured port secure (2021)" in main
+    assert "Configuration Server ConfigServer on 10.0.0.5, secure port secure (2021)" in main
     lines = page.locator("#setenv-lines").inner_text()
     assert "CONFIG_SERVER_HOST\t10.0.0.5" in lines
     assert "CONFIG_SERVER_PORT\t2021" in lines

@@ -55,9 +55,9 @@ def test_j1_j2_a_security_officer_builds_a_jks_store_from_der_and_pkcs12_and_set
     snap(page, "j2-preview-p12")
     assert "ca.p12 · PKCS#12 file" in preview
     assert "A private key was found and discarded: it is not stored anywhere." in preview
-    root_row = page.locator("main tr", has_text=ROOT_CN)
+    root_row = page.locator("main tr[data-role=root]", has_text=ROOT_CN)  # the intermediate names it as issuer
     assert "already in the library" in root_row.inner_text()
-    assert "new" in page.locator("main tr", has_text=INTERMEDIATE_CN).inner_text()
+    assert "new" in page.locator("main tr[data-role=intermediate]", has_text=INTERMEDIATE_CN).inner_text()
     message = confirm_import(page)
     seen.append(page.content())
     assert "1 were already in the library" in message

@@ -53,7 +53,7 @@ def test_an_uploaded_store_is_validated_by_the_worker_and_its_findings_show_on_t
                timeout=30, what="the worker to validate the Node")
 
     page = officer.get(world.node1.get_absolute_url()).content.decode()
-    assert "store.expired" in page and "Co-browse Expired CA" in page
+    assert 'title="store.expired"' in page and "Co-browse Expired CA" in page
     assert 'id="tls-verdict">not ready<' in page
 
 

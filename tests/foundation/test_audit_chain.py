@@ -140,7 +140,7 @@ def test_events_written_before_the_chain_existed_are_chained_by_the_migration(us
                                                object_repr=f"h{i}", changes={"n": [i, i + 1]}) for i in range(4)])
     AuditChainHead.objects.all().delete()
     assert not verify().intact
-    migration = importlib.import_module("applications.migrations.0007_audit_chain_existing_events")
+    migration = importlib.import_module("applications.migrations.0010_audit_chain_existing_events")
     migration.chain_existing(django_apps, connection.schema_editor())
     assert list(AuditEvent.objects.order_by("id").values_list("seq", flat=True)) == [1, 2, 3, 4]
     assert verify().intact

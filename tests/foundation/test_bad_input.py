@@ -134,7 +134,7 @@ def test_mutual_tls_on_a_port_that_is_not_secured_is_refused(env, client_as, com
     before = snapshot()
     response = submit(client_as("operator"), reverse("applications:port_new", args=[env.chat.pk]), committed,
                       field="number", port_id="mtls", number="4999", mutual_tls="on", secured=None)
-    assert_refused(response, "Mutual TLS needs a secured port.", before)
+    assert_refused(response, "Mutual TLS needs a secure port: tick TLS too.", before)
 
 
 def test_a_valid_port_is_saved_and_audited(env, client_as, committed):

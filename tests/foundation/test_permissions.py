@@ -33,6 +33,7 @@ ACCESS = {
     "applications:mark_restarted": POST_ONLY,
     "applications:history": READ,
     "applications:ports": READ,
+    "applications:server_info_edit": WRITE,
     "applications:port_new": WRITE,
     "applications:port_edit": WRITE,
     "applications:port_delete": WRITE,
@@ -50,6 +51,7 @@ ACCESS = {
     "applications:user_list": ADMIN_READ,
     "applications:user_new": ADMIN_WRITE,
     "applications:user_edit": ADMIN_WRITE,
+    "applications:user_unlock": (ADMIN, {"POST"}),
 }
 
 ROLES = [None, "viewer", "operator", "security", "admin"]

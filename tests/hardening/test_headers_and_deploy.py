@@ -95,6 +95,10 @@ def test_no_page_needs_inline_script_or_style(users, client_as):
             "/security/stores/new/"]
     for tab in ("", "ports/", "connections/", "options/", "options/edit/", "options/import/", "history/"):
         urls.append(f"/applications/{app.pk}/{tab}")
+    node = Application.objects.get(name="Cobrowse_Node_1")
+    urls += [f"/applications/{app.pk}/connections/new/", f"/applications/{app.pk}/server-info/edit/",
+             f"/applications/{node.pk}/connections/", f"/security/applications/{node.pk}/setenv/",
+             f"/hosts/{host.pk}/delete/"]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from security.crypto.identity import format_fingerprint
 from security.models import Certificate
 from tests.certs.make_certs import ROOT_CN
 from tests.library.conftest import SOON_CN, certificate, text_of
@@ -104,7 +105,7 @@ def test_the_detail_page_shows_the_fields_of_the_certificate(library):
 
     html = text_of(library.get(root.get_absolute_url()))
 
-    assert root.fingerprint_sha256 in html
+    assert format_fingerprint(root.fingerprint_sha256) in html  # upper case, colon separated
     assert "self-signed" in html
     assert "RSA 2048" in html and "sha256" in html
     assert "2020-01-01 00:00 → 2040-01-01 00:00" in html

@@ -35,7 +35,7 @@ def test_j1_a_der_ca_becomes_the_pem_file_openssl_would_write(officer, upload, i
     require(Path(OPENSSL).exists(), "openssl")
     preview = upload(officer, "ca.crt")
     html = text_of(preview)
-    assert "DER certificate" in html and ">CA<" in html and "2040-01-01" in html
+    assert "DER certificate" in html and ">root CA (self-signed)<" in html and "2040-01-01" in html
     import_files(officer, "ca.crt")
 
     response = new_store(officer, name="Genesys CA", provider=Provider.PEM, path=J1_PATH,

@@ -140,10 +140,14 @@ def test_the_certificate_choices_flag_what_makes_a_poor_trust_anchor(frozen, cli
 
     html = " ".join(text_of(client_as("security").get(NEW_URL)).split())
 
-    assert f"{ROOT_CN} — until 2040-01-01 </label>" in html
-    assert "Co-browse Expired CA — until 2021-01-01 (expired)" in html
-    assert "Co-browse Not Yet Valid CA — until 2040-01-01 (not yet valid)" in html
-    assert "Co-browse Test Leaf — until 2036-01-01 (not a CA)" in html
+    def short(cn: str) -> str:  # the fingerprint tells apart two certificates of one name
+        return certificate(cn).short_fingerprint
+
+    assert f"{ROOT_CN} — {short(ROOT_CN)} — until 2040-01-01 </label>" in html
+    assert f"Co-browse Expired CA — {short('Co-browse Expired CA')} — until 2021-01-01 (expired)" in html
+    future = "Co-browse Not Yet Valid CA"
+    assert f"{future} — {short(future)} — until 2040-01-01 (not yet valid)" in html
+    assert f"Co-browse Test Leaf — {short('Co-browse Test Leaf')} — until 2036-01-01 (not a CA)" in html
 
 
 @pytest.mark.parametrize(

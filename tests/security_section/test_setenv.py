@@ -47,7 +47,7 @@ def test_every_setting_line_has_a_comment_saying_what_it_sets(db):
             if line and not line.startswith(comment) and line != "export JAVA_OPTS":
                 assert lines[index - 1].startswith(comment + " "), line
     purposes = {line.name: line.purpose for line in setenv_lines(request())}
-    assert "secured port" in purposes["CONFIG_SERVER_PORT"]
+    assert "secure port" in purposes["CONFIG_SERVER_PORT"]
     assert "Name of this application object" in purposes["CONFIG_SERVER_APP"]
 
 
@@ -162,7 +162,7 @@ def test_without_a_secured_port_the_page_says_what_is_missing(env, client_as):
     Port.objects.filter(application=env.config_server, secured=True).delete()
     response = client_as("viewer").get(url("setenv", env.node_a))
     page = response.content.decode()
-    assert "ConfigServer has no secured port: add one on its Server Info tab" in page
+    assert "ConfigServer has no secure port: add one on its Server Info tab" in page
     assert reverse("applications:ports", args=[env.config_server.pk]) in page
     assert client_as("viewer").get(url("setenv_download", env.node_a, "sh")).status_code == 404
 

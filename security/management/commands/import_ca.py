@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from security.crypto.identity import format_fingerprint
 from security.management.commands._cli import PasswordFileCommand, find_store, read_password_file
 
 
@@ -50,9 +51,9 @@ class Command(PasswordFileCommand):
         items = [(c.der, c.source_kind, c.filename) for p in previews for c in p.certificates]
         result = import_certificates(items=items, actor="import_ca", store=target)
         for cert in result.created:
-            self.stdout.write(f"imported  {cert.fingerprint_sha256[:16]}  {cert}")
+            self.stdout.write(f"imported  {format_fingerprint(cert.fingerprint_sha256, short=True)}  {cert}")
         for cert in result.already_present:
-            self.stdout.write(f"present   {cert.fingerprint_sha256[:16]}  {cert}")
+            self.stdout.write(f"present   {format_fingerprint(cert.fingerprint_sha256, short=True)}  {cert}")
         summary = f"{len(result.created)} imported, {len(result.already_present)} already in the library"
         if target:
             summary += f"; store {target.name} now holds {target.entries.count()} certificate(s)"

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0005_name_validators'),
+        ('applications', '0008_option_trusted_ca_value_index'),
     ]
 
     operations = [

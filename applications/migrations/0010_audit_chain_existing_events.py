@@ -26,6 +26,6 @@ def chain_existing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("applications", "0006_audit_chain")]
+    dependencies = [("applications", "0009_audit_chain")]
 
     operations = [migrations.RunPython(chain_existing, migrations.RunPython.noop)]
