@@ -16,7 +16,7 @@ from django.utils import timezone
 COPY_FROM = 500  # rows: below this, bulk_create costs as little
 # Values psycopg sends as they are: no conversion by the field is needed.
 PLAIN = frozenset({"CharField", "TextField", "BooleanField", "IntegerField", "PositiveIntegerField",
-                   "BigIntegerField", "ForeignKey", "BigAutoField", "AutoField"})
+                   "BigIntegerField", "PositiveBigIntegerField", "ForeignKey", "BigAutoField", "AutoField"})
 
 
 def _default(field: models.Field, now):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
 from django.urls import reverse
+from django.utils import timezone
 
 from applications.names import validate_host_address, validate_object_name
 from applications.versions import version_key
@@ -340,7 +341,13 @@ def change_kind(running_value: str | None, new_value: str | None) -> str:
 class AuditEvent(models.Model):
     """Who changed what, when; old → new. Secret values are recorded only as "changed"."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A default, not auto_now_add: the chain's hash covers the time, so it is fixed before the insert.
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # The tamper-evident chain (applications/audit_chain.py): the event's place in it, the previous
+    # event's hash and its own. Null/blank only on an event written around the chain (then reported).
+    seq = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     # Kept apart from the foreign key so the trail survives the user's deletion.
     actor_name = models.CharField(max_length=150, blank=True)
@@ -366,3 +373,39 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type} {self.object_repr}"
+
+
+class AuditChainHead(models.Model):
+    """The last event of the audit chain: one row (pk 1). A writer locks it (``select_for_update``)
+    just before inserting its events, so writers take turns on the chain and it stays linear."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    chain_hash = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.seq}"
+
+
+class AuditChainCheck(models.Model):
+    """One verification of the whole chain (``verify_audit``, the Celery task, "Verify now")."""
+
+    class Problem(models.TextChoices):
+        CHANGED = "changed", "changed"
+        REMOVED = "removed", "removed"
+        INSERTED = "inserted", "inserted"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    by = models.CharField(max_length=150, blank=True)
+    intact = models.BooleanField()
+    events = models.PositiveBigIntegerField(default=0)
+    problem = models.CharField(max_length=16, choices=Problem.choices, blank=True)
+    broken_event_id = models.BigIntegerField(null=True, blank=True)
+    broken_event_at = models.DateTimeField(null=True, blank=True)
+    detail = models.TextField(blank=True)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"audit check {self.at:%Y-%m-%d %H:%M}: {'intact' if self.intact else self.problem}"

@@ -395,7 +395,7 @@ def _apply(*, application, changes, actor, expected_revision, action_note, on_ap
     if updates:
         Option.objects.bulk_update(updates, ["value", "is_secret", "updated_at"], batch_size=1000)
     bulk_insert(Option, creates)
-    bulk_insert(AuditEvent, events)
+    audit.record_rows(events)
     changed = len(events)
     if changed:
         app.options_revision = new_revision

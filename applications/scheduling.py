@@ -17,7 +17,14 @@ def request_checks(application_ids: list[int], *, restart: bool = False) -> None
 
     if not application_ids:
         return
-    Application.objects.filter(pk__in=application_ids).update(checks_requested_at=timezone.now())
+    with transaction.atomic():
+        # The rows locked in id order first, as the validation locks them: two saves that ask for the
+        # checks of overlapping applications (a host's and a port's) would otherwise lock them in the
+        # order the UPDATE meets them, and could each wait for the other (found by the parallel saves of
+        # tests/concurrency/test_audit_chain_parallel.py).
+        locked = list(Application.objects.select_for_update(no_key=True).filter(pk__in=application_ids)
+                      .order_by("pk").values_list("pk", flat=True))
+        Application.objects.filter(pk__in=locked).update(checks_requested_at=timezone.now())
     transaction.on_commit(lambda: send_checks(list(application_ids), restart=restart))
 
 

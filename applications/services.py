@@ -120,6 +120,8 @@ def save_object(*, form, actor, expected_version: str | None = None) -> Model:
     after = audit.snapshot(obj, fields)
     changes = audit.field_changes(before, after)
     if creating or changes:
+        # The checks first: the audit event locks the chain's head, which must be the last lock.
+        request_checks(affected_applications(obj))
         audit.record(
             actor=actor,
             action="create" if creating else "update",
@@ -128,7 +130,6 @@ def save_object(*, form, actor, expected_version: str | None = None) -> Model:
             application=owning_application(obj),
             changes=changes,
         )
-        request_checks(affected_applications(obj))
     return obj
 
 
@@ -170,6 +171,7 @@ def delete_object(*, obj: Model, actor, expected_version: str | None = None) -> 
     repr_ = str(obj)
     impact = {k: [str(x) for x in v] for k, v in delete_impact(obj).items() if v}
     obj.delete()
+    request_checks(affected)  # before the audit event, which takes the chain's head: the last lock
     audit.record(
         actor=actor,
         action="delete",
@@ -179,7 +181,6 @@ def delete_object(*, obj: Model, actor, expected_version: str | None = None) -> 
         changes={key: [value, None] for key, value in before.items()},
         message="; ".join(f"{k}: {', '.join(v)}" for k, v in impact.items()),
     )
-    request_checks(affected)
 
 
 def options_a_clone_leaves_out(source: Application, actor) -> list[str]:
@@ -244,5 +245,5 @@ def clone_application(*, source: Application, name: str, actor) -> Application:
             f" Not copied, a Security officer sets them: {', '.join(sorted(left_out))}." if left_out else ""),
         changes=audit.field_changes({}, audit.snapshot(clone, AUDITED_FIELDS[Application])),
     )
-    request_checks([clone.pk], restart=True)
+    request_checks([clone.pk], restart=True)  # the clone's own row: no wait while holding the chain's head
     return clone

@@ -13,3 +13,11 @@ def flag_restart_required(application_id: int) -> int:
     if not Application.objects.filter(pk=application_id).exists():
         return 0
     return len(restart.reconcile(application_id=application_id))
+
+
+@shared_task(acks_late=True)
+def verify_audit_chain(by: str = "") -> bool:
+    """Verify the whole audit chain and store the result (the audit page shows the last one)."""
+    from applications.audit_chain import verify_and_store
+
+    return verify_and_store(by=by).intact

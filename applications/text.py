@@ -31,3 +31,13 @@ def shown(value: object, limit: int = 200) -> str:
 def quoted(value: object, limit: int = 200) -> str:
     """``"value"``: what the operator typed, between plain double quotes, on one line."""
     return f'"{shown(value, limit)}"'
+
+
+# A cell starting with = + - @ is a formula to spreadsheet programs: such a cell is kept text.
+FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text (the review's export, the audit trail's)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in FORMULA_STARTS else text

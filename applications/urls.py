@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications import users, views, views_options, views_options_io, views_ports
+from applications import users, views, views_audit, views_options, views_options_io, views_ports
 
 app_name = "applications"
 urlpatterns = [
@@ -33,6 +33,8 @@ urlpatterns = [
     path("applications/<int:pk>/options/export/", views_options_io.options_export, name="options_export"),
     path("applications/<int:pk>/options/import/", views_options_io.options_import, name="options_import"),
     path("audit/", views.audit_list, name="audit"),
+    path("audit/export.<str:fmt>", views_audit.audit_export, name="audit_export"),
+    path("audit/verify/", views_audit.audit_verify, name="audit_verify"),
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:pk>/", users.user_edit, name="user_edit"),

@@ -2,12 +2,14 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, ProtectedError, Q
+from django.db.models import Count, ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import services
+from applications.audit_chain import chain_state
+from applications.audit_export import filter_events
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
 from applications.health import health_of, host_health_of
 from applications.models import Application, AppType, AuditEvent, Host
@@ -275,21 +277,7 @@ def application_history(request, pk):
 @require_safe
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.all()
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            events = events.filter(Q(object_repr__icontains=data["q"]) | Q(message__icontains=data["q"]))
-        if data["actor"]:
-            events = events.filter(actor_name__icontains=data["actor"])
-        if data["object_type"]:
-            events = events.filter(object_type=data["object_type"])
-        if data["action"]:
-            events = events.filter(action=data["action"])
-        if data["since"]:
-            events = events.filter(at__date__gte=data["since"])
-        if data["until"]:
-            events = events.filter(at__date__lte=data["until"])
+    events = filter_events(AuditEvent.objects.all(), form.cleaned_data if form.is_valid() else {})
     # Newer / older than an event, not page numbers: no COUNT(*) and no OFFSET over the whole trail.
     page = event_page(events.select_related("application"), before=request.GET.get("before"),
                       after=request.GET.get("after"), size=PAGE_SIZE)
@@ -297,4 +285,4 @@ def audit_list(request):
     for key in ("page", "before", "after"):
         query.pop(key, None)
     return render(request, "applications/audit_list.html", {"filter_form": form, "page": page,
-                                                              "query": query.urlencode()})
+                                                              "query": query.urlencode(), "chain": chain_state()})

@@ -44,6 +44,12 @@ except (binascii.Error, ValueError):
 if not _key_is_fernet:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not a Fernet key (32 url-safe base64-encoded bytes).")
 
+# The key of the audit chain's HMAC (applications/audit_chain.py). Kept out of the database, so
+# someone who can write to the database cannot recompute the chain after editing an event. Without
+# it, a key derived from the secret key (then rotating DJANGO_SECRET_KEY breaks the verification of
+# every earlier event: set this one in production and keep it).
+AUDIT_CHAIN_KEY = env_str("AUDIT_CHAIN_KEY", "") or "audit-chain:" + SECRET_KEY
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -220,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
     "validate-pending": {
         "task": "security.tasks.validate_pending",
         "schedule": env_int("VALIDATION_PENDING_SECONDS", 60, minimum=1),
+    },
+    # The audit page shows the last verification of the audit chain and when it ran.
+    "verify-audit": {
+        "task": "applications.tasks.verify_audit_chain",
+        "schedule": env_int("AUDIT_VERIFY_SECONDS", 3600, minimum=60),
     },
 }
 

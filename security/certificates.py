@@ -165,6 +165,9 @@ def import_certificates(
         sources.append(f"from {filename} ({kind})")
     # One insert for the certificates and one for their audit events, however many there are.
     created = Certificate.objects.bulk_create(new)
+    # The store first: its lock before the chain's head, which the audit events take (the last lock).
+    if store is not None:
+        add_to_store(store=store, certificates=created + present, actor=actor)
     audit.record_many([
         audit.event(
             actor=actor, action="import", object_type="certificate", obj=cert,
@@ -173,8 +176,6 @@ def import_certificates(
         )
         for cert, source in zip(created, sources, strict=True)
     ])
-    if store is not None:
-        add_to_store(store=store, certificates=created + present, actor=actor)
     return ImportResult(created, present)
 
 
@@ -236,6 +237,8 @@ def certificate_delete(*, certificate: Certificate, actor, expected_version: str
     check_certificate_version(certificate, expected_version)
     if StoreEntry.objects.filter(certificate=certificate).exists():
         raise ValueError("This certificate is in a trusted store: remove it from the store first.")
-    # Recorded before the delete, while it still has its id: a store form that chose it finds the event.
-    audit.record(actor=actor, action="delete", object_type="certificate", obj=certificate)
+    # Made before the delete, while it still has its id (a store form that chose it finds the event);
+    # written after it, as the last write: the audit chain's head is the last lock a service takes.
+    event = audit.event(actor=actor, action="delete", object_type="certificate", obj=certificate)
     certificate.delete()
+    audit.record_many([event])

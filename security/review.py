@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 from applications.models import Application, AppType, Connection, PendingRestartChange
 from applications.sorting import Column
+from applications.text import csv_cell
 from security.checks import ERROR
 from security.checks.verdict import SEVERITY_RANK, Verdict
 from security.models import ConnectionCheck, Finding, TrustedStore
@@ -322,12 +323,6 @@ CSV_HEADER = [
     "provider from", "trusted store", "store status", "last probe", "last probe at", "findings",
     "client restart required", "verdict", "not ready on", "last probe reached", "last probe stale",
 ]
-
-
-def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ is a formula to spreadsheet programs: keep it text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def per_runner(row: ReviewRow, value) -> str:

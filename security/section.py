@@ -266,6 +266,9 @@ def cluster_apply(
     if problems:
         raise SectionRefused("Nothing was applied. " + " ".join(problems), field)
     revisions = expected_revisions or {}
+    # Every Node locked now, in one order: each Node's save ends with its audit events, which hold the
+    # chain's head; locking the next Node after that could wait on an editor who waits for the head.
+    list(Application.objects.select_for_update(no_key=True).filter(pk__in=[n.pk for n in nodes]).order_by("pk"))
     return [
         (node, security_section_set(application=node, provider=provider, store=store, typed_path=typed_path,
                                     actor=actor, expected_revision=revisions.get(node.pk)))

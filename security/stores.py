@@ -291,10 +291,10 @@ def store_save(
             changes["added"] = [None, "; ".join(str(c) for c in added)]
     if password_changed:
         changes["password"] = [None, audit.SECRET_CHANGED]  # never the value
+    request_store_checks(store)  # before the audit event, which takes the chain's head: the last lock
     if creating or changes:
         audit.record(actor=actor, action="create" if creating else "update", object_type="store", obj=store,
                      changes=changes)
-    request_store_checks(store)
     return store
 
 
@@ -305,8 +305,8 @@ def store_delete(*, store: TrustedStore, actor, expected_version: str | None = N
     apps = applications_using(store)  # before the delete: their checks must run again
     name = str(store)
     store.delete()
+    request_checks(apps)  # before the audit event, which takes the chain's head: the last lock
     audit.record(actor=actor, action="delete", object_type="store", object_repr=name)
-    request_checks(apps)
 
 
 def stores_for_path(path: str) -> list[TrustedStore]:

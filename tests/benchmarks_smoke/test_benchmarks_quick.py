@@ -27,6 +27,7 @@ SCRIPTS = {
     "sweep": "store contents checked",
     "editors": "lost updates",
     "options_scale": "target: editor requests",
+    "audit": "events; targets: at most",
 }
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery, pytest.mark.interop]

@@ -15,6 +15,7 @@ WRITE = (OPERATOR, {"GET", "POST"})  # forms: Operator may GET and POST
 POST_ONLY = (OPERATOR, {"POST"})
 ADMIN_READ = (ADMIN, {"GET"})
 ADMIN_WRITE = (ADMIN, {"GET", "POST"})
+ADMIN_POST = (ADMIN, {"POST"})
 
 ACCESS = {
     "dashboard": READ,
@@ -45,6 +46,8 @@ ACCESS = {
     "applications:options_export": READ,
     "applications:options_import": WRITE,
     "applications:audit": READ,
+    "applications:audit_export": READ,  # whoever reads the audit page may take it away
+    "applications:audit_verify": ADMIN_POST,
     "applications:user_list": ADMIN_READ,
     "applications:user_new": ADMIN_WRITE,
     "applications:user_edit": ADMIN_WRITE,
@@ -97,6 +100,8 @@ def url_for(name: str, env) -> str:
     params = route_params(name)
     if not params:
         return reverse(name)
+    if "fmt" in params:
+        return reverse(name, kwargs={"fmt": "csv"})
     if "port_pk" in params:
         return reverse(name, kwargs={"pk": env.message.pk, "port_pk": env.message_default.pk})
     if "conn_pk" in params:
