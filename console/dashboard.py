@@ -61,7 +61,7 @@ def work_cards() -> list[Card]:
              detail=f"within {days} days, {expired} already expired", tone="danger" if expired else (
                  "warning" if expiring else "")),
         Card("not-secure", "Connections not secure", not_secure, with_query("security:review", "insecure=on"),
-             "Connections to move", detail="through a non-secure port of a server that has a secure one",
+             "Connections to move", detail="through a port that is not secure, on a server that has a secure one",
              tone="warning" if not_secure else ""),
     ]
 

@@ -37,14 +37,5 @@ def finding_title(code: str) -> str:
 
 
 @register.filter
-def finding_titles(findings) -> list[tuple[str, str, int]]:
-    """(code, title, how many) for each distinct code of ``findings``, in their order."""
-    counts: dict[str, int] = {}
-    for finding in findings:
-        counts[finding.code] = counts.get(finding.code, 0) + 1
-    return [(code, finding_title(code), n) for code, n in counts.items()]
-
-
-@register.filter
 def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, role)

@@ -45,6 +45,11 @@ MAIN_PAGES = [
     ("audit", "applications:audit", None),
     ("users", "applications:user_list", None),
     ("upload certificates", "security:certificate_upload", None),
+    ("findings", "security:findings", None),
+    ("validation sweep", "security:sweep_detail", "sweep"),
+    ("connection form", "applications:connection_new", "cluster"),
+    ("help", "help:index", None),
+    ("help: the security section", "help:topic", "help_topic"),
 ]
 
 
@@ -64,6 +69,8 @@ def estate(browser_users, cert_files):
         "host": node1.host_id,
         "cert": Certificate.objects.order_by("pk").first().pk,
         "store": good.pk,
+        "sweep": sweep.pk,
+        "help_topic": "security-section",
     }
 
 
