@@ -12,6 +12,40 @@ from applications.paths import path_problem
 from applications.text import quoted
 from applications.validators import validate_transport_params, validate_version
 
+NOTE_MAX_LENGTH = 1000
+
+
+def why_field(*, required: bool = False) -> forms.CharField:
+    """The "Why" of a change: kept with the version and the audit event it makes."""
+    return forms.CharField(
+        label="Why", required=required, max_length=NOTE_MAX_LENGTH, strip=True,
+        widget=forms.TextInput(attrs={"placeholder": "why this change (kept in the history)"}),
+        help_text=("Required here: say why (kept with the version and the audit event)." if required else
+                   "Optional: kept with the version and the audit event."),
+        error_messages={"required": "Say why you make this change: it is kept in the history."},
+    )
+
+
+class WhyMixin:
+    """Adds the "Why" field (``note``) last; ``why_required`` makes it mandatory."""
+
+    why_required = False
+
+    def add_why(self, required: bool | None = None) -> None:
+        self.fields["note"] = why_field(required=self.why_required if required is None else required)
+
+    @property
+    def note(self) -> str:
+        return (getattr(self, "cleaned_data", {}) or {}).get("note", "") or ""
+
+
+class WhyForm(WhyMixin, forms.Form):
+    """The "Why" alone, for pages whose other fields are not one form (the options editor, the import)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_why()
+
 
 class HostForm(forms.ModelForm):
     class Meta:
@@ -23,7 +57,7 @@ class HostForm(forms.ModelForm):
         return self.cleaned_data["name"].strip()
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(WhyMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = [
@@ -39,6 +73,7 @@ class ApplicationForm(forms.ModelForm):
         if self.instance.pk:
             clusters = clusters.exclude(pk=self.instance.pk)
         self.fields["cluster"].queryset = clusters
+        self.add_why()
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -77,7 +112,7 @@ class CloneForm(forms.Form):
         return name
 
 
-class PortForm(forms.ModelForm):
+class PortForm(WhyMixin, forms.ModelForm):
     number = forms.IntegerField(min_value=1, max_value=65535)
 
     class Meta:
@@ -87,6 +122,7 @@ class PortForm(forms.ModelForm):
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.application = application
+        self.add_why()
 
     def clean_port_id(self):
         port_id = self.cleaned_data["port_id"].strip()
@@ -106,7 +142,7 @@ class PortForm(forms.ModelForm):
         return data
 
 
-class ConnectionForm(forms.ModelForm):
+class ConnectionForm(WhyMixin, forms.ModelForm):
     """The server is chosen, then one of its ports by port ID, as in Genesys Administrator."""
 
     server = forms.ModelChoiceField(queryset=Application.objects.none())
@@ -130,6 +166,7 @@ class ConnectionForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["server"].initial = self.instance.port.application_id
             self.fields["port_id"].initial = self.instance.port.port_id
+        self.add_why()
 
     def clean(self):
         data = super().clean()

@@ -188,6 +188,8 @@ def security_section_set(
     typed_path: str = "",
     actor,
     expected_revision: int | None = None,
+    note: str = "",
+    source: str = "security section",
 ) -> int:
     """Set the security section of one application; returns how many options changed.
 
@@ -202,6 +204,8 @@ def security_section_set(
         actor=actor,
         expected_revision=expected_revision,
         action_note=describe(provider, store, typed_path),
+        note=note,
+        source=source,
     )
     record_assignment(app, store if provider else None, actor)
     application.options_revision = app.options_revision
@@ -232,6 +236,7 @@ def cluster_apply(
     typed_path: str = "",
     actor,
     expected_revisions: dict[int, int] | None = None,
+    note: str = "",
 ) -> list[tuple[Application, int]]:
     """The same security section on every Node of the Cluster, all or nothing.
 
@@ -268,7 +273,8 @@ def cluster_apply(
     revisions = expected_revisions or {}
     return [
         (node, security_section_set(application=node, provider=provider, store=store, typed_path=typed_path,
-                                    actor=actor, expected_revision=revisions.get(node.pk)))
+                                    actor=actor, expected_revision=revisions.get(node.pk), note=note,
+                                    source="cluster apply"))
         for node in nodes
     ]
 
