@@ -72,8 +72,8 @@ def save_connection(world, change: bool):
 
 
 def security_section(world, change: bool):
-    security_section_set(application=world.node_a, provider="PEM" if change else "", store=world.pem if change else None,
-                         actor=world.users["security"], note="TLS on")
+    security_section_set(application=world.node_a, provider="PEM" if change else "",
+                         store=world.pem if change else None, actor=world.users["security"], note="TLS on")
 
 
 def apply_to_nodes(world, change: bool):
