@@ -10,7 +10,7 @@ from applications.options import OptionsInvalid
 from applications.restart import mark_restarted, reconcile
 from applications.revert import revert_application, revert_plan
 from applications.versioning import EditConflict
-from security.section import security_section_set, section_state
+from security.section import section_state, security_section_set
 
 
 def pending_labels(app) -> set[str]:
