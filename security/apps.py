@@ -15,3 +15,8 @@ class SecurityConfig(AppConfig):
         health.register(application_health)
         # The revert preview's TLS verdict: the one verdict, on the reverted configuration.
         revert.register_verdict(verdict_if)
+        # The audit page links an event about a store to the store's version.
+        from applications.views_history import register_event_resolver
+        from security.views_store_history import store_event_url
+
+        register_event_resolver(store_event_url)

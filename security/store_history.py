@@ -12,6 +12,7 @@ from django.db.models import Max
 from applications import audit, snapshots
 from applications.history import NOTE_MAX, secret_value
 from applications.models import AuditEvent
+from cobrowse_admin import secret_box
 from security.models import StoreEntry, StoreVersion, TrustedStore
 
 FIELDS = ["name", "provider", "path", "windows_path", "description"]
@@ -65,3 +66,56 @@ def baseline(*, actor="system", note: str = "") -> int:
     for store in missing:
         record(store, actor=actor, note=note, source="baseline")
     return len(missing)
+
+
+class StoreRevertRefused(Exception):
+    """The store cannot be put back as that version (a certificate deleted since, a rule); nothing changed."""
+
+
+def revert_store(*, store: TrustedStore, to: int, actor, note: str = "",
+                 expected_number: int | None = None) -> StoreVersion | None:
+    """Put the store back as version ``to`` through ``stores.store_save`` (the form's service), as a new
+    version noted "revert to N: why". ``EditConflict`` when a version newer than ``expected_number``
+    exists; ``StoreRevertRefused`` when the version cannot be rebuilt. None: nothing differed."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from applications.versioning import EditConflict
+    from security.forms_library import StoreForm
+    from security.models import Certificate
+    from security.stores import locked_store, store_save
+
+    with transaction.atomic():
+        current = locked_store(store)
+        latest = StoreVersion.objects.filter(store=current).aggregate(m=Max("number"))["m"] or 0
+        if expected_number is not None and latest != expected_number:
+            seen = (StoreVersion.objects.filter(store=current, number=expected_number)
+                    .values_list("last_event_id", flat=True).first() or 0)
+            raise EditConflict(what=f"the trusted store {current.name} (now version {latest})",
+                               events=list(events_about(current.pk).filter(id__gt=seen).order_by("-id")[:20])[::-1],
+                               current_version=str(latest))
+        target = StoreVersion.objects.filter(store=current, number=to).first()
+        if target is None:
+            raise StoreRevertRefused(f"{current.name} has no version {to}.")
+        if settings.REQUIRE_CHANGE_NOTE_FOR_SECURITY and not (note or "").strip():
+            raise StoreRevertRefused("say why you revert the trusted store (Why): it is kept in the history.")
+        snap = target.snapshot
+        ids = [m["id"] for m in snap.get("members") or []]
+        found = Certificate.objects.in_bulk(ids)
+        gone = [m["name"] for m in snap.get("members") or [] if m["id"] not in found]
+        if gone:
+            raise StoreRevertRefused(f"version {to} holds certificates deleted since: {', '.join(gone)}. "
+                                     "Upload them again first.")
+        password = snap.get("password")
+        clear = secret_box.decrypt(password["secret"]) if password else ""
+        full_note = f"revert to {to}: {note}" if note else f"revert to {to}"
+        general = snap.get("general") or {}
+        form = StoreForm(data={**general, "certificates": ids, "password": clear, "password_again": clear,
+                               "note": full_note[:1000]}, instance=current)
+        if not form.is_valid():
+            errors = "; ".join(" ".join(m) for m in form.errors.values())
+            raise StoreRevertRefused(f"version {to} cannot be put back: {errors}")
+        saved = form.save(commit=False)
+        store_save(store=saved, certificates=[found[pk] for pk in ids], password=clear if password else "",
+                   actor=actor, note=full_note, source="revert")
+        return StoreVersion.objects.filter(store=current, number__gt=latest).order_by("number").first()
