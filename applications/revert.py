@@ -124,6 +124,8 @@ def apply_snapshot(app: Application, snapshot: dict, *, actor, note: str) -> Non
     changes = option_changes(current, snapshot)
     if changes:
         options_apply(application=app, changes=changes, actor=actor, note=note, source="revert")
+    for hook in _after_apply:
+        hook(app, actor)
 
 
 def revert_general(app: Application, current: dict, target: dict, *, actor, note: str) -> None:
@@ -177,6 +179,17 @@ def revert_connections(app: Application, current: dict, target: dict, *, actor, 
         if not form.is_valid():
             raise RevertRefused(form_errors(form, f"The connection to {values['server']}:{values['port_id']}"))
         services.save_object(form=form, actor=actor, note=note)
+
+
+# What other apps keep beside the configuration and must follow a revert (the security app: which
+# trusted store the section was set from), called in the revert's transaction.
+AfterApply = Callable[[Application, object], None]
+_after_apply: list[AfterApply] = []
+
+
+def register_after_apply(hook: AfterApply) -> None:
+    if hook not in _after_apply:
+        _after_apply.append(hook)
 
 
 # The TLS verdict of a reverted configuration, from the app that owns verdicts (registered at start).

@@ -15,6 +15,9 @@ class SecurityConfig(AppConfig):
         health.register(application_health)
         # The revert preview's TLS verdict: the one verdict, on the reverted configuration.
         revert.register_verdict(verdict_if)
+        from security.section import forget_store_not_in_use
+
+        revert.register_after_apply(forget_store_not_in_use)
         # The audit page links an event about a store to the store's version.
         from applications.views_history import register_event_resolver
         from security.views_store_history import store_event_url

@@ -227,6 +227,21 @@ def record_assignment(app: Application, store: TrustedStore | None, actor) -> No
                  changes={"trusted store": [old_name, new_name]})
 
 
+def forget_store_not_in_use(app: Application, actor) -> None:
+    """After the section was written by other means than this form (a revert), forget the store it
+    was set from when the section no longer uses that store (another provider, another path)."""
+    current = StoreAssignment.objects.filter(application=app).select_related("store").first()
+    if current is None:
+        return
+    options = dict(Option.objects.filter(application=app, section=SECTION, name__in=(PROVIDER, TRUSTED_CA))
+                   .values_list("name", "value"))
+    store = current.store
+    if options.get(PROVIDER) == store.provider and (store.provider == Provider.MSCAPI
+                                                    or options.get(TRUSTED_CA) in store.paths):
+        return
+    record_assignment(app, None, actor)
+
+
 @transaction.atomic
 def cluster_apply(
     *,
