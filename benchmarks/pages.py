@@ -53,6 +53,11 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("application with 200 options: Options tab", f"/applications/{big}/options/"),
         ("application with 200 options: options editor", f"/applications/{big}/options/edit/"),
         ("Co-browse Cluster: General tab", f"/applications/{cluster}/"),
+        ("application with 200 options: History tab (1,000 versions)", f"/applications/{big}/history/"),
+        ("History tab, last page", f"/applications/{big}/history/?page=999"),
+        ("compare two versions (200 options)",
+         f"/applications/{big}/history/compare/?a={ids['versions'] - 1}&b={ids['versions']}"),
+        ("compare a version with now, everything shown", f"/applications/{big}/history/compare/?a=1&b=current&all=1"),
         ("connection review, page 1", "/security/review/"),
         ("connection review, page N", f"/security/review/?page={page}"),
         ("connection review, insecure only", "/security/review/?insecure=on"),
@@ -95,7 +100,8 @@ def measure(database_url: str, requests: int) -> dict:
     settings.DEBUG = False
     big = Application.objects.get(name=BIG_APPLICATION)
     cluster = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER, name__startswith="scale-").first()
-    ids = {"big": big.pk, "cluster": cluster.pk, "page": max(2, Application.objects.count() // 50 // 20)}
+    ids = {"big": big.pk, "cluster": cluster.pk, "page": max(2, Application.objects.count() // 50 // 20),
+           "versions": add_history(big, HISTORY_LENGTH)}
     client = Client()
     client.force_login(User.objects.get(username="security"))
     results = []
@@ -124,6 +130,29 @@ def measure(database_url: str, requests: int) -> dict:
         },
         "pages": results,
     }
+
+
+HISTORY_LENGTH = 1000
+
+
+def add_history(app, count: int) -> int:
+    """``count`` versions of ``app``, each one option changed from the one before (as a day of edits
+    would leave them), written in bulk. Returns the newest version's number."""
+    from applications import history
+    from applications.models import ApplicationVersion
+
+    snapshot = history.application_snapshot(app)
+    start = history.latest_number(app.pk)
+    section = next(iter(snapshot["options"]), "bench")
+    versions = []
+    for i in range(1, count + 1):
+        options = {**snapshot["options"], section: {**snapshot["options"].get(section, {}), "bench-step": str(i)}}
+        versions.append(ApplicationVersion(application=app, number=start + i, actor_name="benchmark",
+                                           source="options", note=f"step {i}",
+                                           summary=f"1 change: [{section}] bench-step",
+                                           snapshot={**snapshot, "options": options}))
+    ApplicationVersion.objects.bulk_create(versions, batch_size=200)
+    return start + count
 
 
 def prepare(url: str, scale: int) -> float:
