@@ -49,7 +49,6 @@ def test_a_secret_is_never_shown_only_marked(left, right):
             for value, shown in zip(raw, (row.old, row.new), strict=True):
                 if snapshots.is_secret(value):
                     assert shown == snapshots.SECRET_SHOWN
-                    assert value["secret"] not in (row.old, row.new) or value["secret"] == snapshots.SECRET_SHOWN
 
 
 def test_two_encryptions_of_one_secret_are_the_same_value():
