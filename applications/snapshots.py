@@ -86,7 +86,11 @@ def compare(left: Mapping, right: Mapping, *, show_all: bool = False) -> list[Gr
     groups = []
     for title in [*left, *(t for t in right if t not in left)]:
         a, b = left.get(title) or {}, right.get(title) or {}
-        rows = [row(key, a.get(key), b.get(key)) for key in sorted({*a, *b})]
+        if a == b and not show_all:
+            continue
+        keys = sorted({*a, *b}) if show_all else sorted(k for k in {*a, *b} if k not in a or k not in b
+                                                         or a[k] != b[k])
+        rows = [row(key, a.get(key), b.get(key)) for key in keys]
         if not show_all:
             rows = [r for r in rows if r.status != SAME]
         if rows:
