@@ -127,6 +127,15 @@ def batch(*, note: str = "", source: str = "", actor=None) -> Iterator[None]:
         write(app_id, actor=pending["actor"], note=note, source=source)
 
 
+def lock(application_ids) -> None:
+    """Lock the applications' rows (in id order, FOR NO KEY UPDATE) until the transaction ends: a
+    write that will record their versions takes them before the rows below them."""
+    ids = sorted(set(application_ids))
+    if ids:
+        list(Application.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+             .values_list("pk", flat=True))
+
+
 def record(application_id: int, *, actor, note: str = "", source: str = "") -> ApplicationVersion | None:
     """The next version of the application when its configuration changed since the newest one.
     Call it from a write service, in its transaction, after the writes and their audit events."""

@@ -111,6 +111,11 @@ def save_object(*, form, actor, expected_version: str | None = None, note: str =
     model = type(instance)
     fields = AUDITED_FIELDS[model]
     creating = instance.pk is None
+    app = owning_application(instance)
+    if app is not None and app.pk is not None:
+        # The application first, as the validators lock it before its connections: its version is
+        # written at the end, and taking its row after the connection's could deadlock with them.
+        history.lock([app.pk])
     if creating:
         before = {}
         obj = form.save()
@@ -164,6 +169,8 @@ def delete_impact(obj: Model) -> dict[str, list]:
 def delete_object(*, obj: Model, actor, expected_version: str | None = None, note: str = "") -> None:
     """Delete ``obj`` with what it takes along; ``expected_version`` as in ``save_object``."""
     model = type(obj)
+    if not isinstance(obj, (Host, Application)):
+        history.lock(affected_applications(obj))  # before the rows the delete cascades to (see save_object)
     obj = locked_and_checked(obj, expected_version, deleting=True)
     affected = [pk for pk in affected_applications(obj) if not (isinstance(obj, Application) and pk == obj.pk)]
     if isinstance(obj, Application):
