@@ -19,6 +19,7 @@ from applications.models import Application, ApplicationVersion, AuditEvent
 from applications.numbers import parse_whole_number
 from applications.options import OptionsInvalid
 from applications.roles import OPERATOR, has_role, operator_required, viewer_required
+from applications.text import quoted
 from applications.versioning import EditConflict
 from applications.views import PAGE_SIZE, application_or_404
 
@@ -36,11 +37,20 @@ def application_history(request, pk):
     page = Paginator(versions_of(app), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "applications/history.html", {
         "app": app, "tab": "history", "page": page, "may_revert": has_role(request.user, OPERATOR),
+        # The rows' links are this prefix and a number: fifty rows, no URL resolving per link.
+        "base": reverse("applications:history", args=[app.pk]),
         "latest": page.object_list[0].number if page.number == 1 and page.object_list else None,
-        # Applications of the same type to compare with (drift between two Nodes).
-        "others": Application.objects.filter(app_type=app.app_type).exclude(pk=app.pk).order_by("name")
-        .values_list("pk", "name")[:200],
+        # Offered to compare with: the other Nodes of its Cluster (a Cluster: its Nodes); any other by name.
+        "others": related_applications(app),
     })
+
+
+def related_applications(app: Application) -> list[tuple[int, str]]:
+    if app.cluster_id:
+        related = Application.objects.filter(cluster_id=app.cluster_id).exclude(pk=app.pk)
+    else:
+        related = Application.objects.filter(cluster_id=app.pk)
+    return list(related.order_by("name").values_list("pk", "name")[:50])
 
 
 @viewer_required
@@ -73,7 +83,13 @@ def application_compare(request, pk):
     app = application_or_404(pk)
     other = app
     other_id = parse_whole_number(request.GET.get("other"))
-    if other_id is not None and other_id != app.pk:
+    other_name = (request.GET.get("other_name") or "").strip()
+    if other_name:
+        other = Application.objects.filter(name=other_name).first()
+        if other is None:
+            messages.error(request, f"No application is named {quoted(other_name)}.")
+            return redirect("applications:history", app.pk)
+    elif other_id is not None and other_id != app.pk:
         other = get_object_or_404(Application, pk=other_id)
     left, right = side(app, request.GET.get("a")), side(other, request.GET.get("b"))
     if left is None or right is None:
