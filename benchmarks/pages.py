@@ -53,7 +53,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("application with 200 options: Options tab", f"/applications/{big}/options/"),
         ("application with 200 options: options editor", f"/applications/{big}/options/edit/"),
         ("Co-browse Cluster: General tab", f"/applications/{cluster}/"),
-        ("application with 200 options: History tab (1,000 versions)", f"/applications/{big}/history/"),
+        ("application with 200 options: History tab (--versions, 1,000)", f"/applications/{big}/history/"),
         ("History tab, last page", f"/applications/{big}/history/?page=999"),
         ("compare two versions (200 options)",
          f"/applications/{big}/history/compare/?a={ids['versions'] - 1}&b={ids['versions']}"),
@@ -69,7 +69,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
     ]
 
 
-def measure(database_url: str, requests: int) -> dict:
+def measure(database_url: str, requests: int, versions: int = 1000) -> dict:
     """In the child process: sweep once, then time every page. Returns the figures as a dict."""
     from _common import use_database
 
@@ -101,7 +101,7 @@ def measure(database_url: str, requests: int) -> dict:
     big = Application.objects.get(name=BIG_APPLICATION)
     cluster = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER, name__startswith="scale-").first()
     ids = {"big": big.pk, "cluster": cluster.pk, "page": max(2, Application.objects.count() // 50 // 20),
-           "versions": add_history(big, HISTORY_LENGTH)}
+           "versions": add_history(big, versions)}
     client = Client()
     client.force_login(User.objects.get(username="security"))
     results = []
@@ -130,9 +130,6 @@ def measure(database_url: str, requests: int) -> dict:
         },
         "pages": results,
     }
-
-
-HISTORY_LENGTH = 1000
 
 
 def add_history(app, count: int) -> int:
@@ -169,17 +166,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page (p50/p95 over them)")
     parser.add_argument("--database-url", default=default_database_url("bench_pages"),
                         help="database to recreate for each scale (suffixed with the scale)")
-    parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests: a smoke test")
+    parser.add_argument("--versions", type=int, default=1000,
+                        help="versions of the 200-option application's configuration before measuring")
+    parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests, 50 versions: a smoke test")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
     if args.measure:
-        print(json.dumps(measure(args.database_url, args.requests)))
+        print(json.dumps(measure(args.database_url, args.requests, args.versions)))
         return
 
     scales = [60] if args.quick else [int(s) for s in args.scales.split(",")]
     requests = 3 if args.quick else args.requests
+    versions = 50 if args.quick else args.versions
     print(f"Pages at scale, in-process (Django test Client, server-side time), {requests} requests per page; "
           f"{machine()}")
     figures = {}
@@ -187,7 +187,8 @@ def main() -> None:
         name = database_name(args.database_url)
         url = args.database_url.replace(name, f"{name}_{scale}")
         seed_seconds = prepare(url, scale)
-        out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests)],
+        out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests),
+                              "--versions", str(versions)],
                              cwd=BASE_DIR, env=child_env(url), capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"measuring at scale {scale} failed:\n{out.stdout}{out.stderr}")
