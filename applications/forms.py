@@ -14,12 +14,50 @@ from applications.paths import path_problem
 from applications.text import quoted
 from applications.validators import validate_transport_params, validate_version
 
+NOTE_MAX_LENGTH = 1000
 
-class HostForm(forms.ModelForm):
+
+def why_field(*, required: bool = False) -> forms.CharField:
+    """The "Why" of a change: kept with the version and the audit event it makes."""
+    return forms.CharField(
+        label="Why", required=required, max_length=NOTE_MAX_LENGTH, strip=True,
+        widget=forms.TextInput(attrs={"placeholder": "why this change (kept in the history)"}),
+        help_text=("Required here: say why (kept with the version and the audit event)." if required else
+                   "Optional: kept with the version and the audit event."),
+        error_messages={"required": "Say why you make this change: it is kept in the history."},
+    )
+
+
+class WhyMixin:
+    """Adds the "Why" field (``note``) last; ``why_required`` makes it mandatory."""
+
+    why_required = False
+
+    def add_why(self, required: bool | None = None) -> None:
+        self.fields["note"] = why_field(required=self.why_required if required is None else required)
+
+    @property
+    def note(self) -> str:
+        return (getattr(self, "cleaned_data", {}) or {}).get("note", "") or ""
+
+
+class WhyForm(WhyMixin, forms.Form):
+    """The "Why" alone, for pages whose other fields are not one form (the options editor, the import)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_why()
+
+
+class HostForm(WhyMixin, forms.ModelForm):
     class Meta:
         model = Host
         fields = ["name", "address", "os_type", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_why()
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -42,7 +80,7 @@ def validate_command_text(value: str) -> None:
         raise ValidationError(problem, code="unsafe_characters")
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(WhyMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = [
@@ -58,6 +96,7 @@ class ApplicationForm(forms.ModelForm):
         if self.instance.pk:
             clusters = clusters.exclude(pk=self.instance.pk)
         self.fields["cluster"].queryset = clusters
+        self.add_why()
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
@@ -80,7 +119,7 @@ class ApplicationForm(forms.ModelForm):
         return data
 
 
-class ServerInfoForm(forms.ModelForm):
+class ServerInfoForm(WhyMixin, forms.ModelForm):
     """Genesys Administrator's Server Info tab: where the server runs and how it is started (its
     listening ports are edited one by one below it)."""
 
@@ -94,6 +133,7 @@ class ServerInfoForm(forms.ModelForm):
         self.fields["host"].queryset = Host.objects.order_by("name")
         self.fields["command_line"].validators.append(validate_command_text)
         self.fields["command_line_arguments"].validators.append(validate_command_text)
+        self.add_why()
 
     def clean(self):
         data = super().clean()
@@ -111,7 +151,7 @@ class CloneForm(forms.Form):
         return name
 
 
-class PortForm(forms.ModelForm):
+class PortForm(WhyMixin, forms.ModelForm):
     number = forms.IntegerField(min_value=1, max_value=65535)
 
     class Meta:
@@ -125,6 +165,7 @@ class PortForm(forms.ModelForm):
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.application = application
+        self.add_why()
 
     def clean_port_id(self):
         port_id = self.cleaned_data["port_id"].strip()
@@ -158,7 +199,7 @@ def preferred_port_id(ports: list[Port], current: str) -> str:
     return next((port.port_id for port in ports if port.secured), "")
 
 
-class ConnectionForm(forms.ModelForm):
+class ConnectionForm(WhyMixin, forms.ModelForm):
     """The server is chosen, then one of its ports by port ID, as in Genesys Administrator.
 
     The port ID is a select of the chosen server's ports (secured ones marked). The page's script
@@ -194,6 +235,7 @@ class ConnectionForm(forms.ModelForm):
         self.fields["port_id"].widget.attrs["data-port-select"] = ""
         self.fields["protocol"].widget.attrs["data-protocol-select"] = ""
         self.fields["port_id"].widget.choices = self.port_choices()
+        self.add_why()
 
     def value_of(self, name: str):
         """What the page shows in a field: as posted when bound, else its initial value."""

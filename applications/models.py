@@ -409,3 +409,34 @@ class AuditChainCheck(models.Model):
 
     def __str__(self) -> str:
         return f"audit check {self.at:%Y-%m-%d %H:%M}: {'intact' if self.intact else self.problem}"
+
+
+class ApplicationVersion(models.Model):
+    """One version of an application's configuration: general fields, options, ports, connections.
+
+    Written by ``applications.history.record`` in the transaction of the change it follows, only when
+    the configuration differs from the previous version. ``snapshot`` is the whole configuration
+    (secrets as their Fernet token and a keyed digest, never in clear); ``last_event_id`` is the newest
+    audit event about the application when it was written, so an event finds its version."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="config_versions")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    source = models.CharField(max_length=32, blank=True, help_text="What wrote it: general, options, import, …")
+    note = models.TextField(blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    snapshot = models.JSONField(default=dict)
+    last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="one_application_version_number"),
+        ]
+        indexes = [models.Index(fields=["application", "last_event_id"], name="app_version_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} version {self.number}"

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from applications import audit
+from applications import audit, history
 from applications.bulk import bulk_insert
 from applications.catalogue import OptionValueError, is_protected_section, is_secret, spec_for
 from applications.limits import MAX_OPTIONS_PER_APPLICATION
@@ -312,6 +312,16 @@ def check_option_count(app: Application, existing: dict, cleaned: list[tuple[int
             f"{MAX_OPTIONS_PER_APPLICATION:,}. Nothing was saved."])
 
 
+NOTE_REQUIRED = "say why you change the security section (Why): it is kept in the history. Nothing was saved."
+
+
+def check_note(actor, note: str, cleaned: list[tuple[int, OptionChange]]) -> None:
+    """With ``REQUIRE_CHANGE_NOTE_FOR_SECURITY``, a person changing the security section says why."""
+    if (settings.REQUIRE_CHANGE_NOTE_FOR_SECURITY and acts_as_person(actor) and not (note or "").strip()
+            and any(is_protected_section(c.section) for _i, c in cleaned)):
+        raise OptionsInvalid({}, general=[NOTE_REQUIRED])
+
+
 def options_apply(
     *,
     application: Application,
@@ -320,19 +330,23 @@ def options_apply(
     expected_revision: int | None = None,
     action_note: str = "",
     on_applied: Callable[[Application, int], None] | None = None,
+    note: str = "",
+    source: str = "options",
 ) -> int:
     """Apply ``changes`` all or nothing. Returns how many options actually changed.
 
     ``expected_revision`` is the options revision the editor was opened at: if someone saved
     since, ``StaleEdit`` is raised instead of overwriting their work. ``on_applied(app, changed)``
-    runs in the same transaction after the writes (the import's own audit event).
+    runs in the same transaction after the writes (the import's own audit event). ``note`` is the
+    operator's "Why", kept with the audit events and the version (``history.record``) the change makes;
+    ``source`` says on the version what wrote it.
 
     A refused attempt on secrets is audited after the rollback, so the event stays; a caller that
     holds a transaction of its own around this call would roll it back with it.
     """
     try:
         return _apply(application=application, changes=changes, actor=actor, expected_revision=expected_revision,
-                      action_note=action_note, on_applied=on_applied)
+                      action_note=action_note, on_applied=on_applied, note=note, source=source)
     except OptionsInvalid as invalid:
         if invalid.refused_secrets:
             record_secret_refusal(actor=actor, application=application, labels=invalid.refused_secrets,
@@ -341,7 +355,7 @@ def options_apply(
 
 
 @transaction.atomic
-def _apply(*, application, changes, actor, expected_revision, action_note, on_applied) -> int:
+def _apply(*, application, changes, actor, expected_revision, action_note, on_applied, note, source) -> int:
     # NO KEY UPDATE: writers and validators of this application take turns, while other transactions
     # may still reference it (foreign keys take KEY SHARE locks at commit).
     app = Application.objects.select_for_update(no_key=True).get(pk=application.pk)
@@ -351,6 +365,7 @@ def _apply(*, application, changes, actor, expected_revision, action_note, on_ap
     existing = existing_options(app, changes)
     cleaned = validate_changes(app, changes, actor, existing)
     check_option_count(app, existing, cleaned)
+    check_note(actor, note, cleaned)
     new_revision = app.options_revision + 1
     now = timezone.now()
     by = audit.actor_fields(actor)
@@ -387,7 +402,7 @@ def _apply(*, application, changes, actor, expected_revision, action_note, on_ap
             "object_repr": option_label(change.section, change.name)[:500],
             "application_id": app.pk,
             "changes": {"value": [shown_old, shown_new]},
-            "message": action_note,
+            "message": " ".join(part for part in (action_note, note) if part),
             "options_revision": new_revision,
         })
     if deletes:
@@ -403,6 +418,8 @@ def _apply(*, application, changes, actor, expected_revision, action_note, on_ap
         request_checks([app.pk], restart=True)
     if on_applied is not None:
         on_applied(app, changed)
+    if changed:
+        history.record(app.pk, actor=actor, note=note, source=source)
     application.options_revision = app.options_revision
     return changed
 

@@ -120,7 +120,8 @@ def classify(app: Application, entry: CfgEntry, option: Option | None, may_guard
     return PreviewRow(entry.section, entry.name, status, old, new, secret=secret)
 
 
-def apply_import(*, application: Application, data: bytes, actor, expected_revision: int, filename: str = "") -> int:
+def apply_import(*, application: Application, data: bytes, actor, expected_revision: int, filename: str = "",
+                 note: str = "") -> int:
     """Apply the new and changed entries of a previewed file, all or nothing. Options not in the
     file are kept. The import's own audit event is written in the same transaction."""
     entries = parse_cfg(data)
@@ -144,6 +145,8 @@ def apply_import(*, application: Application, data: bytes, actor, expected_revis
         expected_revision=expected_revision,
         action_note=f"imported from {source}",
         on_applied=record_import,
+        note=note,
+        source="import",
     )
 
 

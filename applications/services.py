@@ -8,7 +8,7 @@ and changes nothing when the object changed since (``versioning.EditConflict``).
 from django.db import transaction
 from django.db.models import Model
 
-from applications import audit, versioning
+from applications import audit, history, versioning
 from applications.models import Application, Connection, Host, Option, Port
 from applications.restart import option_label
 from applications.scheduling import request_checks
@@ -24,6 +24,7 @@ AUDITED_FIELDS = {
         "port", "protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace", "transport_params",
     ],
 }
+VERSION_SOURCES = {Application: "general", Port: "ports", Connection: "connections"}
 OBJECT_TYPES = {Host: "host", Application: "application", Port: "port", Connection: "connection"}
 
 
@@ -100,16 +101,21 @@ def saved_columns(form) -> list[str]:
 
 
 @transaction.atomic
-def save_object(*, form, actor, expected_version: str | None = None) -> Model:
+def save_object(*, form, actor, expected_version: str | None = None, note: str = "") -> Model:
     """Save a bound, valid ModelForm of a host, application, port or connection, audited.
 
     Editing an existing object: ``expected_version`` is the version the form was opened on
     (``object_version``); ``EditConflict`` when it changed since, and nothing is saved. None saves
-    unconditionally."""
+    unconditionally. ``note`` (the form's "Why") goes with the audit event and the version."""
     instance = form.instance
     model = type(instance)
     fields = AUDITED_FIELDS[model]
     creating = instance.pk is None
+    app = owning_application(instance)
+    if app is not None and app.pk is not None:
+        # The application first, as the validators lock it before its connections: its version is
+        # written at the end, and taking its row after the connection's could deadlock with them.
+        history.lock([app.pk])
     if creating:
         before = {}
         obj = form.save()
@@ -129,7 +135,12 @@ def save_object(*, form, actor, expected_version: str | None = None) -> Model:
             obj=obj,
             application=owning_application(obj),
             changes=changes,
+            message=note,
         )
+        # Its application's row is locked already (history.lock above): no new lock after the chain's head.
+        app = owning_application(obj)
+        if app is not None:
+            history.record(app.pk, actor=actor, note=note, source=VERSION_SOURCES[model])
     return obj
 
 
@@ -157,9 +168,11 @@ def delete_impact(obj: Model) -> dict[str, list]:
 
 
 @transaction.atomic
-def delete_object(*, obj: Model, actor, expected_version: str | None = None) -> None:
+def delete_object(*, obj: Model, actor, expected_version: str | None = None, note: str = "") -> None:
     """Delete ``obj`` with what it takes along; ``expected_version`` as in ``save_object``."""
     model = type(obj)
+    if not isinstance(obj, (Host, Application)):
+        history.lock(affected_applications(obj))  # before the rows the delete cascades to (see save_object)
     obj = locked_and_checked(obj, expected_version, deleting=True)
     affected = [pk for pk in affected_applications(obj) if not (isinstance(obj, Application) and pk == obj.pk)]
     if isinstance(obj, Application):
@@ -179,8 +192,13 @@ def delete_object(*, obj: Model, actor, expected_version: str | None = None) -> 
         object_repr=repr_,
         application=None if isinstance(obj, Application) else app,
         changes={key: [value, None] for key, value in before.items()},
-        message="; ".join(f"{k}: {', '.join(v)}" for k, v in impact.items()),
+        message="; ".join([*(f"{k}: {', '.join(v)}" for k, v in impact.items()), *([note] if note else [])]),
     )
+    if not isinstance(obj, (Host, Application)):
+        # A port takes its clients' connections along: their configuration changed too (their rows
+        # are locked already, by history.lock above).
+        for app_id in dict.fromkeys(affected):
+            history.record(app_id, actor=actor, note=note, source=VERSION_SOURCES[model])
 
 
 def options_a_clone_leaves_out(source: Application, actor) -> list[str]:
@@ -246,4 +264,5 @@ def clone_application(*, source: Application, name: str, actor) -> Application:
         changes=audit.field_changes({}, audit.snapshot(clone, AUDITED_FIELDS[Application])),
     )
     request_checks([clone.pk], restart=True)  # the clone's own row: no wait while holding the chain's head
+    history.record(clone.pk, actor=actor, note=f"Cloned from {source.name}.", source="clone")
     return clone

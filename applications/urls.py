@@ -1,6 +1,6 @@
 from django.urls import path
 
-from applications import users, views, views_audit, views_options, views_options_io, views_ports
+from applications import users, views, views_audit, views_history, views_options, views_options_io, views_ports
 
 app_name = "applications"
 urlpatterns = [
@@ -16,7 +16,11 @@ urlpatterns = [
     path("applications/<int:pk>/clone/", views.application_clone, name="clone"),
     path("applications/<int:pk>/delete/", views.application_delete, name="delete"),
     path("applications/<int:pk>/restarted/", views.application_mark_restarted, name="mark_restarted"),
-    path("applications/<int:pk>/history/", views.application_history, name="history"),
+    path("applications/<int:pk>/history/", views_history.application_history, name="history"),
+    path("applications/<int:pk>/history/events/", views_history.application_events, name="history_events"),
+    path("applications/<int:pk>/history/compare/", views_history.application_compare, name="compare"),
+    path("applications/<int:pk>/history/<int:number>/", views_history.application_version, name="version"),
+    path("applications/<int:pk>/history/<int:number>/revert/", views_history.application_revert, name="revert"),
     path("applications/<int:pk>/ports/", views_ports.ports_tab, name="ports"),
     path("applications/<int:pk>/server-info/edit/", views_ports.server_info_edit, name="server_info_edit"),
     path("applications/<int:pk>/ports/new/", views_ports.port_edit, name="port_new"),
@@ -35,6 +39,7 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit"),
     path("audit/export.<str:fmt>", views_audit.audit_export, name="audit_export"),
     path("audit/verify/", views_audit.audit_verify, name="audit_verify"),
+    path("audit/<int:event_id>/version/", views_history.event_version, name="event_version"),
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:pk>/", users.user_edit, name="user_edit"),

@@ -63,7 +63,8 @@ def edit_object(request, obj, form, *, edit_url, done_url, context: dict, on_sav
                 services.check_version(obj, version)
             if form.is_valid():
                 saved = services.save_object(form=form, actor=request.user,
-                                             expected_version=version if editing else None)
+                                             expected_version=version if editing else None,
+                                             note=form.cleaned_data.get("note", ""))
                 if on_saved is not None:
                     on_saved(saved)
                 return after_save(request, saved, edit_url=edit_url(saved), done_url=done_url(saved))
@@ -260,14 +261,6 @@ def application_mark_restarted(request, pk):
         return application_detail_page(request, app.pk, conflict=conflict)
     messages.success(request, f"{app} marked as restarted: the pending changes are now what it runs with.")
     return redirect(app)
-
-
-@viewer_required
-@require_safe
-def application_history(request, pk):
-    app = application_or_404(pk)
-    events = Paginator(AuditEvent.objects.filter(application=app), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "applications/detail_history.html", {"app": app, "tab": "history", "page": events})
 
 
 # Audit

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from applications.catalogue import spec_for
-from applications.forms import OptionFormSet
+from applications.forms import NOTE_MAX_LENGTH, OptionFormSet, WhyForm
 from applications.models import Option
 from applications.numbers import parse_whole_number
 from applications.options import OptionChange, OptionsInvalid, StaleEdit, clear_value, events_since, options_apply
@@ -140,6 +140,11 @@ def attach_errors(formset, changes: list[tuple[int, OptionChange]], invalid: Opt
     return lines
 
 
+def posted_note(request) -> str:
+    """The "Why" of an options page (a free text, cut to its length)."""
+    return (request.POST.get("note") or "").strip()[:NOTE_MAX_LENGTH]
+
+
 @operator_required
 def options_edit(request, pk):
     app = application_or_404(pk)
@@ -159,7 +164,7 @@ def options_edit(request, pk):
             changes = changes_from_formset(formset)
             try:
                 changed = options_apply(application=app, changes=[c for _i, c in changes], actor=request.user,
-                                        expected_revision=expected)
+                                        expected_revision=expected, note=posted_note(request))
             except StaleEdit as stale:
                 conflict = stale
             except OptionsInvalid as invalid:
@@ -182,6 +187,7 @@ def options_edit(request, pk):
     response = render(request, "applications/options_edit.html", {
         "app": app, "tab": "options", "formset": formset, "revision": revision, "conflict": conflict,
         "refused": refused, **window_context(app, window, page),
+        "why": WhyForm(request.POST if request.method == "POST" else None),
     })
     formset.release()  # a hundred row forms: freed now rather than by the garbage collector
     return response

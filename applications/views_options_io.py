@@ -12,11 +12,12 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from applications.cfg import CfgError
-from applications.forms import CfgImportForm
+from applications.forms import CfgImportForm, WhyForm
 from applications.options import OptionsInvalid, StaleEdit
 from applications.options_io import INVALID, apply_import, draft_save, draft_take, export_cfg, preview_import
 from applications.roles import operator_required, viewer_required
 from applications.views import application_or_404
+from applications.views_options import posted_note
 
 # Rows of the preview listed on the page; the counts cover every row, and invalid rows come first.
 PREVIEW_ROWS_SHOWN = 1000
@@ -54,6 +55,7 @@ def options_import(request, pk):
     return render(request, "applications/options_import.html", {
         "app": app, "tab": "options", "form": form, "preview": preview, "shown": shown, "counts": counts,
         "not_shown": len(preview or []) - len(shown), "has_invalid": bool(counts.get(INVALID)), "digest": token,
+        "why": WhyForm(),
     })
 
 
@@ -64,7 +66,8 @@ def options_import_confirm(request, app):
         return redirect("applications:options_import", app.pk)
     try:
         changed = apply_import(application=app, data=draft.data, actor=request.user,
-                               expected_revision=draft.revision, filename=draft.filename)
+                               expected_revision=draft.revision, filename=draft.filename,
+                               note=posted_note(request))
     except StaleEdit as stale:
         # The same banner as every other form: who changed what since the preview.
         return render(request, "applications/options_import.html", {

@@ -63,6 +63,11 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("application with 200 options: Options tab", f"/applications/{big}/options/"),
         ("application with 200 options: options editor", f"/applications/{big}/options/edit/"),
         ("Co-browse Cluster: General tab", f"/applications/{cluster}/"),
+        ("application with 200 options: History tab (--versions, 1,000)", f"/applications/{big}/history/"),
+        ("History tab, last page", f"/applications/{big}/history/?page=999"),
+        ("compare two versions (200 options)",
+         f"/applications/{big}/history/compare/?a={ids['versions'] - 1}&b={ids['versions']}"),
+        ("compare a version with now, everything shown", f"/applications/{big}/history/compare/?a=1&b=current&all=1"),
         ("connection review, page 1", "/security/review/"),
         ("connection review, page N", f"/security/review/?page={page}"),
         ("connection review, insecure only", "/security/review/?insecure=on"),
@@ -90,7 +95,7 @@ def vacuum_analyze() -> None:
             cursor.execute("VACUUM ANALYZE")
 
 
-def measure(database_url: str, requests: int) -> dict:
+def measure(database_url: str, requests: int, versions: int = 1000) -> dict:
     """In the child process: sweep once, then time every page. Returns the figures as a dict."""
     from _common import use_database
 
@@ -119,7 +124,8 @@ def measure(database_url: str, requests: int) -> dict:
     settings.DEBUG = False
     big = Application.objects.get(name=BIG_APPLICATION)
     cluster = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER, name__startswith="scale-").first()
-    ids = {"big": big.pk, "cluster": cluster.pk, "page": max(2, Application.objects.count() // 50 // 20)}
+    ids = {"big": big.pk, "cluster": cluster.pk, "page": max(2, Application.objects.count() // 50 // 20),
+           "versions": add_history(big, versions)}
     client = Client()
     client.force_login(User.objects.get(username="security"))
     results = []
@@ -150,6 +156,26 @@ def measure(database_url: str, requests: int) -> dict:
     }
 
 
+def add_history(app, count: int) -> int:
+    """``count`` versions of ``app``, each one option changed from the one before (as a day of edits
+    would leave them), written in bulk. Returns the newest version's number."""
+    from applications import history
+    from applications.models import ApplicationVersion
+
+    snapshot = history.application_snapshot(app)
+    start = history.latest_number(app.pk)
+    section = next(iter(snapshot["options"]), "bench")
+    versions = []
+    for i in range(1, count + 1):
+        options = {**snapshot["options"], section: {**snapshot["options"].get(section, {}), "bench-step": str(i)}}
+        versions.append(ApplicationVersion(application=app, number=start + i, actor_name="benchmark",
+                                           source="options", note=f"step {i}",
+                                           summary=f"1 change: [{section}] bench-step",
+                                           snapshot={**snapshot, "options": options}))
+    ApplicationVersion.objects.bulk_create(versions, batch_size=200)
+    return start + count
+
+
 def prepare(url: str, scale: int) -> float:
     fresh_database(url)
     migrate(url)
@@ -164,17 +190,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60, help="timed requests per page (p50/p95 over them)")
     parser.add_argument("--database-url", default=default_database_url("bench_pages"),
                         help="database to recreate for each scale (suffixed with the scale)")
-    parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests: a smoke test")
+    parser.add_argument("--versions", type=int, default=1000,
+                        help="versions of the 200-option application's configuration before measuring")
+    parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests, 50 versions: a smoke test")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
     if args.measure:
-        print(json.dumps(measure(args.database_url, args.requests)))
+        print(json.dumps(measure(args.database_url, args.requests, args.versions)))
         return
 
     scales = [60] if args.quick else [int(s) for s in args.scales.split(",")]
     requests = 3 if args.quick else args.requests
+    versions = 50 if args.quick else args.versions
     print(f"Pages at scale, in-process (Django test Client, server-side time), {requests} requests per page; "
           f"{machine()}")
     figures = {}
@@ -182,7 +211,8 @@ def main() -> None:
         name = database_name(args.database_url)
         url = args.database_url.replace(name, f"{name}_{scale}")
         seed_seconds = prepare(url, scale)
-        out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests)],
+        out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests),
+                              "--versions", str(versions)],
                              cwd=BASE_DIR, env=child_env(url), capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"measuring at scale {scale} failed:\n{out.stdout}{out.stderr}")

@@ -173,6 +173,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Uploaded certificates are read in memory and kept in the database, never on disk or behind a URL.
+# The "Why" of a change is mandatory for the security section and for trusted stores (forms and revert).
+REQUIRE_CHANGE_NOTE_FOR_SECURITY = env_bool("REQUIRE_CHANGE_NOTE_FOR_SECURITY", False)
 CERTIFICATE_UPLOAD_MAX_BYTES = env_int("CERTIFICATE_UPLOAD_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = CERTIFICATE_UPLOAD_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -8,8 +8,19 @@ class SecurityConfig(AppConfig):
     def ready(self) -> None:
         # The composition point: application lists show the TLS verdict through applications.health,
         # so applications never imports security.
-        from applications import health
+        from applications import health, revert
         from security.readiness import application_health, host_health, keep_not_ready, worst_first
+        from security.what_if import verdict_if
 
         health.register(application_health, hosts=host_health, worst_first=worst_first())
         health.register_not_ready_filter(keep_not_ready)
+        # The revert preview's TLS verdict: the one verdict, on the reverted configuration.
+        revert.register_verdict(verdict_if)
+        from security.section import forget_store_not_in_use
+
+        revert.register_after_apply(forget_store_not_in_use)
+        # The audit page links an event about a store to the store's version.
+        from applications.views_history import register_event_resolver
+        from security.views_store_history import store_event_url
+
+        register_event_resolver(store_event_url)

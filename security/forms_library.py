@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from applications.forms import WhyMixin
 from applications.models import OperatingSystem
 from applications.paths import family, path_family, path_problem
 from security.models import Certificate, Provider, TrustedStore
@@ -70,7 +71,7 @@ class ConfirmImportForm(forms.Form):
     )
 
 
-class StoreForm(forms.ModelForm):
+class StoreForm(WhyMixin, forms.ModelForm):
     password = forms.CharField(
         label="Keystore password",
         required=False,
@@ -116,6 +117,7 @@ class StoreForm(forms.ModelForm):
             self.fields["certificates"].initial = list(
                 self.instance.entries.values_list("certificate_id", flat=True)
             )
+        self.add_why(required=settings.REQUIRE_CHANGE_NOTE_FOR_SECURITY)
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()

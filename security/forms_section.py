@@ -5,7 +5,9 @@ refusal into an error on the field it is about.
 """
 
 from django import forms
+from django.conf import settings
 
+from applications.forms import WhyMixin
 from applications.models import Application
 from security.models import Provider, TrustedStore
 from security.section import SectionRefused, section_changes
@@ -40,7 +42,7 @@ class StoreChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.provider}: {where})"
 
 
-class SecuritySectionForm(forms.Form):
+class SecuritySectionForm(WhyMixin, forms.Form):
     provider = forms.ChoiceField(choices=PROVIDER_CHOICES, required=False)
     store = StoreChoiceField(
         queryset=TrustedStore.objects.order_by("provider", "name"),
@@ -65,6 +67,7 @@ class SecuritySectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provider"].widget.attrs["data-provider-select"] = ""
         self.fields["typed_path"].widget.attrs["class"] = "mono"
+        self.add_why(required=settings.REQUIRE_CHANGE_NOTE_FOR_SECURITY)
 
     def clean_typed_path(self) -> str:
         return self.cleaned_data["typed_path"].strip()

@@ -355,3 +355,30 @@ class SweepItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} in sweep #{self.sweep_id}"
+
+
+class StoreVersion(models.Model):
+    """One version of a trusted store: fields, password (its Fernet token, never in clear), members.
+
+    Written by ``security.store_history.record`` in the transaction of the store's change; a save that
+    changed nothing writes none. ``last_event_id``: the newest audit event about the store then."""
+
+    store = models.ForeignKey(TrustedStore, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    source = models.CharField(max_length=32, blank=True)
+    note = models.TextField(blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    snapshot = models.JSONField(default=dict)
+    last_event_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["store", "number"], name="one_store_version_number")]
+        indexes = [models.Index(fields=["store", "last_event_id"], name="store_version_event_idx")]
+
+    def __str__(self) -> str:
+        return f"store {self.store_id} version {self.number}"

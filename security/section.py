@@ -188,6 +188,8 @@ def security_section_set(
     typed_path: str = "",
     actor,
     expected_revision: int | None = None,
+    note: str = "",
+    source: str = "security section",
 ) -> int:
     """Set the security section of one application; returns how many options changed.
 
@@ -202,6 +204,8 @@ def security_section_set(
         actor=actor,
         expected_revision=expected_revision,
         action_note=describe(provider, store, typed_path),
+        note=note,
+        source=source,
     )
     record_assignment(app, store if provider else None, actor)
     application.options_revision = app.options_revision
@@ -223,6 +227,21 @@ def record_assignment(app: Application, store: TrustedStore | None, actor) -> No
                  changes={"trusted store": [old_name, new_name]})
 
 
+def forget_store_not_in_use(app: Application, actor) -> None:
+    """After the section was written by other means than this form (a revert), forget the store it
+    was set from when the section no longer uses that store (another provider, another path)."""
+    current = StoreAssignment.objects.filter(application=app).select_related("store").first()
+    if current is None:
+        return
+    options = dict(Option.objects.filter(application=app, section=SECTION, name__in=(PROVIDER, TRUSTED_CA))
+                   .values_list("name", "value"))
+    store = current.store
+    if options.get(PROVIDER) == store.provider and (store.provider == Provider.MSCAPI
+                                                    or options.get(TRUSTED_CA) in store.paths):
+        return
+    record_assignment(app, None, actor)
+
+
 @transaction.atomic
 def cluster_apply(
     *,
@@ -232,6 +251,7 @@ def cluster_apply(
     typed_path: str = "",
     actor,
     expected_revisions: dict[int, int] | None = None,
+    note: str = "",
 ) -> list[tuple[Application, int]]:
     """The same security section on every Node of the Cluster, all or nothing.
 
@@ -271,7 +291,8 @@ def cluster_apply(
     list(Application.objects.select_for_update(no_key=True).filter(pk__in=[n.pk for n in nodes]).order_by("pk"))
     return [
         (node, security_section_set(application=node, provider=provider, store=store, typed_path=typed_path,
-                                    actor=actor, expected_revision=revisions.get(node.pk)))
+                                    actor=actor, expected_revision=revisions.get(node.pk), note=note,
+                                    source="cluster apply"))
         for node in nodes
     ]
 

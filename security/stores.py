@@ -15,6 +15,7 @@ from applications import audit, versioning
 from applications.models import Application, Option
 from applications.scheduling import request_checks
 from cobrowse_admin import secret_box
+from security import store_history
 from security.models import Certificate, Provider, StoreAssignment, StoreEntry, TrustedStore
 
 AUDITED_FIELDS = ["name", "provider", "path", "windows_path", "description"]
@@ -246,12 +247,15 @@ def store_save(
     password: str | None,
     actor,
     expected_version: str | None = None,
+    note: str = "",
+    source: str = "edit",
 ) -> TrustedStore:
     """Create or update a store: fields already set on ``store``; ``password`` None keeps the old one.
 
     Updating: ``expected_version`` is the version the form was opened on (``store_version``);
     ``EditConflict`` when the store, its members or its password changed since, and nothing is
-    saved. None saves unconditionally.
+    saved. None saves unconditionally. ``note`` (the form's "Why") goes with the audit event and the
+    version (``store_history.record``) a change makes.
 
     Aliases follow the document: the first CA is ``root``, the others unique names from their CN.
     """
@@ -294,7 +298,8 @@ def store_save(
     request_store_checks(store)  # before the audit event, which takes the chain's head: the last lock
     if creating or changes:
         audit.record(actor=actor, action="create" if creating else "update", object_type="store", obj=store,
-                     changes=changes)
+                     changes=changes, message=note)
+        store_history.record(store, actor=actor, note=note, source=source)
     return store
 
 

@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from security import views_library as views
+from security import views_store_history
 
 urlpatterns = [
     path("certificates/", views.certificate_list, name="certificate_list"),
@@ -15,4 +16,7 @@ urlpatterns = [
     path("stores/<int:pk>/edit/", views.store_edit, name="store_edit"),
     path("stores/<int:pk>/delete/", views.store_delete, name="store_delete"),
     path("stores/<int:pk>/download/", views.store_download, name="store_download"),
+    path("stores/<int:pk>/history/", views_store_history.store_history_page, name="store_history"),
+    path("stores/<int:pk>/history/compare/", views_store_history.store_compare, name="store_compare"),
+    path("stores/<int:pk>/history/<int:number>/revert/", views_store_history.store_revert, name="store_revert"),
 ]

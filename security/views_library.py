@@ -308,7 +308,8 @@ def save_store(request, form: StoreForm, store: TrustedStore, *, version: str, m
     ordered = kept + cert_service.trust_order([c for c in chosen if c not in kept])
     store = form.save(commit=False)
     store = store_service.store_save(store=store, certificates=ordered, password=form.new_password(),
-                                     actor=request.user, expected_version=version if editing else None)
+                                     actor=request.user, expected_version=version if editing else None,
+                                     note=form.note)
     messages.success(request, f"Saved the trusted store {store}.")
     if editing and ((store.path, store.windows_path, store.provider) != moved or form.new_password()):
         follow_store_in_applications(request, store)

@@ -113,7 +113,7 @@ def section(request, pk):
             try:
                 changed = security_section_set(
                     application=app, provider=data["provider"], store=data["store"], typed_path=data["typed_path"],
-                    actor=request.user, expected_revision=expected_revision(revision),
+                    actor=request.user, expected_revision=expected_revision(revision), note=form.note,
                 )
             except StaleEdit as stale:
                 conflict = stale
@@ -185,7 +185,8 @@ def section_cluster(request, pk):
             data = form.cleaned_data
             try:
                 results = cluster_apply(cluster=app, provider=data["provider"], store=data["store"],
-                                        typed_path=data["typed_path"], actor=request.user, expected_revisions=shown)
+                                        typed_path=data["typed_path"], actor=request.user, expected_revisions=shown,
+                                        note=form.note)
             except StaleEdit as stale:
                 conflict = stale
             except SectionRefused as refused:

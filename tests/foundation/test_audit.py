@@ -83,12 +83,12 @@ def test_the_audit_event_is_part_of_the_write_if_it_fails_nothing_is_saved(db, u
     assert not Host.objects.filter(name="edge-02").exists()
 
 
-def test_the_history_tab_shows_the_events_of_the_application_only(env, client_as, committed):
+def test_the_events_page_of_the_history_tab_shows_the_events_of_the_application_only(env, client_as, committed):
     from applications.options import option_set
 
     option_set(application=env.chat, section="web", name="x", value="1", actor=env.users["operator"])
     option_set(application=env.message, section="web", name="y", value="2", actor=env.users["operator"])
-    response = client_as("viewer").get(reverse("applications:history", args=[env.chat.pk]))
+    response = client_as("viewer").get(reverse("applications:history_events", args=[env.chat.pk]))
     assert [e.object_repr for e in response.context["page"]] == ["[web] x"]
 
 

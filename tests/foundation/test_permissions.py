@@ -7,7 +7,9 @@ is missing from ``ACCESS`` fails ``test_every_route_is_in_the_access_table``.
 import pytest
 from django.urls import reverse
 
+from applications import history
 from applications import urls as application_urls
+from applications.models import AuditEvent
 
 VIEWER, OPERATOR, ADMIN = "viewer", "operator", "admin"
 READ = (VIEWER, {"GET"})  # pages: Viewer may GET; a POST there is 405
@@ -32,6 +34,11 @@ ACCESS = {
     "applications:delete": WRITE,
     "applications:mark_restarted": POST_ONLY,
     "applications:history": READ,
+    "applications:history_events": READ,
+    "applications:compare": READ,
+    "applications:version": READ,
+    "applications:revert": WRITE,
+    "applications:event_version": READ,
     "applications:ports": READ,
     "applications:server_info_edit": WRITE,
     "applications:port_new": WRITE,
@@ -102,6 +109,14 @@ def url_for(name: str, env) -> str:
         return reverse(name)
     if "fmt" in params:
         return reverse(name, kwargs={"fmt": "csv"})
+    if "number" in params:  # a version of the Cluster's configuration
+        history.baseline(actor="tests")
+        return reverse(name, kwargs={"pk": env.cluster.pk, "number": 1})
+    if "event_id" in params:
+        history.baseline(actor="tests")
+        event = AuditEvent.objects.create(actor_name="tests", action="update", object_type="application",
+                                          object_id=str(env.cluster.pk), application=env.cluster)
+        return reverse(name, kwargs={"event_id": event.pk})
     if "port_pk" in params:
         return reverse(name, kwargs={"pk": env.message.pk, "port_pk": env.message_default.pk})
     if "conn_pk" in params:

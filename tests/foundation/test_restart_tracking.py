@@ -189,7 +189,7 @@ def test_the_restart_event_reads_old_to_new_in_the_history(env, client_as, commi
     with committed():
         option_set(application=env.node, section="security", name="provider", value="JKS", actor=env.users["security"])
         client.post(reverse("applications:mark_restarted", args=[env.node.pk]), restart_revision(client, env.node))
-    page = client_as("viewer").get(reverse("applications:history", args=[env.node.pk])).content.decode()
+    page = client_as("viewer").get(reverse("applications:history_events", args=[env.node.pk])).content.decode()
     assert "[security] provider:</span> PEM → JKS" in page
 
 

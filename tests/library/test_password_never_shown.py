@@ -123,6 +123,7 @@ def test_the_store_password_is_never_shown_logged_audited_or_exported(all_logs, 
         reverse("applications:options", args=[node.pk]),
         reverse("applications:options_edit", args=[node.pk]),
         reverse("applications:history", args=[node.pk]),
+        reverse("applications:history_events", args=[node.pk]),
         reverse("security:section", args=[node.pk]),
         reverse("dashboard"),
     ]

@@ -13,7 +13,15 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from applications.catalogue import is_protected_section, is_secret
-from applications.models import Application, AppType, AuditEvent, Option, OptionImportDraft, RunningOption
+from applications.models import (
+    Application,
+    ApplicationVersion,
+    AppType,
+    AuditEvent,
+    Option,
+    OptionImportDraft,
+    RunningOption,
+)
 from applications.options import new_option, option_set, option_value
 from cobrowse_admin import secret_box
 from tests.foundation.forms_html import post_form_data, row_index
@@ -35,12 +43,16 @@ def assert_encrypted(app, section, name, clear=CLEAR):
 def assert_nowhere_in_clear(client, app, clear=CLEAR):
     for url in (reverse("applications:options", args=[app.pk]), editor_url(app),
                 reverse("applications:options_export", args=[app.pk]), reverse("applications:history", args=[app.pk]),
+                reverse("applications:history_events", args=[app.pk]),
+                reverse("applications:compare", args=[app.pk]) + "?a=1&b=current&all=1",
                 reverse("applications:detail", args=[app.pk]), reverse("applications:audit")):
         response = client.get(url)
         assert response.status_code == 200, url
         assert clear not in response.content.decode(), url
     for event in AuditEvent.objects.all():
         assert clear not in f"{event.changes} {event.message} {event.object_repr}"
+    for version in ApplicationVersion.objects.all():  # a secret is kept only as its token
+        assert clear not in f"{version.snapshot} {version.summary} {version.note}"
 
 
 @pytest.mark.parametrize("name", SECRET_NAMES)

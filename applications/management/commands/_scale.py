@@ -228,6 +228,9 @@ def make_certificates_and_stores(n_certs: int, n_stores: int, rng: random.Random
                     for p, (c, a) in enumerate(zip(members, aliases, strict=True))]
     bulk(StoreEntry, entries)
     log(f"  {len(stores)} trusted stores ({distinct} distinct contents, {len(entries)} entries)")
+    from security.store_history import baseline
+
+    baseline(actor="seed_demo", note="Demo data.")  # version 1 of each store, as the migration gives
     return stores
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from applications import audit
+from applications import audit, history
 from applications.models import Application, AppType, Connection, Host, OperatingSystem, Option, Port
 from applications.options import new_option
 from applications.restart import take_running_snapshot
@@ -94,6 +94,8 @@ class Command(BaseCommand):
             created = self.seed()
         if scale is not None:
             self.seed_scale(scale)
+        # Version 1 of what the demo data wrote in bulk (the services write the others).
+        history.baseline(actor="seed_demo", note="Demo data.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo environment ready ({created} object(s) created): {Host.objects.count()} hosts, "
             f"{Application.objects.count()} applications, {Connection.objects.count()} connections."
