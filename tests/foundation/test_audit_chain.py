@@ -196,3 +196,9 @@ def test_the_fast_canonical_form_is_the_reference_json(fields):
     for at in (datetime(2026, 12, 3, 13, 1, 2, 345678, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC),
                datetime(2026, 6, 1, 2, 0, tzinfo=timezone(timedelta(hours=2)))):
         assert content(42, {**fields, "at": at}) == audit_chain.reference_content(42, {**fields, "at": at})
+
+
+def test_the_time_an_event_is_hashed_with_is_the_time_it_is_saved_with():
+    """``at`` is given before hashing and kept on save: an ``auto_now_add`` would replace it on insert."""
+    field = AuditEvent._meta.get_field("at")
+    assert not field.auto_now_add and not field.auto_now

@@ -18,15 +18,11 @@ pytestmark = pytest.mark.django_db
 def trail():
     """130 events; some share a timestamp (ties are ordered by id), and one is an older import."""
     start = timezone.now() - dt.timedelta(days=10)
-    field = AuditEvent._meta.get_field("at")
-    field.auto_now_add = False
-    try:
-        AuditEvent.objects.bulk_create(
-            AuditEvent(at=start + dt.timedelta(minutes=i // 3), actor_name="operator", action="update",
-                       object_type="option" if i % 4 else "host", object_repr=f"event {i:03d}")
-            for i in range(130))
-    finally:
-        field.auto_now_add = True
+    # ``at`` is a default, not auto_now_add (the audit chain hashes the time it was given): set here.
+    AuditEvent.objects.bulk_create(
+        AuditEvent(at=start + dt.timedelta(minutes=i // 3), actor_name="operator", action="update",
+                   object_type="option" if i % 4 else "host", object_repr=f"event {i:03d}")
+        for i in range(130))
     return list(AuditEvent.objects.order_by("-at", "-id").values_list("pk", flat=True))
 
 
