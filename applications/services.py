@@ -114,8 +114,11 @@ def save_object(*, form, actor, expected_version: str | None = None, note: str =
     app = owning_application(instance)
     if app is not None and app.pk is not None:
         # The application first, as the validators lock it before its connections: its version is
-        # written at the end, and taking its row after the connection's could deadlock with them.
-        history.lock([app.pk])
+        # written at the end, and taking its row after the connection's could deadlock with them. With
+        # it, in one id-ordered lock, the applications whose checks this save will request (a port's
+        # clients): taking the owner alone first, then the others in id order, deadlocked with a save
+        # that took them in id order.
+        history.lock([app.pk, *([] if creating else affected_applications(instance))])
     if creating:
         before = {}
         obj = form.save()

@@ -154,6 +154,16 @@ def make_ports(apps: dict[str, list[Application]]) -> list[Port]:
     return bulk(Port, ports)
 
 
+def spread_ports(client, k: int, useful: list[Port], ports: list[Port]):
+    """The ports a client's k-th connection may take, in the order tried: a spread that depends on the
+    client (most through useful, secure ports), then every port, so a free one is found whatever the ids
+    the database handed out (on PostgreSQL they depend on what ran before)."""
+    for attempt in range(len(ports)):
+        pool = useful if (k + attempt) % 6 else ports
+        yield pool[(client.pk * 7 + k * 13 + attempt) % len(pool)]
+    yield from ports
+
+
 def make_connections(apps, ports: list[Port], total: int, rng: random.Random) -> None:
     clients = apps["clusters"] + apps["nodes"] + apps["others"] + apps["servers"]
     useful = [p for p in ports if p.application.app_type != AppType.CONFIG_SERVER]
@@ -164,12 +174,9 @@ def make_connections(apps, ports: list[Port], total: int, rng: random.Random) ->
     rows, seen = [], set()
     for client, k in connections:
         # Each client's k-th connection: a different port each time; most through secure ports.
-        for attempt in range(len(ports)):
-            pool = useful if (k + attempt) % 6 else ports
-            port = pool[(client.pk * 7 + k * 13 + attempt) % len(pool)]
-            if port.application_id != client.pk and (client.pk, port.pk) not in seen:
-                break
-        else:
+        port = next((port for port in spread_ports(client, k, useful, ports)
+                     if port.application_id != client.pk and (client.pk, port.pk) not in seen), None)
+        if port is None:
             continue
         seen.add((client.pk, port.pk))
         addp = (client.pk + k) % 5 == 0
