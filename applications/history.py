@@ -148,6 +148,15 @@ def record(application_id: int, *, actor, note: str = "", source: str = "") -> A
     return write(application_id, actor=actor, note=note, source=source)
 
 
+def next_version_summary(latest, snapshot: dict, groups) -> str | None:
+    """The one-line summary of the version after ``latest`` (an application's or a store's), from the
+    differences of the two snapshots as ``groups`` shows them; None when nothing differs (no version)."""
+    if latest is None:
+        return "first version"
+    changes = snapshots.compare(groups(latest.snapshot), groups(snapshot))
+    return snapshots.summary(changes) if changes else None
+
+
 def write(application_id: int, *, actor, note: str, source: str) -> ApplicationVersion | None:
     # The row lock serialises version numbers (the services hold it already for options).
     app = Application.objects.select_for_update(no_key=True).filter(pk=application_id).first()
@@ -155,13 +164,9 @@ def write(application_id: int, *, actor, note: str, source: str) -> ApplicationV
         return None
     latest = ApplicationVersion.objects.filter(application=app).order_by("-number").first()
     snapshot = application_snapshot(app)
-    if latest is not None:
-        changes = snapshots.compare(display_groups(latest.snapshot), display_groups(snapshot))
-        if not changes:
-            return None
-        summary = snapshots.summary(changes)
-    else:
-        summary = "first version"
+    summary = next_version_summary(latest, snapshot, display_groups)
+    if summary is None:
+        return None
     last_event = AuditEvent.objects.filter(application=app).aggregate(m=Max("id"))["m"] or 0
     return ApplicationVersion.objects.create(
         application=app, number=(latest.number if latest else 0) + 1, **audit.actor_fields(actor),

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.db.models import Max
 
-from applications import audit, snapshots
-from applications.history import NOTE_MAX, secret_value
+from applications import audit
+from applications.history import NOTE_MAX, next_version_summary, secret_value
 from applications.models import AuditEvent
 from cobrowse_admin import secret_box
 from security.models import StoreEntry, StoreVersion, TrustedStore
@@ -47,13 +47,9 @@ def record(store: TrustedStore, *, actor, note: str = "", source: str = "edit") 
     the audit event, in the same transaction; the service holds the store's row lock)."""
     latest = StoreVersion.objects.filter(store=store).order_by("-number").first()
     snapshot = store_snapshot(store)
-    if latest is not None:
-        changes = snapshots.compare(display_groups(latest.snapshot), display_groups(snapshot))
-        if not changes:
-            return None
-        summary = snapshots.summary(changes)
-    else:
-        summary = "first version"
+    summary = next_version_summary(latest, snapshot, display_groups)
+    if summary is None:
+        return None
     last_event = events_about(store.pk).aggregate(m=Max("id"))["m"] or 0
     return StoreVersion.objects.create(
         store=store, number=(latest.number if latest else 0) + 1, **audit.actor_fields(actor), source=source[:32],
