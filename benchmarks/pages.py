@@ -84,6 +84,12 @@ def pages(ids: dict) -> list[tuple[str, str]]:
     ]
 
 
+def selected(all_pages: list[tuple[str, str]], only: str) -> list[tuple[str, str]]:
+    """The pages whose label starts with one of the comma-separated prefixes of ``only`` (all if empty)."""
+    prefixes = [p.strip() for p in only.split(",") if p.strip()]
+    return [page for page in all_pages if not prefixes or page[0].startswith(tuple(prefixes))]
+
+
 def vacuum_analyze() -> None:
     """Statistics, and the visibility map an index-only scan needs: what autovacuum does after a bulk
     insert (PostgreSQL 13 and later vacuum a table after inserts too, not only after updates and deletes).
@@ -95,7 +101,7 @@ def vacuum_analyze() -> None:
             cursor.execute("VACUUM ANALYZE")
 
 
-def measure(database_url: str, requests: int, versions: int = 1000) -> dict:
+def measure(database_url: str, requests: int, versions: int = 1000, only: str = "") -> dict:
     """In the child process: sweep once, then time every page. Returns the figures as a dict."""
     from _common import use_database
 
@@ -129,7 +135,7 @@ def measure(database_url: str, requests: int, versions: int = 1000) -> dict:
     client = Client()
     client.force_login(User.objects.get(username="security"))
     results = []
-    for label, url in pages(ids):
+    for label, url in selected(pages(ids), only):
         response = client.get(url)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
@@ -192,13 +198,16 @@ def main() -> None:
                         help="database to recreate for each scale (suffixed with the scale)")
     parser.add_argument("--versions", type=int, default=1000,
                         help="versions of the 200-option application's configuration before measuring")
+    parser.add_argument("--pages", default="",
+                        help="only the pages whose label starts with one of these comma-separated prefixes "
+                             "(e.g. 'dashboard,findings')")
     parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests, 50 versions: a smoke test")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
     if args.measure:
-        print(json.dumps(measure(args.database_url, args.requests, args.versions)))
+        print(json.dumps(measure(args.database_url, args.requests, args.versions, args.pages)))
         return
 
     scales = [60] if args.quick else [int(s) for s in args.scales.split(",")]
@@ -212,7 +221,7 @@ def main() -> None:
         url = args.database_url.replace(name, f"{name}_{scale}")
         seed_seconds = prepare(url, scale)
         out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests),
-                              "--versions", str(versions)],
+                              "--versions", str(versions), "--pages", args.pages],
                              cwd=BASE_DIR, env=child_env(url), capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"measuring at scale {scale} failed:\n{out.stdout}{out.stderr}")
