@@ -71,12 +71,22 @@ def application_counts(hosts: list[Host]) -> dict[int, int]:
         n=Count("pk")).values_list("host", "n"))
 
 
+def text_condition(text: str) -> Q:
+    """The applications whose name or version holds ``text``, or whose host is named so: the union of
+    two id sets, each found through its own indexes (PostgreSQL: trigram indexes on the names and the
+    version, migration ``0013_application_text_search_indexes``), not one condition over the applications
+    joined to their hosts, which could only be answered by reading every application."""
+    applications = Application.objects.order_by()
+    own = applications.filter(Q(name__icontains=text) | Q(version__icontains=text))
+    by_host = applications.filter(host__in=Host.objects.order_by().filter(name__icontains=text).values("pk"))
+    return Q(pk__in=own.values("pk").union(by_host.values("pk")))
+
+
 def filter_applications(qs: QuerySet[Application], data: dict) -> QuerySet[Application]:
     from applications.versions import version_key
 
     if data.get("q"):
-        text = data["q"]
-        qs = qs.filter(Q(name__icontains=text) | Q(host__name__icontains=text) | Q(version__icontains=text))
+        qs = qs.filter(text_condition(data["q"]))
     if data.get("app_type"):
         qs = qs.filter(app_type=data["app_type"])
     if data.get("host"):

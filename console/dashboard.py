@@ -9,12 +9,12 @@ judged here. Each count is one query over an indexed column, the same for any si
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import AuditEvent, PendingRestartChange
-from security.models import ApplicationCheck, Certificate, ConnectionCheck, Finding, Sweep
+from security.models import ApplicationCheck, Certificate, ConnectionCheck, FindingCount, Sweep
 
 EVENT_LINE_LIMIT = 140
 
@@ -37,7 +37,8 @@ def with_query(name: str, query: str) -> str:
 def work_cards() -> list[Card]:
     now = timezone.now()
     days = settings.CERTIFICATE_EXPIRY_WARNING_DAYS
-    severities = dict(Finding.objects.values_list("severity").annotate(n=Count("*")).values_list("severity", "n"))
+    # From the counts the database keeps per severity, kind, type, host and Cluster (a third of the findings).
+    severities = dict(FindingCount.objects.values_list("severity").annotate(n=Sum("n")).values_list("severity", "n"))
     errors, warnings = severities.get("error", 0), severities.get("warning", 0)
     not_ready = ApplicationCheck.objects.filter(verdict="not ready").count()
     # The applications with a pending change, counted from those changes (few), not over every application.

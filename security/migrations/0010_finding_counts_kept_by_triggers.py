@@ -1,0 +1,114 @@
+"""The counts of findings per severity, kind, application type, host and Cluster, kept by triggers on the
+findings (``security.models.FindingCount``), filled from the findings already stored.
+
+Triggers, not Python: a finding also goes when its application, connection or store is deleted (Django
+deletes them in its collector, or the database by cascade) and its host or Cluster changes to NULL when
+those are deleted; every one of these writes passes through the table, so the counts stay exact whoever
+writes. PostgreSQL: one trigger per statement, over the rows the statement changed (a sweep's insert of
+thousands of findings is one grouped upsert), the groups taken in key order so that two validations lock
+the rows they share in the same order. SQLite: one trigger per row (it has no statement triggers)."""
+
+from django.db import migrations, models
+
+GROUP = "severity, kind, app_type, COALESCE(host_id, 0), COALESCE(cluster_id, 0)"
+KEY = "severity, kind, app_type, host_id, cluster_id"
+COLUMNS = f"{KEY}, n"
+
+POSTGRESQL_FUNCTION = f"""
+CREATE FUNCTION security_finding_count_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO security_findingcount ({COLUMNS})
+        SELECT {GROUP}, COUNT(*) FROM added GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT ({KEY}) DO UPDATE SET n = security_findingcount.n + EXCLUDED.n;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO security_findingcount ({COLUMNS})
+        SELECT {GROUP}, -COUNT(*) FROM removed GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT ({KEY}) DO UPDATE SET n = security_findingcount.n + EXCLUDED.n;
+    ELSE
+        INSERT INTO security_findingcount ({COLUMNS})
+        SELECT {KEY}, SUM(n) FROM (
+            SELECT {GROUP}, 1 AS n FROM added UNION ALL SELECT {GROUP}, -1 AS n FROM removed
+        ) AS changes (severity, kind, app_type, host_id, cluster_id, n)
+        GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT ({KEY}) DO UPDATE SET n = security_findingcount.n + EXCLUDED.n;
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
+POSTGRESQL_TRIGGERS = [
+    "CREATE TRIGGER security_finding_count_insert AFTER INSERT ON security_finding "
+    "REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION security_finding_count_keep()",
+    "CREATE TRIGGER security_finding_count_delete AFTER DELETE ON security_finding "
+    "REFERENCING OLD TABLE AS removed FOR EACH STATEMENT EXECUTE FUNCTION security_finding_count_keep()",
+    "CREATE TRIGGER security_finding_count_update AFTER UPDATE ON security_finding "
+    "REFERENCING OLD TABLE AS removed NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION "
+    "security_finding_count_keep()",
+]
+
+
+def sqlite_upsert(row: str, step: str) -> str:
+    return (f"INSERT INTO security_findingcount ({COLUMNS}) VALUES ({row}.severity, {row}.kind, {row}.app_type, "
+            f"COALESCE({row}.host_id, 0), COALESCE({row}.cluster_id, 0), {step}) "
+            f"ON CONFLICT ({KEY}) DO UPDATE SET n = n + {step};")
+
+
+SQLITE_TRIGGERS = [
+    f"CREATE TRIGGER security_finding_count_insert AFTER INSERT ON security_finding BEGIN "
+    f"{sqlite_upsert('NEW', '1')} END",
+    f"CREATE TRIGGER security_finding_count_delete AFTER DELETE ON security_finding BEGIN "
+    f"{sqlite_upsert('OLD', '-1')} END",
+    f"CREATE TRIGGER security_finding_count_update AFTER UPDATE OF {KEY} ON security_finding BEGIN "
+    f"{sqlite_upsert('OLD', '-1')} {sqlite_upsert('NEW', '1')} END",
+]
+
+FILL = (f"INSERT INTO security_findingcount ({COLUMNS}) "
+        f"SELECT {GROUP}, COUNT(*) FROM security_finding GROUP BY 1, 2, 3, 4, 5")
+
+
+def create_triggers(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    statements = {"postgresql": [POSTGRESQL_FUNCTION, *POSTGRESQL_TRIGGERS], "sqlite": SQLITE_TRIGGERS}.get(vendor)
+    if statements is None:
+        raise RuntimeError(f"finding counts: no triggers written for {vendor}")
+    for statement in statements:
+        schema_editor.execute(statement, params=None)
+    # In the migration's transaction: no finding is written between the fill and the triggers.
+    schema_editor.execute(FILL, params=None)
+
+
+def drop_triggers(apps, schema_editor):
+    for name in ("insert", "delete", "update"):
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS security_finding_count_{name}"
+                              + (" ON security_finding" if schema_editor.connection.vendor == "postgresql" else ""),
+                              params=None)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS security_finding_count_keep()", params=None)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('security', '0009_store_versions_baseline'),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name='FindingCount',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('severity', models.CharField(max_length=8)),
+                ('kind', models.CharField(max_length=16)),
+                ('app_type', models.CharField(max_length=32)),
+                ('host_id', models.IntegerField(default=0)),
+                ('cluster_id', models.IntegerField(default=0)),
+                ('n', models.IntegerField(default=0)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('severity', 'kind', 'app_type', 'host_id', 'cluster_id'), name='one_finding_count_per_group')],
+            },
+        ),
+        migrations.RunPython(create_triggers, drop_triggers),
+    ]

@@ -1,0 +1,142 @@
+"""The counts of findings the database keeps (``FindingCount``, written by triggers) equal a fresh count of
+the findings after every kind of write: checks run and run again, an application moved to another host,
+deletes of a connection, a Node, a Cluster (its Nodes' findings lose their Cluster), a store, findings
+updated or deleted in bulk, and a sweep. The findings page's counts, read from them, equal counts made
+over the findings themselves for each filter. On SQLite and on PostgreSQL (``DATABASE_URL``): each has its
+own triggers."""
+
+from collections import Counter
+
+import pytest
+from django.db.models import Count
+
+from applications import services
+from applications.models import Application, AppType, Connection
+from security import sweeps
+from security.findings import DIMENSIONS, Facets, FindingFilters, condition, facets
+from security.models import Finding, FindingCount
+from security.stores import store_delete
+from tests.checks.world import World
+
+KEY = ("severity", "kind", "app_type", "host_id", "cluster_id")
+
+
+def kept() -> Counter:
+    return Counter({tuple(key): n for *key, n in FindingCount.objects.values_list(*KEY, "n") if n})
+
+
+def counted() -> Counter:
+    groups = Finding.objects.order_by().values_list(*KEY).annotate(n=Count("pk"))
+    return Counter({(severity, kind, app_type, host or 0, cluster or 0): n
+                    for severity, kind, app_type, host, cluster, n in groups})
+
+
+def assert_exact() -> None:
+    assert kept() == counted()
+    assert all(n >= 0 for n in FindingCount.objects.values_list("n", flat=True))
+
+
+def counted_facets(filters: FindingFilters) -> Facets:
+    """Each filter's counts made over the findings, one query per filter (what ``facets`` must equal)."""
+    result = Facets()
+    for name in DIMENSIONS:
+        column = {"host": "host_id", "cluster": "cluster_id"}.get(name, name)
+        for value, n in Finding.objects.filter(condition(filters, without=name)).order_by().values_list(
+                column).annotate(n=Count("pk")):
+            getattr(result, name)[(value or None) if name == "app_type" else value] += n
+    result.total = Finding.objects.filter(condition(filters)).count()
+    return result
+
+
+def assert_facets_exact(filters: FindingFilters) -> None:
+    read, made = facets(filters), counted_facets(filters)
+    for name in DIMENSIONS:
+        assert +getattr(read, name) == +getattr(made, name), name
+    assert read.total == made.total
+
+
+@pytest.fixture
+def estate(world: World, users) -> World:
+    """Stores, a Cluster with two Nodes (one without a trust store: errors), a Cluster connected through
+    a port that is not secure (warnings), a lone server on another host; everything checked."""
+    world.expired = world.store("Old CA", certs=("expired-ca.pem",))
+    world.good = world.store("Good CA")
+    world.security(world.node1, provider="PEM")
+    world.insecure = world.connect(world.cluster, world.message_default)
+    world.node_link = world.connect(world.node2, world.config_secure)
+    world.other_host = world.host("cb-linux-02", "linux", "10.0.1.12")
+    world.loner = world.app("Lone_Server", AppType.COBROWSE_SERVER, "8.5.000.12", host=world.other_host)
+    world.connect(world.loner, world.message_default)
+    for obj in (world.expired, world.good, world.cluster, world.node1, world.node2, world.loner,
+                *Connection.objects.all()):
+        world.validate(obj)
+    world.users = users
+    return world
+
+
+def test_the_counts_are_exact_after_checks_run_and_run_again(estate):
+    assert Finding.objects.count() > 5
+    assert_exact()
+    for obj in (estate.cluster, estate.node1, estate.loner, estate.expired):
+        estate.validate(obj)
+    assert_exact()
+    estate.security(estate.node1, provider="JSSE")  # the Node's errors change
+    estate.validate(estate.node1)
+    assert_exact()
+
+
+def test_the_counts_are_exact_after_an_application_moves_to_another_host(estate):
+    before = counted()
+    Application.objects.filter(pk=estate.loner.pk).update(host=estate.linux)
+    estate.validate(estate.loner)
+    assert counted() != before  # the findings moved with it
+    assert_exact()
+
+
+def test_the_counts_are_exact_after_deletes_and_their_cascades(estate):
+    operator = estate.users["operator"]
+    services.delete_object(obj=estate.insecure, actor=operator)  # a connection: its findings go
+    assert_exact()
+    services.delete_object(obj=Application.objects.get(pk=estate.node1.pk), actor=operator)  # its findings too
+    assert_exact()
+    cluster_findings = Finding.objects.filter(cluster_id=estate.cluster.pk).exclude(application=estate.cluster)
+    assert cluster_findings.exists()
+    # The Cluster: its own findings go; its Nodes' stay, their Cluster set to NULL (an update).
+    services.delete_object(obj=Application.objects.get(pk=estate.cluster.pk), actor=operator)
+    assert not Finding.objects.filter(cluster_id=estate.cluster.pk).exists()
+    assert_exact()
+    store_delete(store=estate.expired, actor=estate.users["security"])
+    assert_exact()
+    services.delete_object(obj=Application.objects.get(pk=estate.loner.pk), actor=operator)
+    services.delete_object(obj=estate.other_host, actor=operator)
+    assert_exact()
+
+
+def test_the_counts_are_exact_after_bulk_updates_and_deletes(estate):
+    Finding.objects.filter(severity="warning").update(severity="info")
+    assert_exact()
+    Finding.objects.filter(kind="connection").update(host=None, app_type="other")
+    assert_exact()
+    Finding.objects.filter(kind="store").delete()
+    assert_exact()
+    Finding.objects.all().delete()
+    assert kept() == Counter()
+    assert_exact()
+
+
+def test_the_counts_are_exact_after_a_sweep(estate):
+    sweep = sweeps.sweep_create(trigger="command", actor="test")
+    sweeps.run_sweep(sweep.pk)
+    assert_exact()
+
+
+@pytest.mark.parametrize("filters", [
+    {}, {"severity": "error"}, {"kind": "connection"}, {"app_type": AppType.COBROWSE_NODE},
+    {"severity": "warning", "kind": "connection"}, {"host": "linux"}, {"cluster": "cluster"},
+    {"host": "linux", "cluster": "cluster", "severity": "error"}, {"text": "trust"}, {"text": "Lone_Server"},
+    {"text": "Old CA", "kind": "store"}, {"text": "secure", "host": "core"},
+])
+def test_the_page_counts_equal_counts_over_the_findings(estate, filters):
+    objects = {"linux": estate.linux.pk, "core": estate.core.pk, "cluster": estate.cluster.pk}
+    filters = FindingFilters(**{k: objects.get(v, v) if k in ("host", "cluster") else v for k, v in filters.items()})
+    assert_facets_exact(filters)
