@@ -8,15 +8,25 @@ own triggers."""
 from collections import Counter
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 
 from applications import services
 from applications.models import Application, AppType, Connection
 from security import sweeps
-from security.findings import DIMENSIONS, Facets, FindingFilters, condition, facets
+from security.findings import (
+    DIMENSIONS,
+    Facets,
+    FindingFilters,
+    condition,
+    facets,
+    kept_counts,
+    kept_counts_postgresql,
+)
 from security.models import Finding, FindingCount
 from security.stores import store_delete
 from tests.checks.world import World
+from tests.conftest import require
 
 KEY = ("severity", "kind", "app_type", "host_id", "cluster_id")
 
@@ -140,3 +150,17 @@ def test_the_page_counts_equal_counts_over_the_findings(estate, filters):
     objects = {"linux": estate.linux.pk, "core": estate.core.pk, "cluster": estate.cluster.pk}
     filters = FindingFilters(**{k: objects.get(v, v) if k in ("host", "cluster") else v for k, v in filters.items()})
     assert_facets_exact(filters)
+
+
+@pytest.mark.parametrize("filters", [{}, {"severity": "error", "kind": "connection"}, {"host": "linux"},
+                                     {"cluster": "cluster", "app_type": AppType.COBROWSE_NODE}])
+def test_postgresql_reads_the_kept_counts_in_one_pass_as_sqlite_does_in_five(estate, filters):
+    require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    objects = {"linux": estate.linux.pk, "cluster": estate.cluster.pk}
+    filters = FindingFilters(**{k: objects.get(v, v) if k in ("host", "cluster") else v for k, v in filters.items()})
+
+    def nonzero(rows):
+        return sorted((name, value, n) for name, value, n in rows if n)
+
+    assert nonzero(kept_counts_postgresql(filters)) == nonzero(kept_counts(filters))
+    assert nonzero(kept_counts(filters))
