@@ -15,6 +15,7 @@ import copy
 from html import escape
 
 from django import forms
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -72,6 +73,21 @@ class PasswordInput(PythonInputMixin, forms.PasswordInput):
 
 class CheckboxInput(PythonInputMixin, forms.CheckboxInput):
     pass
+
+
+class Pairs(BaseChoiceIterator):
+    """Choices already as Django normalises them, (value, label) pairs without groups, for a field or a
+    widget to take as they are: Django normalises a plain list pair by pair on each assignment, twice
+    (the field's and its widget's), which for hundreds of hosts or Clusters cost more than rendering them."""
+
+    def __init__(self, pairs):
+        self.pairs = list(pairs)
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
 
 
 class Select(forms.Select):

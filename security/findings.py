@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from applications.models import Application, AppType
 from security.models import Finding, FindingCount, Severity, TrustedStore
@@ -50,23 +50,38 @@ class FindingFilters:
         return any(getattr(self, name) not in ("", None) for name in (*DIMENSIONS, "text"))
 
 
-def text_condition(text: str) -> Q:
-    """The findings whose message, fix or code holds ``text``, or whose store or application is named so.
+def text_branches(text: str) -> list[QuerySet[Finding]]:
+    """The findings whose message, fix or code holds ``text``, those of a store so named, those of an
+    application so named: three sets, each found through its own indexes (PostgreSQL: trigram indexes on
+    the message, the fix, the code and the names, migration ``0011_finding_text_search_indexes``). A
+    finding may be in more than one; their union is the search's result.
 
     A connection's messages name its client (or the Node that runs it) and its server; a store's do not
     name the store, nor some of an application's the application: those two names are looked up too.
-    Written as the union of three id sets, each found through its own indexes (PostgreSQL: trigram
-    indexes on the message, the fix, the code and the names, migration ``0011_finding_text_search_indexes``),
-    not as one condition over the findings joined to their stores and applications, which could only
+    One condition over the findings joined to their stores and applications (what this was) could only
     be answered by reading every finding."""
+    findings = Finding.objects.order_by()
+    return [
+        findings.filter(Q(message__icontains=text) | Q(hint__icontains=text) | Q(code__icontains=text)),
+        findings.filter(store__in=TrustedStore.objects.order_by().filter(name__icontains=text).values("pk")),
+        findings.filter(application__in=Application.objects.order_by().filter(name__icontains=text).values("pk")),
+    ]
+
+
+def text_condition(text: str) -> Q:
     if not text:
         return Q()
-    findings = Finding.objects.order_by()
-    own = findings.filter(Q(message__icontains=text) | Q(hint__icontains=text) | Q(code__icontains=text))
-    by_store = findings.filter(store__in=TrustedStore.objects.order_by().filter(name__icontains=text).values("pk"))
-    by_application = findings.filter(
-        application__in=Application.objects.order_by().filter(name__icontains=text).values("pk"))
-    return Q(pk__in=own.values("pk").union(by_store.values("pk"), by_application.values("pk")))
+    first, *others = (branch.values("pk") for branch in text_branches(text))
+    return Q(pk__in=first.union(*others))
+
+
+def matching(filters: FindingFilters, *fields: str, without: str = "", **more) -> QuerySet:
+    """The findings the text and the other filters keep, as rows of ``fields`` without duplicates: the
+    union of the text's branches, each with the other filters applied (the rows of a few matches, never a
+    join back to every finding). ``more``: further conditions (a severity)."""
+    first, *others = (branch.filter(choices_condition(filters, without=without), **more).values_list(*fields)
+                      for branch in text_branches(filters.text))
+    return first.union(*others)
 
 
 COLUMNS = {"severity": "severity", "kind": "kind", "app_type": "app_type", "host": "host_id", "cluster": "cluster_id"}
@@ -81,13 +96,18 @@ def chosen(filters: FindingFilters) -> dict[str, str | int]:
     return {name: value for name, value in values.items() if value not in ("", None)}
 
 
-def condition(filters: FindingFilters, *, without: str = "") -> Q:
-    """The filters as one condition; ``without``: leave that one out (its own counts)."""
-    result = text_condition(filters.text)
+def choices_condition(filters: FindingFilters, *, without: str = "") -> Q:
+    """The filters but the text as one condition; ``without``: leave that one out (its own counts)."""
+    result = Q()
     for name, value in chosen(filters).items():
         if name != without:
             result &= Q(**{COLUMNS[name]: value})
     return result
+
+
+def condition(filters: FindingFilters, *, without: str = "") -> Q:
+    """The filters as one condition; ``without``: leave that one out (its own counts)."""
+    return text_condition(filters.text) & choices_condition(filters, without=without)
 
 
 def findings_queryset(filters: FindingFilters) -> QuerySet[Finding]:
@@ -127,8 +147,7 @@ def facets(filters: FindingFilters) -> Facets:
     indexes), grouped by the five columns in one pass and summed per filter in Python: the matches are
     read once, and their groups are no more than the matches."""
     if filters.text:
-        return facets_of_groups(filters, Finding.objects.filter(text_condition(filters.text))
-                                .values_list(*FACET_COLUMNS).annotate(n=Count("*")).order_by())
+        return facets_of_groups(filters, matched_groups(filters.text))
     result = Facets()
     counts = kept_counts_postgresql(filters) if connection.vendor == "postgresql" else kept_counts(filters)
     for name, value, n in counts:
@@ -181,6 +200,17 @@ def kept_counts_postgresql(filters: FindingFilters) -> list[tuple[str, str | int
 FACET_COLUMNS = ("severity", "kind", "app_type", "host_id", "cluster_id")
 
 
+def matched_groups(text: str) -> list[tuple]:
+    """The findings the text matches grouped by the five columns, with their number: the union of the
+    text's branches (each match once, with its id) grouped in SQL around it."""
+    union = matching(FindingFilters(text=text), "id", *FACET_COLUMNS)
+    sql, params = union.query.sql_with_params()
+    columns = ", ".join(FACET_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}, COUNT(*) FROM ({sql}) AS matched GROUP BY {columns}", params)
+        return cursor.fetchall()
+
+
 def facets_of_groups(filters: FindingFilters, groups) -> Facets:
     """The counts of every filter from findings grouped by the five columns (rows of the five and a count)."""
     wanted = {"severity": filters.severity, "kind": filters.kind, "app_type": filters.app_type,
@@ -205,8 +235,16 @@ class FindingsOrder:
     count per severity comes from ``Facets`` (no COUNT query)."""
 
     def __init__(self, filters: FindingFilters, counts: dict[str, int]):
+        self.filters = filters
         self.base = Finding.objects.filter(condition(filters, without="severity"))
         self.counts = counts
+
+    def ids(self, severity: str, start: int, stop: int) -> list[int]:
+        if self.filters.text:
+            # The matches of this severity, sorted among themselves (not the severity's every finding).
+            rows = matching(self.filters, "code", "id", without="severity", severity=severity)
+            return [pk for _code, pk in rows.order_by("code", "id")[start:stop]]
+        return list(self.base.filter(severity=severity).order_by("code", "id").values_list("id", flat=True)[start:stop])
 
     def count(self) -> int:
         return sum(self.counts.values())
@@ -221,8 +259,7 @@ class FindingsOrder:
             n = self.counts[severity]
             start, stop = max(window.start - offset, 0), min(window.stop - offset, n)
             if n and start < stop:
-                ids += list(self.base.filter(severity=severity).order_by("code", "id")
-                            .values_list("id", flat=True)[start:stop])
+                ids += self.ids(severity, start, stop)
             offset += n
         return ids
 

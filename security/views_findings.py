@@ -50,8 +50,8 @@ class FindingFilterForm(forms.Form):
         self.hosts = list(Host.objects.order_by("name").values_list("pk", "name"))
         self.clusters = list(Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER).order_by("name")
                              .values_list("pk", "name"))
-        self.fields["host"].choices = [("", "any host"), *self.hosts]
-        self.fields["cluster"].choices = [("", "any Cluster"), *self.clusters]
+        self.fields["host"].choices = widgets.Pairs([("", "any host"), *self.hosts])
+        self.fields["cluster"].choices = widgets.Pairs([("", "any Cluster"), *self.clusters])
         for name in ("severity", "kind", "app_type"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
 
@@ -76,10 +76,10 @@ class FindingFilterForm(forms.Form):
             (k, label(text, counts.kind[k])) for k, text in KINDS.items()]
         self.fields["app_type"].choices = [("", "any type")] + [
             (value, label(text, counts.app_type[value])) for value, text in AppType.choices]
-        self.fields["host"].choices = [("", "any host")] + [(pk, label(name, counts.host[pk]))
-                                                           for pk, name in self.hosts]
-        self.fields["cluster"].choices = [("", "any Cluster")] + [(pk, label(name, counts.cluster[pk]))
-                                                                 for pk, name in self.clusters]
+        self.fields["host"].choices = widgets.Pairs([("", "any host")] + [(pk, label(name, counts.host[pk]))
+                                                                          for pk, name in self.hosts])
+        self.fields["cluster"].choices = widgets.Pairs([("", "any Cluster")] + [
+            (pk, label(name, counts.cluster[pk])) for pk, name in self.clusters])
 
 
 @viewer_required

@@ -18,8 +18,10 @@ from security.findings import (
     DIMENSIONS,
     Facets,
     FindingFilters,
+    FindingsOrder,
     condition,
     facets,
+    findings_queryset,
     kept_counts,
     kept_counts_postgresql,
 )
@@ -164,3 +166,17 @@ def test_postgresql_reads_the_kept_counts_in_one_pass_as_sqlite_does_in_five(est
 
     assert nonzero(kept_counts_postgresql(filters)) == nonzero(kept_counts(filters))
     assert nonzero(kept_counts(filters))
+
+
+@pytest.mark.parametrize("filters", [{"text": "trust"}, {"text": "secure", "severity": "warning"},
+                                     {"text": "Lone_Server"}, {"text": "Old CA", "kind": "store"}, {"text": "e"}])
+def test_a_text_search_lists_the_findings_in_the_page_order_whatever_the_page_size(estate, filters):
+    filters = FindingFilters(**filters)
+    expected = list(findings_queryset(filters).values_list("id", flat=True))
+    assert expected
+    order = FindingsOrder(filters, facets(filters).matched_by_severity(filters))
+    assert order.count() == len(expected)
+    assert order[0:len(expected)] == expected
+    for size in (1, 2, 3):
+        pages = [order[start:start + size] for start in range(0, len(expected), size)]
+        assert [pk for page in pages for pk in page] == expected
