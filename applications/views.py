@@ -17,6 +17,7 @@ from applications.numbers import parse_whole_number
 from applications.options import paths_not_fitting_their_host
 from applications.pagination import event_page
 from applications.queries import (
+    CountedApart,
     application_columns,
     application_counts,
     application_page,
@@ -109,7 +110,8 @@ def delete_object_page(request, obj, *, impact: dict, cancel_url: str, done, blo
 @require_safe
 def host_list(request):
     sorting = sort_by(request.GET, host_columns())
-    page = Paginator(sorting.apply(Host.objects.all()), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(CountedApart(sorting.apply(Host.objects.all()), Host.objects.all()), PAGE_SIZE).get_page(
+        request.GET.get("page"))
     health = host_health_of(page.object_list)
     counts = application_counts(page.object_list)
     for host in page.object_list:
