@@ -6,7 +6,11 @@ deletes them in its collector, or the database by cascade) and its host or Clust
 those are deleted; every one of these writes passes through the table, so the counts stay exact whoever
 writes. PostgreSQL: one trigger per statement, over the rows the statement changed (a sweep's insert of
 thousands of findings is one grouped upsert), the groups taken in key order so that two validations lock
-the rows they share in the same order. SQLite: one trigger per row (it has no statement triggers)."""
+the rows they share in the same order. SQLite: one trigger per row (it has no statement triggers).
+
+On SQLite, a later migration that makes Django rebuild ``security_finding`` (most ``AlterField``s: a new
+table, the rows copied, the old one dropped) drops these triggers with the old table: such a migration
+must create them again (``tests/checks/test_finding_counts.py`` fails if it does not)."""
 
 from django.db import migrations, models
 
