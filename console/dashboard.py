@@ -6,6 +6,7 @@ findings, the sweeps) or from plain facts (a certificate's end date, the restart
 judged here. Each count is one query over an indexed column, the same for any size of estate.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import AuditEvent, PendingRestartChange
-from security.models import ApplicationCheck, Certificate, ConnectionCheck, FindingCount, Sweep
+from security import finding_counts
+from security.models import ApplicationCheck, Certificate, ConnectionCheck, Sweep
 
 EVENT_LINE_LIMIT = 140
 
@@ -38,7 +40,10 @@ def work_cards() -> list[Card]:
     now = timezone.now()
     days = settings.CERTIFICATE_EXPIRY_WARNING_DAYS
     # From the counts the database keeps per severity, kind, type, host and Cluster (a third of the findings).
-    severities = dict(FindingCount.objects.values_list("severity").annotate(n=Sum("n")).values_list("severity", "n"))
+    first, *others = (rows.values_list("severity").annotate(n=Sum("n")) for rows in finding_counts.kept_rows())
+    severities = Counter()
+    for severity, n in first.union(*others, all=True):
+        severities[severity] += n
     errors, warnings = severities.get("error", 0), severities.get("warning", 0)
     not_ready = ApplicationCheck.objects.filter(verdict="not ready").count()
     # The applications with a pending change, counted from those changes (few), not over every application.

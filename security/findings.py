@@ -26,7 +26,8 @@ from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from applications.models import Application, AppType
-from security.models import Finding, FindingCount, Severity, TrustedStore
+from security import finding_counts
+from security.models import Finding, Severity, TrustedStore
 from security.review import csv_cell, url_for_ids
 
 SEVERITIES = [Severity.ERROR, Severity.WARNING, Severity.INFO]
@@ -161,13 +162,16 @@ def facets(filters: FindingFilters) -> Facets:
 
 
 def kept_counts(filters: FindingFilters) -> list[tuple[str, str | int, int]]:
-    """(dimension, value, count) of each filter's values from ``FindingCount``: five grouped parts."""
+    """(dimension, value, count) of each filter's values from the kept counts: five grouped parts per table
+    (the counts, the changes not yet folded into them; summed by the caller)."""
     parts = []
-    for name in DIMENSIONS:
-        word, whole = (Value(""), F(COLUMNS[name])) if name in ("host", "cluster") else (F(COLUMNS[name]), Value(0))
-        parts.append(FindingCount.objects.order_by().filter(condition(filters, without=name))
-                     .annotate(dimension=Value(name), word=word, whole=whole)
-                     .values_list("dimension", "word", "whole").annotate(n=Sum("n")))
+    for rows in finding_counts.kept_rows():
+        for name in DIMENSIONS:
+            word, whole = ((Value(""), F(COLUMNS[name])) if name in ("host", "cluster")
+                           else (F(COLUMNS[name]), Value(0)))
+            parts.append(rows.filter(condition(filters, without=name))
+                         .annotate(dimension=Value(name), word=word, whole=whole)
+                         .values_list("dimension", "word", "whole").annotate(n=Sum("n")))
     return [(name, whole if name in ("host", "cluster") else word, n)
             for name, word, whole, n in parts[0].union(*parts[1:], all=True)]
 
@@ -184,7 +188,7 @@ def kept_counts_postgresql(filters: FindingFilters) -> list[tuple[str, str | int
     columns = ", ".join(COLUMNS[name] for name in DIMENSIONS)
     sets = ", ".join(f"({COLUMNS[name]})" for name in DIMENSIONS)
     sql = (f"SELECT {columns}, GROUPING({columns}), {', '.join(sums)} "
-           f"FROM {FindingCount._meta.db_table} GROUP BY GROUPING SETS ({sets})")
+           f"FROM {finding_counts.kept_rows_sql()} GROUP BY GROUPING SETS ({sets})")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

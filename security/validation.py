@@ -17,6 +17,7 @@ from django.utils import timezone
 from applications import restart
 from applications.models import COBROWSE_TYPES, Application, AppType, Connection, Port
 from cobrowse_admin import secret_box
+from security import finding_counts
 from security.checks import ERROR, Issue
 from security.checks.application import ApplicationFacts, NodeConfig, StoreFacts, check_application, check_section
 from security.checks.connection import ConnectionFacts
@@ -88,6 +89,7 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
                          message=i.message, hint=i.hint, **links, **where) for i in unique.values()]
     Finding.objects.filter(subject__in=[subject_of(obj) for obj, _ in found]).delete()
     Finding.objects.bulk_create(rows)
+    finding_counts.fold_after_commit()  # the counts per filter the findings page reads
     # The review sorts and filters on each connection's worst finding: written with the findings.
     checks = [ConnectionCheck(connection=obj, worst=worst_rank(issues),
                               insecure=any(i.code == "connection.insecure_port" for i in issues),

@@ -5,8 +5,9 @@ Triggers, not Python: a finding also goes when its application, connection or st
 deletes them in its collector, or the database by cascade) and its host or Cluster changes to NULL when
 those are deleted; every one of these writes passes through the table, so the counts stay exact whoever
 writes. PostgreSQL: one trigger per statement, over the rows the statement changed (a sweep's insert of
-thousands of findings is one grouped upsert), the groups taken in key order so that two validations lock
-the rows they share in the same order. SQLite: one trigger per row (it has no statement triggers).
+thousands of findings is one grouped insert), into ``security_findingcountchange`` only: no lock on a
+count in the writing transaction (``security.finding_counts.fold`` adds the changes to the counts after
+it). SQLite: one trigger per row (it has no statement triggers), onto the counts directly.
 
 On SQLite, a later migration that makes Django rebuild ``security_finding`` (most ``AlterField``s: a new
 table, the rows copied, the old one dropped) drops these triggers with the old table: such a migration
@@ -22,20 +23,17 @@ POSTGRESQL_FUNCTION = f"""
 CREATE FUNCTION security_finding_count_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO security_findingcount ({COLUMNS})
-        SELECT {GROUP}, COUNT(*) FROM added GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT ({KEY}) DO UPDATE SET n = security_findingcount.n + EXCLUDED.n;
+        INSERT INTO security_findingcountchange ({COLUMNS})
+        SELECT {GROUP}, COUNT(*) FROM added GROUP BY 1, 2, 3, 4, 5;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO security_findingcount ({COLUMNS})
-        SELECT {GROUP}, -COUNT(*) FROM removed GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT ({KEY}) DO UPDATE SET n = security_findingcount.n + EXCLUDED.n;
+        INSERT INTO security_findingcountchange ({COLUMNS})
+        SELECT {GROUP}, -COUNT(*) FROM removed GROUP BY 1, 2, 3, 4, 5;
     ELSE
-        INSERT INTO security_findingcount ({COLUMNS})
+        INSERT INTO security_findingcountchange ({COLUMNS})
         SELECT {KEY}, SUM(n) FROM (
             SELECT {GROUP}, 1 AS n FROM added UNION ALL SELECT {GROUP}, -1 AS n FROM removed
         ) AS changes (severity, kind, app_type, host_id, cluster_id, n)
-        GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0 ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT ({KEY}) DO UPDATE SET n = security_findingcount.n + EXCLUDED.n;
+        GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0;
     END IF;
     RETURN NULL;
 END
@@ -113,6 +111,18 @@ class Migration(migrations.Migration):
             options={
                 'constraints': [models.UniqueConstraint(fields=('severity', 'kind', 'app_type', 'host_id', 'cluster_id'), name='one_finding_count_per_group')],
             },
+        ),
+        migrations.CreateModel(
+            name='FindingCountChange',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('severity', models.CharField(max_length=8)),
+                ('kind', models.CharField(max_length=16)),
+                ('app_type', models.CharField(max_length=32)),
+                ('host_id', models.IntegerField(default=0)),
+                ('cluster_id', models.IntegerField(default=0)),
+                ('n', models.IntegerField(default=0)),
+            ],
         ),
         migrations.RunPython(create_triggers, drop_triggers),
     ]
