@@ -53,9 +53,10 @@ class FindingFilters:
 
 def text_branches(text: str) -> list[QuerySet[Finding]]:
     """The findings whose message, fix or code holds ``text``, those of a store so named, those of an
-    application so named: three sets, each found through its own indexes (PostgreSQL: trigram indexes on
-    the message, the fix, the code and the names, migration ``0011_finding_text_search_indexes``). A
-    finding may be in more than one; their union is the search's result.
+    application so named: three sets, each found on its own (PostgreSQL: trigram indexes on the store and
+    application names; the findings' own columns are read, as an index on them made every sweep's insert
+    3x slower, see migration ``0011_store_name_text_search_index``). A finding may be in more than one;
+    their union is the search's result.
 
     A connection's messages name its client (or the Node that runs it) and its server; a store's do not
     name the store, nor some of an application's the application: those two names are looked up too.

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('applications', '0013_application_text_search_indexes'),
-        ('security', '0011_finding_text_search_indexes'),
+        ('security', '0011_store_name_text_search_index'),
     ]
 
     operations = [
