@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import audit, lockouts, versioning
-from applications.roles import RANK, ROLES, administrator_required, role_name
+from applications.roles import RANK, ROLES, role_name
 from applications.sorting import Column, sort_by
 from applications.usernames import ALLOWED_CHARACTERS, validate_new_username
+from cobrowse_admin.access import access_required
 
 
 class UserForm(forms.Form):
@@ -100,7 +101,7 @@ def user_save(*, user: User | None, username: str, role: str, active: bool, pass
     return user
 
 
-@administrator_required
+@access_required
 @require_safe
 def user_list(request):
     sorting = sort_by(request.GET, USER_COLUMNS)
@@ -128,7 +129,7 @@ USER_COLUMNS = [
 ]
 
 
-@administrator_required
+@access_required
 @require_POST
 def user_unlock(request, pk):
     user = get_object_or_404(User, pk=pk)
@@ -141,7 +142,7 @@ def user_unlock(request, pk):
     return redirect("applications:user_list")
 
 
-@administrator_required
+@access_required
 def user_edit(request, pk=None):
     user = get_object_or_404(User, pk=pk) if pk else None
     initial = {"username": user.username, "role": role_name(user), "active": user.is_active} if user else {}
