@@ -4,17 +4,24 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from api.applications import ApplicationViewSet
 from api.hosts import HostViewSet
+from api.options import ApplicationOptionsView, ClusterApplyView, SecuritySectionView
 
 app_name = "api"
 
 router = SimpleRouter()
 # The Genesys configuration.
 router.register("hosts", HostViewSet, basename="host")
+router.register("applications", ApplicationViewSet, basename="application")
 # Certificates, trusted stores, findings, sweeps, probes.
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("applications/<int:pk>/options/", ApplicationOptionsView.as_view(), name="application-options"),
+    path("applications/<int:pk>/security/", SecuritySectionView.as_view(), name="application-security"),
+    path("applications/<int:pk>/security/cluster-apply/", ClusterApplyView.as_view(),
+         name="application-cluster-apply"),
     path("", include(router.urls)),
 ]

@@ -133,6 +133,13 @@ API = {
     # the Security officer, as the options service decides).
     "api:host-list": Rule(read=VIEWER, write=OPERATOR),
     "api:host-detail": Rule(read=VIEWER, write=OPERATOR),
+    "api:application-list": Rule(read=VIEWER, write=OPERATOR),
+    "api:application-detail": Rule(read=VIEWER, write=OPERATOR),
+    "api:application-clone": edits(OPERATOR),
+    "api:application-mark-restarted": edits(OPERATOR),
+    "api:application-options": Rule(read=VIEWER, write=OPERATOR),
+    "api:application-security": Rule(read=VIEWER, write=SECURITY_OFFICER),
+    "api:application-cluster-apply": Rule(read=VIEWER, write=SECURITY_OFFICER),
     # Certificates, trusted stores, findings, sweeps, probes (the Security officer writes).
 }
 
