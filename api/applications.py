@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from api.concurrency import etag, if_match_version
+from api.filters import StrictBooleanFilter
 from api.forms import serializer_for_form, valid_form
 from api.resources import FormBackedViewSet
 from api.schema import IF_MATCH
@@ -105,8 +106,7 @@ class ApplicationFilter(django_filters.FilterSet):
     version = django_filters.CharFilter(method="by_form", help_text="e.g. 8.5.003 or >=8.5.001")
     readiness = django_filters.ChoiceFilter(method="by_readiness", choices=[(k, v) for k, v in READINESS.items()],
                                             help_text="The stored TLS verdict.")
-    restart = django_filters.ChoiceFilter(method="by_restart", choices=[("true", "true"), ("false", "false")],
-                                          help_text="Restart required (true) or not (false).")
+    restart = StrictBooleanFilter(field_name="restart_required", help_text="Restart required (true) or not (false).")
 
     class Meta:
         model = Application
@@ -117,9 +117,6 @@ class ApplicationFilter(django_filters.FilterSet):
         if not form.is_valid():
             raise ValidationError({name: form.errors.get(name, ["invalid"])})
         return filter_applications(queryset, {name: form.cleaned_data[name]})
-
-    def by_restart(self, queryset, name, value):
-        return queryset.filter(restart_required=value == "true")
 
     def by_readiness(self, queryset, name, value):
         if value == "not-ready":

@@ -26,6 +26,11 @@ class FormBackedViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
         """The unsaved object a create binds its form to (None: the form makes it)."""
         return None
 
+    def bound_data(self, instance, sent: dict) -> dict:
+        """The data the form is bound with: what was sent over the object's current values (a PATCH
+        sends only what changes). A form with fields that are not columns adds their values here."""
+        return form_data(instance, self.form_class, sent)
+
     def saved(self, obj, status: int = 200) -> Response:
         obj = self.get_queryset().get(pk=obj.pk)
         headers = {"Location": reverse(self.detail_route, args=[obj.pk])} if status == 201 else {}
@@ -42,7 +47,7 @@ class FormBackedViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
         else:
             version = self.expected_version()
             services.check_version(instance, version)  # a conflict is said before any form error
-        form = self.form_class(data=form_data(None if creating else instance, self.form_class, data),
+        form = self.form_class(data=self.bound_data(None if creating else instance, data),
                                instance=instance, **self.form_kwargs(instance, data))
         valid_form(form)
         saved = services.save_object(form=form, actor=self.request.user, expected_version=version,

@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from api.applications import ApplicationViewSet
 from api.hosts import HostViewSet
 from api.options import ApplicationOptionsView, ClusterApplyView, SecuritySectionView
+from api.ports import ConnectionViewSet, PortViewSet
 
 app_name = "api"
 
@@ -14,6 +15,8 @@ router = SimpleRouter()
 # The Genesys configuration.
 router.register("hosts", HostViewSet, basename="host")
 router.register("applications", ApplicationViewSet, basename="application")
+router.register("ports", PortViewSet, basename="port")
+router.register("connections", ConnectionViewSet, basename="connection")
 # Certificates, trusted stores, findings, sweeps, probes.
 
 urlpatterns = [

@@ -302,6 +302,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AppTypeEnum": "applications.models.AppType",
         "OsTypeEnum": "applications.models.OperatingSystem",
+        "AddpTraceEnum": "applications.models.AddpTrace",
+        "ProtocolEnum": "applications.models.Protocol",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
