@@ -5,9 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from api.applications import ApplicationViewSet
+from api.audit import AuditEventViewSet
+from api.history import CompareView, RevertView, VersionDetailView, VersionListView
 from api.hosts import HostViewSet
 from api.options import ApplicationOptionsView, ClusterApplyView, SecuritySectionView
 from api.ports import ConnectionViewSet, PortViewSet
+from api.users import UserViewSet
 
 app_name = "api"
 
@@ -17,6 +20,8 @@ router.register("hosts", HostViewSet, basename="host")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("ports", PortViewSet, basename="port")
 router.register("connections", ConnectionViewSet, basename="connection")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("users", UserViewSet, basename="user")
 # Certificates, trusted stores, findings, sweeps, probes.
 
 urlpatterns = [
@@ -26,5 +31,9 @@ urlpatterns = [
     path("applications/<int:pk>/security/", SecuritySectionView.as_view(), name="application-security"),
     path("applications/<int:pk>/security/cluster-apply/", ClusterApplyView.as_view(),
          name="application-cluster-apply"),
+    path("applications/<int:pk>/versions/", VersionListView.as_view(), name="application-versions"),
+    path("applications/<int:pk>/versions/<int:number>/", VersionDetailView.as_view(), name="application-version"),
+    path("applications/<int:pk>/versions/<int:number>/revert/", RevertView.as_view(), name="application-revert"),
+    path("applications/<int:pk>/compare/", CompareView.as_view(), name="application-compare"),
     path("", include(router.urls)),
 ]

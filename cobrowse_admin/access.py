@@ -144,6 +144,16 @@ API = {
     "api:application-options": Rule(read=VIEWER, write=OPERATOR),
     "api:application-security": Rule(read=VIEWER, write=SECURITY_OFFICER),
     "api:application-cluster-apply": Rule(read=VIEWER, write=SECURITY_OFFICER),
+    "api:application-versions": reads(VIEWER),
+    "api:application-version": reads(VIEWER),
+    "api:application-compare": reads(VIEWER),
+    "api:application-revert": edits(OPERATOR),
+    "api:audit-event-list": reads(VIEWER),
+    "api:audit-event-detail": reads(VIEWER),
+    # Users and roles: the Administrator only.
+    "api:user-list": edits(ADMINISTRATOR),
+    "api:user-detail": edits(ADMINISTRATOR),
+    "api:user-unlock": edits(ADMINISTRATOR),
     # Certificates, trusted stores, findings, sweeps, probes (the Security officer writes).
 }
 
