@@ -102,3 +102,17 @@ def test_an_administrator_cannot_lower_their_own_role_api_or_page(api, users, cl
     assert response.status_code == 200
     assert "You cannot lower your own role" in response.content.decode()
     assert User.objects.get(pk=users["admin"].pk).groups.get().name == "Administrator"
+
+
+def test_the_user_list_takes_the_same_queries_for_more_users(api, users, django_assert_max_num_queries):
+    client = api("admin")
+    client.get("/api/v1/users/")
+    with django_assert_max_num_queries(10) as few:
+        client.get("/api/v1/users/")
+    from django.contrib.auth.models import Group
+
+    viewers = Group.objects.get(name="Viewer")
+    for i in range(20):
+        User.objects.create(username=f"extra{i}").groups.add(viewers)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/users/").json()["results"]) == 24
