@@ -17,7 +17,7 @@ from api.forms import serializer_for_form, valid_form
 from api.resources import FormBackedViewSet
 from api.schema import IF_MATCH
 from applications import services
-from applications.forms import ApplicationFilterForm, ApplicationForm, CloneForm
+from applications.forms import ApplicationFilterForm, ApplicationForm, CloneForm, ServerInfoForm
 from applications.health import health_of, only_not_ready
 from applications.models import Application, AppType
 from applications.queries import applications_with_flags, filter_applications
@@ -93,6 +93,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 
 ApplicationWrite = serializer_for_form(ApplicationForm, "ApplicationWrite")
+ServerInfoWrite = serializer_for_form(ServerInfoForm, "ServerInfoWrite")
 CloneWrite = serializer_for_form(CloneForm, "CloneWrite")
 
 
@@ -169,6 +170,14 @@ class ApplicationViewSet(FormBackedViewSet):
         form = valid_form(CloneForm(data=dict(sent.validated_data)))
         clone = services.clone_application(source=source, name=form.cleaned_data["name"], actor=request.user)
         return self.saved(clone, status=201)
+
+    @extend_schema(request=ServerInfoWrite, parameters=[IF_MATCH], responses={200: ApplicationDetailSerializer})
+    @action(detail=True, methods=["patch"], url_path="server-info", url_name="server-info")
+    def server_info(self, request, pk=None):
+        """Host, working directory and command line (the Server Info tab); If-Match: the
+        application's ETag."""
+        return self.write(self.get_object(), partial=True, form_class=ServerInfoForm,
+                          write_serializer=ServerInfoWrite)
 
     @extend_schema(request=None, parameters=[IF_MATCH], responses={200: ApplicationDetailSerializer})
     @action(detail=True, methods=["post"], url_path="restarted", url_name="mark-restarted")

@@ -125,7 +125,7 @@ class ConnectionViewSet(FormBackedViewSet):
     def form_kwargs(self, instance, sent: dict) -> dict:
         return {"client": instance.client}
 
-    def bound_data(self, instance, sent: dict) -> dict:
+    def bound_data(self, instance, sent: dict, form_class=None) -> dict:
         current = {} if instance is None else {"server": instance.port.application_id,
                                                "port_id": instance.port.port_id}
-        return {**current, **super().bound_data(instance, sent)}
+        return {**current, **super().bound_data(instance, sent, form_class)}

@@ -26,18 +26,21 @@ class FormBackedViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
         """The unsaved object a create binds its form to (None: the form makes it)."""
         return None
 
-    def bound_data(self, instance, sent: dict) -> dict:
+    def bound_data(self, instance, sent: dict, form_class=None) -> dict:
         """The data the form is bound with: what was sent over the object's current values (a PATCH
         sends only what changes). A form with fields that are not columns adds their values here."""
-        return form_data(instance, self.form_class, sent)
+        return form_data(instance, form_class or self.form_class, sent)
 
     def saved(self, obj, status: int = 200) -> Response:
         obj = self.get_queryset().get(pk=obj.pk)
         headers = {"Location": reverse(self.detail_route, args=[obj.pk])} if status == 201 else {}
         return self.with_etag(Response(self.get_serializer(obj).data, status=status, headers=headers), obj)
 
-    def write(self, instance, *, partial: bool) -> Response:
-        sent = self.write_serializer(data=self.request.data, partial=partial)
+    def write(self, instance, *, partial: bool, form_class=None, write_serializer=None) -> Response:
+        """Create (``instance`` None) or change ``instance`` through the form; another form of the same
+        object (an application's Server Info) passes its ``form_class`` and ``write_serializer``."""
+        form_class = form_class or self.form_class
+        sent = (write_serializer or self.write_serializer)(data=self.request.data, partial=partial)
         sent.is_valid(raise_exception=True)
         data = dict(sent.validated_data)
         version = None
@@ -47,8 +50,8 @@ class FormBackedViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
         else:
             version = self.expected_version()
             services.check_version(instance, version)  # a conflict is said before any form error
-        form = self.form_class(data=self.bound_data(None if creating else instance, data),
-                               instance=instance, **self.form_kwargs(instance, data))
+        form = form_class(data=self.bound_data(None if creating else instance, data, form_class),
+                          instance=instance, **self.form_kwargs(instance, data))
         valid_form(form)
         saved = services.save_object(form=form, actor=self.request.user, expected_version=version,
                                      note=form.cleaned_data.get("note", ""))

@@ -137,6 +137,7 @@ API = {
     "api:application-detail": Rule(read=VIEWER, write=OPERATOR),
     "api:application-clone": edits(OPERATOR),
     "api:application-mark-restarted": edits(OPERATOR),
+    "api:application-server-info": edits(OPERATOR),
     "api:port-list": Rule(read=VIEWER, write=OPERATOR),
     "api:port-detail": Rule(read=VIEWER, write=OPERATOR),
     "api:connection-list": Rule(read=VIEWER, write=OPERATOR),

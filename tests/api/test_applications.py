@@ -124,3 +124,18 @@ def test_the_list_query_count_does_not_grow(api, env, django_assert_max_num_quer
         ApplicationCheck.objects.create(application=app, verdict="")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/api/v1/applications/?page=1").json()["results"]) == 100
+
+
+def test_server_info_through_its_form(api, env):
+    client = api("operator")
+    url = f"/api/v1/applications/{env.chat.pk}/"
+    response = client.patch(url + "server-info/", {"working_directory": "/opt/genesys/chat",
+                                                   "command_line": "./chat_server"},
+                            **{"If-Match": client.get(url)["ETag"]})
+    assert response.status_code == 200, response.content
+    assert (response.json()["working_directory"], response.json()["command_line"]) == (
+        "/opt/genesys/chat", "./chat_server")
+    # A Windows path on a Linux host: the form's rule.
+    response = client.patch(url + "server-info/", {"working_directory": "C:\\genesys"},
+                            **{"If-Match": response["ETag"]})
+    assert response.status_code == 400 and "working_directory" in response.json()["errors"]
