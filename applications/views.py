@@ -25,9 +25,9 @@ from applications.queries import (
     host_columns,
 )
 from applications.restart import mark_restarted, pending_changes_now
-from applications.roles import operator_required, viewer_required
 from applications.sorting import page_query, sort_by
 from applications.versioning import EditConflict, posted_version
+from cobrowse_admin.access import access_required
 
 PAGE_SIZE = 50
 
@@ -106,7 +106,7 @@ def delete_object_page(request, obj, *, impact: dict, cancel_url: str, done, blo
 # Hosts
 
 
-@viewer_required
+@access_required
 @require_safe
 def host_list(request):
     sorting = sort_by(request.GET, host_columns())
@@ -122,7 +122,7 @@ def host_list(request):
 
 
 
-@viewer_required
+@access_required
 @require_safe
 def host_detail(request, pk):
     host = get_object_or_404(Host, pk=pk)
@@ -139,7 +139,7 @@ def warn_paths_not_fitting(request, applications) -> None:
         messages.warning(request, f"{problem} A Security officer sets it again on the Security tab.")
 
 
-@operator_required
+@access_required
 def host_edit(request, pk=None):
     host = get_object_or_404(Host, pk=pk) if pk else Host()
     form = HostForm(request.POST or None, instance=host)
@@ -152,7 +152,7 @@ def host_edit(request, pk=None):
                            request, saved.applications.select_related("host")))
 
 
-@operator_required
+@access_required
 def host_delete(request, pk):
     host = get_object_or_404(Host, pk=pk)
     return delete_object_page(
@@ -166,7 +166,7 @@ def host_delete(request, pk):
 # Applications
 
 
-@viewer_required
+@access_required
 @require_safe
 def application_list(request):
     form = ApplicationFilterForm(request.GET or None)
@@ -184,7 +184,7 @@ def application_or_404(pk) -> Application:
     return get_object_or_404(applications_with_flags(), pk=pk)
 
 
-@viewer_required
+@access_required
 @require_safe
 def application_detail(request, pk):
     return application_detail_page(request, pk)
@@ -216,7 +216,7 @@ def nodes_with_restart_flags(cluster: Application) -> list[Application]:
         pending_count=Count("pending_changes")).order_by("name"))
 
 
-@operator_required
+@access_required
 def application_edit(request, pk=None):
     app = get_object_or_404(Application, pk=pk) if pk else Application()
     form = ApplicationForm(request.POST or None, instance=app)
@@ -228,7 +228,7 @@ def application_edit(request, pk=None):
                        on_saved=lambda saved: warn_paths_not_fitting(request, [saved]))
 
 
-@operator_required
+@access_required
 def application_clone(request, pk):
     source = get_object_or_404(Application, pk=pk)
     form = CloneForm(request.POST or None, initial={"name": f"{source.name} (copy)"})
@@ -244,14 +244,14 @@ def application_clone(request, pk):
                                                        "cancel_url": source.get_absolute_url()})
 
 
-@operator_required
+@access_required
 def application_delete(request, pk):
     app = get_object_or_404(Application, pk=pk)
     return delete_object_page(request, app, impact=services.delete_impact(app), cancel_url=app.get_absolute_url(),
                               done=(f"Deleted application {app}.", reverse("applications:list")))
 
 
-@operator_required
+@access_required
 @require_POST
 def application_mark_restarted(request, pk):
     app = get_object_or_404(Application, pk=pk)
@@ -268,7 +268,7 @@ def application_mark_restarted(request, pk):
 # Audit
 
 
-@viewer_required
+@access_required
 @require_safe
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST, require_safe
 from applications.audit_export import FORMATS, filename, filter_events
 from applications.forms import AuditFilterForm
 from applications.models import AuditEvent
-from applications.roles import administrator_required, viewer_required
+from cobrowse_admin.access import access_required
 
 logger = logging.getLogger(__name__)
 
 
-@viewer_required
+@access_required
 @require_safe
 def audit_export(request, fmt: str):
     """Every event the audit page's filters select (not only the page shown), oldest first."""
@@ -34,7 +34,7 @@ def audit_export(request, fmt: str):
     return response
 
 
-@administrator_required
+@access_required
 @require_POST
 def audit_verify(request):
     from applications.tasks import verify_audit_chain

@@ -18,10 +18,11 @@ from applications.forms import WhyForm
 from applications.models import Application, ApplicationVersion, AuditEvent
 from applications.numbers import parse_whole_number
 from applications.options import OptionsInvalid
-from applications.roles import OPERATOR, has_role, operator_required, viewer_required
+from applications.roles import OPERATOR, has_role
 from applications.text import quoted
 from applications.versioning import EditConflict
 from applications.views import PAGE_SIZE, application_or_404
+from cobrowse_admin.access import access_required
 
 LISTED = ("id", "application_id", "number", "at", "actor_name", "source", "note", "summary")
 
@@ -30,7 +31,7 @@ def versions_of(app: Application):
     return ApplicationVersion.objects.filter(application=app).only(*LISTED).order_by("-number")
 
 
-@viewer_required
+@access_required
 @require_safe
 def application_history(request, pk):
     app = application_or_404(pk)
@@ -53,7 +54,7 @@ def related_applications(app: Application) -> list[tuple[int, str]]:
     return list(related.order_by("name").values_list("pk", "name")[:50])
 
 
-@viewer_required
+@access_required
 @require_safe
 def application_events(request, pk):
     """The audit events of the application (what the History tab showed before versions)."""
@@ -75,7 +76,7 @@ def side(app: Application, number_text: str | None) -> tuple[str, dict] | None:
     return f"{app.name} version {version.number}", history.display_groups(version.snapshot)
 
 
-@viewer_required
+@access_required
 @require_safe
 def application_compare(request, pk):
     """``a`` and ``b``: version numbers (or "current") of this application; ``other``: compare ``b``
@@ -105,7 +106,7 @@ def application_compare(request, pk):
     })
 
 
-@viewer_required
+@access_required
 @require_safe
 def application_version(request, pk, number):
     """One version: what it changed from the one before."""
@@ -122,7 +123,7 @@ def application_version(request, pk, number):
     })
 
 
-@operator_required
+@access_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def application_revert(request, pk, number):
     """GET: the preview (changes, restart, TLS verdict); POST: the revert, as a new version."""
@@ -173,7 +174,7 @@ def application_event_url(event: AuditEvent) -> str | None:
     return reverse("applications:version", args=[event.application_id, version])
 
 
-@viewer_required
+@access_required
 @require_safe
 def event_version(request, event_id):
     event = get_object_or_404(AuditEvent, pk=event_id)

@@ -18,8 +18,9 @@ from applications.models import Option
 from applications.numbers import parse_whole_number
 from applications.options import OptionChange, OptionsInvalid, StaleEdit, clear_value, events_since, options_apply
 from applications.options_window import OptionWindow, known_not_set, section_counts
-from applications.roles import SECURITY_OFFICER, has_role, operator_required, viewer_required
+from applications.roles import SECURITY_OFFICER, has_role
 from applications.views import application_or_404
+from cobrowse_admin.access import access_required
 
 
 def window_context(app, window: OptionWindow, page) -> dict:
@@ -30,7 +31,7 @@ def window_context(app, window: OptionWindow, page) -> dict:
     }
 
 
-@viewer_required
+@access_required
 @require_safe
 def options_tab(request, pk):
     app = application_or_404(pk)
@@ -145,7 +146,7 @@ def posted_note(request) -> str:
     return (request.POST.get("note") or "").strip()[:NOTE_MAX_LENGTH]
 
 
-@operator_required
+@access_required
 def options_edit(request, pk):
     app = application_or_404(pk)
     window = OptionWindow.from_query(request.GET)

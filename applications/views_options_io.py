@@ -15,15 +15,15 @@ from applications.cfg import CfgError
 from applications.forms import CfgImportForm, WhyForm
 from applications.options import OptionsInvalid, StaleEdit
 from applications.options_io import INVALID, apply_import, draft_save, draft_take, export_cfg, preview_import
-from applications.roles import operator_required, viewer_required
 from applications.views import application_or_404
 from applications.views_options import posted_note
+from cobrowse_admin.access import access_required
 
 # Rows of the preview listed on the page; the counts cover every row, and invalid rows come first.
 PREVIEW_ROWS_SHOWN = 1000
 
 
-@viewer_required
+@access_required
 @require_safe
 def options_export(request, pk):
     app = application_or_404(pk)
@@ -32,7 +32,7 @@ def options_export(request, pk):
     return response
 
 
-@operator_required
+@access_required
 def options_import(request, pk):
     app = application_or_404(pk)
     if request.method == "POST" and "_confirm" in request.POST:

@@ -9,11 +9,11 @@ from django.views.decorators.http import require_safe
 from applications import services
 from applications.forms import ConnectionForm, PortForm, ServerInfoForm, relisted_connection_form
 from applications.models import Application, Connection, Port, Protocol
-from applications.roles import operator_required, viewer_required
 from applications.views import application_or_404, delete_object_page, edit_object, warn_paths_not_fitting
+from cobrowse_admin.access import access_required
 
 
-@viewer_required
+@access_required
 @require_safe
 def ports_tab(request, pk):
     app = application_or_404(pk)
@@ -21,7 +21,7 @@ def ports_tab(request, pk):
     return render(request, "applications/detail_ports.html", {"app": app, "tab": "ports", "ports": ports})
 
 
-@operator_required
+@access_required
 def server_info_edit(request, pk):
     """Host, working directory and command line, edited on the Server Info tab as in Genesys
     Administrator; the application's version, as every edit of it carries."""
@@ -35,7 +35,7 @@ def server_info_edit(request, pk):
                        on_saved=lambda saved: warn_paths_not_fitting(request, [saved]))
 
 
-@operator_required
+@access_required
 def port_edit(request, pk, port_pk=None):
     app = application_or_404(pk)
     port = get_object_or_404(Port, pk=port_pk, application=app) if port_pk else Port(application=app)
@@ -48,7 +48,7 @@ def port_edit(request, pk, port_pk=None):
                                 "cancel_url": reverse("applications:ports", args=[app.pk])})
 
 
-@operator_required
+@access_required
 def port_delete(request, pk, port_pk):
     app = application_or_404(pk)
     port = get_object_or_404(Port, pk=port_pk, application=app)
@@ -57,7 +57,7 @@ def port_delete(request, pk, port_pk):
                               done=(f"Deleted port {port.port_id} of {app}.", ports_url))
 
 
-@viewer_required
+@access_required
 @require_safe
 def connections_tab(request, pk):
     app = application_or_404(pk)
@@ -68,7 +68,7 @@ def connections_tab(request, pk):
     })
 
 
-@operator_required
+@access_required
 def connection_edit(request, pk, conn_pk=None):
     app = application_or_404(pk)
     conn = get_object_or_404(Connection, pk=conn_pk, client=app) if conn_pk else Connection(client=app)
@@ -92,7 +92,7 @@ def connection_edit(request, pk, conn_pk=None):
                        reshow=lambda posted: relisted_connection_form(posted, client=app))
 
 
-@operator_required
+@access_required
 def connection_delete(request, pk, conn_pk):
     app = application_or_404(pk)
     conn = get_object_or_404(Connection, pk=conn_pk, client=app)

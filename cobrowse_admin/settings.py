@@ -63,9 +63,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "applications",
     "security",
     "help_pages",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +255,60 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     },
+}
+
+# The REST API under /api/v1/ (api/__init__.py says how it is put together).
+REST_FRAMEWORK = {
+    # Tokens first: a 401 names the Bearer scheme. The browser's session goes with its CSRF check.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.SessionWithCsrfAuthentication",
+    ],
+    # The one access table (cobrowse_admin/access.py), as for the browser's pages.
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RouteRolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NumberedPages",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per API token (DRF's "number/period": s, min, hour, day); the browser's session is not throttled.
+API_TOKEN_RATE = env_str("API_TOKEN_RATE", "600/min")
+# The throttle's counters: in Redis when there is one, so every worker process counts the same requests.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api_throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"}
+        if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api_throttle"}
+    ),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Co-browse Admin API",
+    "DESCRIPTION": "Everything an operator does in the browser, scriptable: the same roles, checks and "
+                   "no-lost-update rule. Send `Authorization: Bearer <token>` (tokens: your profile page).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its page are for signed-in users and tokens, like every other route.
+    "SERVE_PERMISSIONS": ["api.permissions.RouteRolePermission"],
+    # Swagger UI from our own static files (drf-spectacular-sidecar): no CDN, and the page's CSP holds.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of choices used by several fields.
+    "ENUM_NAME_OVERRIDES": {
+        "AppTypeEnum": "applications.models.AppType",
+        "OsTypeEnum": "applications.models.OperatingSystem",
+        "AddpTraceEnum": "applications.models.AddpTrace",
+        "ProtocolEnum": "applications.models.Protocol",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
 }
 
 X_FRAME_OPTIONS = "DENY"

@@ -5,12 +5,12 @@ from django.views.decorators.http import require_safe
 
 from applications.models import AppType, Host
 from applications.queries import type_counts
-from applications.roles import viewer_required
+from cobrowse_admin.access import access_required
 from console.dashboard import recent_changes, sweep_card, work_cards
 from security.models import Certificate, TrustedStore
 
 
-@viewer_required
+@access_required
 @require_safe
 def dashboard(request):
     counts = type_counts()

@@ -5,17 +5,17 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from applications.roles import viewer_required
+from cobrowse_admin.access import access_required
 from help_pages.topics import BY_SLUG, TOPICS
 
 
-@viewer_required
+@access_required
 @require_safe
 def index(request):
     return render(request, "help/index.html", {"topics": TOPICS})
 
 
-@viewer_required
+@access_required
 @require_safe
 def topic(request, slug):
     found = BY_SLUG.get(slug)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from applications import widgets
 from applications.models import Application, AppType, Connection
-from applications.roles import operator_required, security_officer_required, viewer_required
 from applications.sorting import page_query, sort_by
+from cobrowse_admin.access import access_required
 from security import sweeps
 from security.models import Sweep, TrustedStore
 from security.probe import enqueue_probe, probe_refusal
@@ -60,7 +60,7 @@ def review_filters(request) -> tuple[ReviewFilterForm, dict]:
                   "cluster": data.get("cluster")}
 
 
-@viewer_required
+@access_required
 @require_safe
 def review(request):
     form, filters = review_filters(request)
@@ -85,7 +85,7 @@ class Echo:
         return value
 
 
-@viewer_required
+@access_required
 @require_safe
 def review_export(request):
     _form, filters = review_filters(request)
@@ -104,7 +104,7 @@ def review_export(request):
     return response
 
 
-@operator_required
+@access_required
 @require_POST
 def sweep_start(request):
     with transaction.atomic():
@@ -119,7 +119,7 @@ def sweep_start(request):
     return redirect(sweep)
 
 
-@viewer_required
+@access_required
 @require_safe
 def sweep_detail(request, pk):
     sweep = get_object_or_404(Sweep, pk=pk)
@@ -130,14 +130,14 @@ def sweep_detail(request, pk):
     })
 
 
-@viewer_required
+@access_required
 @require_safe
 def sweep_status(request, pk):
     sweep = get_object_or_404(Sweep, pk=pk)
     return JsonResponse(sweeps.sweep_progress(sweep).as_json())
 
 
-@security_officer_required
+@access_required
 @require_POST
 def probe(request, pk):
     connection = get_object_or_404(Connection.objects.select_related("client", "port__application__host"), pk=pk)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from applications import widgets
 from applications.models import Application, AppType, Host
-from applications.roles import viewer_required
+from cobrowse_admin.access import access_required
 from security.findings import (
     CSV_HEADER,
     KINDS,
@@ -82,7 +82,7 @@ class FindingFilterForm(forms.Form):
             (pk, label(name, counts.cluster[pk])) for pk, name in self.clusters])
 
 
-@viewer_required
+@access_required
 @require_safe
 def findings(request):
     form = FindingFilterForm(request.GET or None)
@@ -115,7 +115,7 @@ class Echo:
         return value
 
 
-@viewer_required
+@access_required
 @require_safe
 def findings_export(request):
     filters = FindingFilterForm(request.GET or None).filters()

@@ -15,9 +15,9 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
 from applications.paths import UNIX, WINDOWS
-from applications.roles import security_officer_required, viewer_required
 from applications.sorting import Column, page_query, sort_by
 from applications.versioning import EditConflict, posted_version
+from cobrowse_admin.access import access_required
 from security import certificates as cert_service
 from security import stores as store_service
 from security.commands import CommandRefused, keytool_list, mscapi_commands
@@ -46,7 +46,7 @@ CERTIFICATE_COLUMNS = [
 ]
 
 
-@viewer_required
+@access_required
 @require_safe
 def certificate_list(request):
     now = timezone.now()
@@ -73,7 +73,7 @@ def certificate_list(request):
     })
 
 
-@viewer_required
+@access_required
 @require_safe
 def certificate_detail(request, pk):
     cert = get_object_or_404(Certificate, pk=pk)
@@ -86,7 +86,7 @@ def certificate_detail(request, pk):
     })
 
 
-@viewer_required
+@access_required
 @require_safe
 def certificate_download(request, pk, fmt):
     from security.crypto.build import build_der, build_pem
@@ -102,7 +102,7 @@ def certificate_download(request, pk, fmt):
     return response
 
 
-@security_officer_required
+@access_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def certificate_upload(request):
     if request.method == "POST" and "token" in request.POST:
@@ -169,7 +169,7 @@ def certificate_import_confirm(request):
     return redirect("security:certificate_list")
 
 
-@security_officer_required
+@access_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def certificate_delete(request, pk):
     cert = get_object_or_404(Certificate, pk=pk)
@@ -196,7 +196,7 @@ def certificate_delete(request, pk):
 # Trusted stores
 
 
-@viewer_required
+@access_required
 @require_safe
 def store_list(request):
     sorting = sort_by(request.GET, store_columns())
@@ -229,7 +229,7 @@ def store_columns() -> list[Column]:
     ]
 
 
-@viewer_required
+@access_required
 @require_safe
 def store_detail(request, pk):
     store = get_object_or_404(TrustedStore, pk=pk)
@@ -272,7 +272,7 @@ def keytool_hints(store: TrustedStore) -> list[dict]:
     return hints
 
 
-@security_officer_required
+@access_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def store_edit(request, pk=None):
     store = get_object_or_404(TrustedStore, pk=pk) if pk else TrustedStore()
@@ -330,7 +330,7 @@ def follow_store_in_applications(request, store: TrustedStore) -> None:
         messages.warning(request, f"Not updated: {problem}")
 
 
-@security_officer_required
+@access_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def store_delete(request, pk):
     store = get_object_or_404(TrustedStore, pk=pk)
@@ -354,7 +354,7 @@ def store_delete(request, pk):
     })
 
 
-@security_officer_required
+@access_required
 @require_safe
 def store_download(request, pk):
     from security.crypto.errors import CertificateError

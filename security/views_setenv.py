@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from applications.models import Application, AppType
 from applications.numbers import parse_whole_number
-from applications.roles import viewer_required
+from cobrowse_admin.access import access_required
 from security import setenv as generated
 from security.forms_setenv import SetenvPatchedForm, SetenvUploadForm, source_field
 from security.models import Provider
@@ -99,7 +99,7 @@ def with_patch(context: dict, app: Application, result: PatchResult, pasted: boo
     return context
 
 
-@viewer_required
+@access_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def setenv(request, pk):
     app = cobrowse_or_404(pk)
@@ -120,7 +120,7 @@ def setenv(request, pk):
     return render(request, "security/setenv.html", context)
 
 
-@viewer_required
+@access_required
 @require_POST
 def setenv_patched(request, pk):
     """The patched file, exactly the one whose changes were shown; else the page with the new diff."""
@@ -146,7 +146,7 @@ def setenv_patched(request, pk):
     return response
 
 
-@viewer_required
+@access_required
 @require_safe
 def setenv_download(request, pk, kind):
     """The built-in template for a host of that kind."""

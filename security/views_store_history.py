@@ -9,8 +9,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from applications import snapshots
 from applications.forms import WhyForm
 from applications.numbers import parse_whole_number
-from applications.roles import SECURITY_OFFICER, has_role, security_officer_required, viewer_required
+from applications.roles import SECURITY_OFFICER, has_role
 from applications.versioning import EditConflict
+from cobrowse_admin.access import access_required
 from security import store_history
 from security.models import StoreVersion, TrustedStore
 from security.views_library import follow_store_in_applications
@@ -19,7 +20,7 @@ PAGE_SIZE = 50
 LISTED = ("id", "store_id", "number", "at", "actor_name", "source", "note", "summary")
 
 
-@viewer_required
+@access_required
 @require_safe
 def store_history_page(request, pk):
     store = get_object_or_404(TrustedStore, pk=pk)
@@ -42,7 +43,7 @@ def side(store: TrustedStore, text: str | None) -> tuple[str, dict] | None:
     return f"version {version.number}", store_history.display_groups(version.snapshot)
 
 
-@viewer_required
+@access_required
 @require_safe
 def store_compare(request, pk):
     store = get_object_or_404(TrustedStore, pk=pk)
@@ -59,7 +60,7 @@ def store_compare(request, pk):
     })
 
 
-@security_officer_required
+@access_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def store_revert(request, pk, number):
     store = get_object_or_404(TrustedStore, pk=pk)
