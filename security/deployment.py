@@ -184,14 +184,18 @@ def runners_for(clients: Iterable[Application], *, for_checks: bool = False) -> 
     clients = {c.pk: c for c in clients}
     cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
     nodes_of: dict[int, list] = {pk: [] for pk in cluster_ids}
-    nodes = Application.objects.filter(cluster_id__in=cluster_ids).order_by("name")
-    if cluster_ids and for_checks:
+    if for_checks and cluster_ids:
+        nodes = Application.objects.filter(cluster_id__in=cluster_ids).order_by("name")
         for node in nodes.select_related("host").only(*RUNNER_FIELDS):
             node.cluster = clients[node.cluster_id]  # already loaded: no query per Node
             nodes_of[node.cluster_id].append(node)
-    elif cluster_ids:
+    elif not for_checks and clients:
+        # A page asks for the Nodes of every client, not only of its Clusters (only they have Nodes): a
+        # page without a Cluster costs the same queries as a page with some.
+        nodes = Application.objects.filter(cluster_id__in=list(clients)).order_by("name")
         for pk, name, cluster_id in nodes.values_list("pk", "name", "cluster_id"):
-            nodes_of[cluster_id].append(ShownNode(pk, name, cluster_id, clients[cluster_id]))
+            if cluster_id in nodes_of:
+                nodes_of[cluster_id].append(ShownNode(pk, name, cluster_id, clients[cluster_id]))
     apps_of = {pk: nodes_of.get(pk) or [app] for pk, app in clients.items()}
     ids = {a.pk for apps in apps_of.values() for a in apps} | {a.cluster_id for apps in apps_of.values()
                                                                  for a in apps if a.cluster_id}

@@ -125,8 +125,9 @@ def users_query(stores: list[TrustedStore] | None) -> tuple[str, list]:
     named = [f"SELECT s.id, o.application_id FROM {option} o JOIN {store} s ON o.value = s.{column} "
              f"WHERE o.section = 'security' AND o.name = 'trusted-ca' AND o.value <> ''{of_paths}{of_stores}"
              for column in ("path", "windows_path")]
-    sql = " UNION ".join([f"SELECT s.id AS store_id, a.application_id FROM {assignment} a JOIN {store} s ON s.id = a.store_id "
-                          f"WHERE 1 = 1{of_stores}", *named])
+    assigned = (f"SELECT s.id AS store_id, a.application_id FROM {assignment} a JOIN {store} s "
+                f"ON s.id = a.store_id WHERE 1 = 1{of_stores}")
+    sql = " UNION ".join([assigned, *named])
     return sql, [*ids, *prefixes, *ids, *prefixes, *ids]
 
 
