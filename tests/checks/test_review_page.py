@@ -154,3 +154,26 @@ def test_a_port_without_tls_offers_no_probe(client_as, deployment):
     html = client_as("security").get(f"{REVIEW}?insecure=on").content.decode()
 
     assert "no TLS to probe" in html and 'name="next"' not in html
+
+
+def test_a_page_without_a_cluster_costs_the_queries_of_a_page_with_one(client_as, world):
+    """The Nodes of a page's clients are asked for whether or not one of them is a Cluster: the count of
+    a page does not depend on what it happens to show (benchmarks/pages.py, sorted by server, page N)."""
+    viewer = client_as("viewer")
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.connect(world.node1, world.message_secure)
+    world.validate(world.node1)
+
+    def queries() -> int:
+        viewer.get(REVIEW)
+        with CaptureQueriesContext(db_connection) as captured:
+            assert viewer.get(REVIEW).status_code == 200
+        return len(captured)
+
+    without_cluster = queries()
+    world.connect(world.cluster, world.message_secure)
+    world.validate(world.cluster)
+
+    assert any(len(row.runners) > 1 for row in viewer.get(REVIEW).context["rows"])
+    assert queries() == without_cluster
