@@ -80,15 +80,20 @@ def stores_for(sections: dict[int, SavedSection], *, shown_only: bool = False) -
     # Pairs, then each store once: the ten Nodes of a Cluster usually share one store.
     assigned = dict(StoreAssignment.objects.filter(application_id__in=list(sections)).values_list(
         "application_id", "store_id"))
+    # Every section's path, the assigned ones' too: an assigned store gone meanwhile falls back on it.
+    paths = {s.trusted_ca for s in sections.values() if s.trusted_ca}
     loaded = TrustedStore.objects.only(*STORE_FIELDS_SHOWN) if shown_only else TrustedStore.objects
-    if assigned:
-        stores = loaded.in_bulk(set(assigned.values()))
-        result.update({app_id: stores[store_id] for app_id, store_id in assigned.items() if store_id in stores})
-    paths = {s.trusted_ca for app_id, s in sections.items() if app_id not in result and s.trusted_ca}
+    # The assigned stores and those named by path in one query (they were two).
+    stores: dict[int, TrustedStore] = {}
+    if assigned or paths:
+        stores = {store.pk: store for store in loaded.filter(
+            Q(pk__in=set(assigned.values())) | Q(path__in=paths) | Q(windows_path__in=paths))}
+    result.update({app_id: stores[store_id] for app_id, store_id in assigned.items() if store_id in stores})
     by_path: dict[str, list[TrustedStore]] = {}
-    for store in loaded.filter(Q(path__in=paths) | Q(windows_path__in=paths)):
+    for store in stores.values():
         for path in store.paths:
-            by_path.setdefault(path, []).append(store)
+            if path in paths:
+                by_path.setdefault(path, []).append(store)
     for app_id, section in sections.items():
         if app_id not in result and len(by_path.get(section.trusted_ca, [])) == 1:
             result[app_id] = by_path[section.trusted_ca][0]
