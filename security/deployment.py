@@ -30,6 +30,8 @@ class SavedSection:
     provider: str | None = None
     trusted_ca: str = ""
     password_token: str = ""
+    # Its options as saved, (name, value) pairs: what the General tab shows of the section.
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def facts(self) -> SectionFacts:
@@ -63,6 +65,7 @@ def saved_sections(app_ids: Iterable[int]) -> dict[int, SavedSection]:
             provider=provider.strip() if provider is not None else None,
             trusted_ca=trusted.strip() if trusted is not None else "",
             password_token=password or "",
+            options=tuple(options.items()),
         )
     return sections
 
