@@ -215,9 +215,10 @@ def readiness_for(apps: list[Application], pending: dict[int, bool] | None = Non
     return result
 
 
-def application_security_summary(app: Application) -> dict:
+def application_security_summary(app: Application, nodes: list[Application] | None = None) -> dict:
+    """What the General tab shows of TLS. ``nodes``: a Cluster's Nodes by name, when the page has them."""
     summary: dict = {"applicable": app.is_cobrowse, "pending": bool(app.checks_requested_at)}
-    context = TlsContext.load(app)
+    context = TlsContext.load(app, nodes)
     if app.is_cobrowse:
         values = dict(context.sections[app.pk].options)  # its security section as saved
         summary.update({
@@ -256,8 +257,12 @@ class TlsContext:
     sections: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, app: Application) -> "TlsContext":
-        nodes = list(app.nodes.order_by("name")) if app.app_type == AppType.COBROWSE_CLUSTER else []
+    def load(cls, app: Application, nodes: list[Application] | None = None) -> "TlsContext":
+        """``nodes``: a Cluster's Nodes by name, if the caller has them (read here otherwise)."""
+        if app.app_type != AppType.COBROWSE_CLUSTER:
+            nodes = []
+        elif nodes is None:
+            nodes = list(app.nodes.order_by("name"))
         cluster = app.cluster if app.app_type == AppType.COBROWSE_NODE and app.cluster_id else None
         holder = cluster or app
         group = [app, *nodes] + ([cluster] if cluster else [])
