@@ -89,26 +89,28 @@ class ReviewOrder:
             .values_list("connection_id", flat=True))
         # Never validated: no finding, so no filter on findings keeps them.
         self.all = None if insecure or failing else Connection.objects.filter(review_filter(cluster=cluster))
-        self.checked_count = None
 
     @property
     def unchecked(self):
         return self.all.filter(tls_check__isnull=True).order_by("pk").values_list("pk", flat=True)
 
     def count(self) -> int:
-        self.checked_count = self.checked.count()
-        # Every check belongs to a connection the same filter keeps: the rest were never validated.
-        return self.all.count() if self.all is not None else self.checked_count
+        if self.all is not None:
+            # Every check belongs to a connection the same filter keeps: the rest were never validated.
+            return self.all.count()
+        return self.checked.count()
 
     def __len__(self) -> int:
         return self.count()
 
     def __getitem__(self, window: slice) -> list[int]:
-        checked = self.checked_count if self.checked_count is not None else self.checked.count()
-        ids = list(self.checked[window.start:min(window.stop, checked)]) if window.start < checked else []
-        if self.all is not None and window.stop > checked:
-            ids += list(self.unchecked[max(window.start - checked, 0):window.stop - checked])
-        return ids
+        ids = list(self.checked[window.start:window.stop])
+        if self.all is None or len(ids) == window.stop - window.start:
+            return ids
+        # The validated ones end in or before this window: those never validated follow. Their number is
+        # counted only when the window starts after them (counting them was a second scan of the estate).
+        checked = window.start + len(ids) if ids else self.checked.count()
+        return ids + list(self.unchecked[max(window.start - checked, 0):window.stop - checked])
 
 
 # Timestamps no row shows: parsing them was a third of loading a page's rows.
