@@ -11,7 +11,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_safe
 
 from applications.paths import UNIX, WINDOWS
@@ -217,11 +221,51 @@ def store_list(request):
 
 def with_links(stores: list[TrustedStore]) -> None:
     """Each store's link and those of the applications it names (``used_by_names``), each pattern reversed
-    once for the page rather than once a link (250 links on a page of 50 stores)."""
+    once for the page rather than once a link (250 links on a page of 50 stores), then its row."""
     store_url, application_url = url_for_ids("security:store_detail"), url_for_ids("applications:detail")
     for store in stores:
         store.detail_url = store_url(store.pk)
         store.used_by_links = [(name, application_url(pk)) for name, pk in store.used_by_names]
+        store.row_html = mark_safe(store_row_html(store))
+
+
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def store_row_html(store: TrustedStore) -> str:
+    """A row of the trusted stores list, character for character what the template loop of
+    ``security/store_list.html`` wrote (the template engine's lookups were most of the page). Needs
+    ``with_health`` and the links."""
+    health = store.health
+    paths = "".join(f"<div>{escape(path)}</div>" for path in (store.path, store.windows_path) if path) or "—"
+    status = ("errors" if health.errors else "warnings" if health.warnings else
+              "ok" if store.last_validated_at else "never")
+    title = f' title="{escape(health.first_problem)}"' if health.first_problem else ""
+    found = ""
+    if health.errors:
+        found += f'<span class="badge text-bg-danger">{health.errors} error{plural(health.errors)}</span>'
+    if health.warnings:
+        found += f' <span class="badge text-bg-warning">{health.warnings} warning{plural(health.warnings)}</span>'
+    if not health.errors and not health.warnings:
+        found += ('<span class="text-success">no problem found</span>' if store.last_validated_at else
+                  '<span class="text-muted">not validated yet</span>')
+    if store.checks_requested_at:
+        found += ' <span class="badge text-bg-info">validation pending</span>'
+    if store.used_by:
+        users = ", ".join(f'<a href="{escape(url)}">{escape(name)}</a>' for name, url in store.used_by_links)
+        if store.used_by > len(store.used_by_names):
+            users += f' <a class="text-muted" href="{escape(store.detail_url)}">({store.used_by} in all)</a>'
+    else:
+        users = '<span class="text-muted">no application</span>'
+    validated = (date_format(localtime(store.last_validated_at), "Y-m-d H:i") if store.last_validated_at
+                 else "") or "never"
+    return (f'\n    <tr><td><a href="{escape(store.detail_url)}">{escape(store.name)}</a></td>'
+            f'<td>{escape(store.provider)}</td><td class="mono small option-value">{paths}</td>'
+            f'<td>{store.certificate_count}</td>'
+            f'\n      <td class="small" data-status="{status}"{title}>{found}</td>'
+            f'\n      <td class="small" data-used-by="{store.used_by}">{users}</td>'
+            f'\n      <td class="small text-nowrap">{escape(validated)}</td></tr>\n')
 
 
 def store_columns() -> list[Column]:
