@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -29,6 +30,7 @@ from security.crypto.identity import fingerprint_query
 from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
 from security.review import url_for_ids
+from security.templatetags.security_text import fingerprint, role_label
 from security.timeline import SHORT_LIVED_DAYS, build_timeline
 
 PREVIEW_SESSION_KEY = "certificate-import-preview"
@@ -73,12 +75,41 @@ def certificate_list(request):
     detail = url_for_ids("security:certificate_detail")  # reversed once, not once a row
     for cert in page.object_list:
         cert.detail_url = detail(cert.pk)
+        cert.row_html = mark_safe(certificate_row_html(cert, now=now, soon=soon))
     return render(request, "security/certificate_list.html", {
         "page": page, "now": now, "soon": soon, "q": text, "query": page_query(request.GET), "sorting": sorting,
         "expiring": expiring,
         "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
         "soon_days": soon_days(), "short_lived_days": SHORT_LIVED_DAYS,
     })
+
+
+def certificate_row_html(cert: Certificate, *, now, soon) -> str:
+    """A row of the certificate library, character for character what the template loop of
+    ``security/certificate_list.html`` wrote (the template engine's lookups were most of the page); the
+    fingerprint and the role through the same template helpers. Needs ``detail_url`` and ``store_count``."""
+    state = "table-danger" if cert.not_after < now else "table-warning" if cert.not_after < soon else ""
+    if cert.not_after < now:
+        badge = ' <span class="badge text-bg-danger">expired</span>'
+    elif cert.not_after < soon:
+        badge = ' <span class="badge badge-restart">expires soon</span>'
+    elif cert.not_before > now:
+        badge = ' <span class="badge text-bg-secondary">not yet valid</span>'
+    else:
+        badge = ""
+    role = escape(role_label(cert.role))
+    if not cert.is_ca:
+        role = f'<span class="badge text-bg-warning">{role}</span>'
+    return (f'\n    <tr class="{state}">'
+            f'\n      <td><a href="{escape(cert.detail_url)}">{escape(cert.common_name or cert.subject)}</a></td>'
+            f'\n      <td class="small">{escape(truncatechars(cert.issuer, 60))}</td>'
+            f'\n      <td class="text-nowrap">{date_format(localtime(cert.not_after), "Y-m-d")}{badge}</td>'
+            f'\n      <td class="small">{role}</td>'
+            f'\n      <td class="small">{escape(cert.key_type)} {escape(cert.key_size or "")}</td>'
+            f'\n      <td class="small">{escape(cert.signature_hash or "—")}</td>'
+            f'\n      <td>{cert.store_count}</td>'
+            f'\n      <td class="text-nowrap">{fingerprint(cert.fingerprint_sha256, short=True)}</td>'
+            f'\n    </tr>\n  ')
 
 
 @viewer_required
@@ -265,7 +296,7 @@ def store_row_html(store: TrustedStore) -> str:
             f'<td>{store.certificate_count}</td>'
             f'\n      <td class="small" data-status="{status}"{title}>{found}</td>'
             f'\n      <td class="small" data-used-by="{store.used_by}">{users}</td>'
-            f'\n      <td class="small text-nowrap">{escape(validated)}</td></tr>\n')
+            f'\n      <td class="small text-nowrap">{escape(validated)}</td></tr>\n  ')
 
 
 def store_columns() -> list[Column]:

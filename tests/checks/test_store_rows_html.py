@@ -27,7 +27,7 @@ TEMPLATE_ROWS = Template(
     '{% endif %}{% endfor %}{% if s.used_by > s.used_by_names|length %} <a class="text-muted" href="'
     '{{ s.detail_url }}">({{ s.used_by }} in all)</a>{% endif %}{% else %}<span class="text-muted">no application'
     '</span>{% endif %}</td>\n      <td class="small text-nowrap">{{ s.last_validated_at|date:"Y-m-d H:i"|'
-    'default:"never" }}</td></tr>\n{% endfor %}')
+    'default:"never" }}</td></tr>\n  {% endfor %}')
 
 
 def test_the_rows_of_the_list_are_those_the_template_wrote(client_as, world: World):
