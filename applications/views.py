@@ -197,13 +197,14 @@ def application_detail_page(request, pk, *, conflict: EditConflict | None = None
     # "Mark as restarted" carries the options revision read with ``app``: the list shown must be of
     # that revision or newer. The saved list lags behind a change whose checks have not run yet.
     pending = pending_changes_now(app) if app.checks_requested_at else app.pending_changes.all()
+    # A Cluster's Nodes with their own restart flag: a Cluster is restarted through its Nodes.
+    nodes = nodes_with_restart_flags(app) if app.app_type == AppType.COBROWSE_CLUSTER else []
     context = {
         "app": app,
         "tab": "general",
         "pending": pending,
-        # A Cluster's Nodes with their own restart flag: a Cluster is restarted through its Nodes.
-        "nodes": nodes_with_restart_flags(app) if app.app_type == AppType.COBROWSE_CLUSTER else [],
-        "security": application_security_summary(app),
+        "nodes": nodes,
+        "security": application_security_summary(app, nodes if app.app_type == AppType.COBROWSE_CLUSTER else None),
         "conflict": conflict,
         "reload_url": app.get_absolute_url(),
     }

@@ -10,6 +10,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from applications.catalogue import spec_for
@@ -20,6 +21,7 @@ from applications.options import OptionChange, OptionsInvalid, StaleEdit, clear_
 from applications.options_window import OptionWindow, known_not_set, section_counts
 from applications.roles import SECURITY_OFFICER, has_role
 from applications.views import application_or_404
+from applications.widgets import esc
 from cobrowse_admin.access import access_required
 
 
@@ -141,6 +143,48 @@ def attach_errors(formset, changes: list[tuple[int, OptionChange]], invalid: Opt
     return lines
 
 
+def editor_row(form) -> SafeString:
+    """One row of the editor, as ``options_edit.html`` wrote it from the row's form, character for character
+    (whitespace included): a page has a hundred rows, and the template engine's lookups for their dozen
+    variables each were most of the page's time. The widgets render themselves (``applications.widgets``)."""
+    initial, spec, errors = form.initial, form.spec, form.errors
+    if initial.get("existing") or initial.get("known"):
+        not_set = ' <span class="badge text-bg-light border">not set</span>' if initial.get("known") else ""
+        names = (f'\n          <td class="mono">{form["section"]}{esc(initial.get("section", ""))}</td>'
+                 f'\n          <td class="mono">{form["name"]}{esc(initial.get("name", ""))}{not_set}</td>\n        ')
+    else:
+        section, name = form["section"], form["name"]
+        names = (f'\n          <td><input type="text" name="{esc(section.html_name)}" id="{esc(section.auto_id)}" '
+                 f'value="{esc(section.value() or "")}" class="form-control form-control-sm mono" '
+                 f'placeholder="new section" aria-label="Section"></td>'
+                 f'\n          <td><input type="text" name="{esc(name.html_name)}" id="{esc(name.auto_id)}" '
+                 f'value="{esc(name.value() or "")}" class="form-control form-control-sm mono" '
+                 f'placeholder="new option" aria-label="Option name"></td>\n        ')
+    shown_errors = ""
+    if errors:
+        shown_errors = "\n          {}\n          {}\n          ".format(*(
+            "".join(f'<div class="text-danger small">{esc(error)}</div>' for error in messages_)
+            for messages_ in (form.non_field_errors(), form["value"].errors)))
+    remove = str(form["delete"]) if initial.get("existing") and not form.is_mandatory else ""
+    read_only = (f'<div class="small text-muted">{esc(form.read_only_reason)}</div>'
+                 if form.read_only_reason else "")
+    if spec:
+        about = ('<span class="badge text-bg-light border">mandatory</span> ' if form.is_mandatory else "") + (
+            f'{esc(spec.description)} <span class="text-muted">Valid: {esc(spec.value_hint)}. '
+            f'Default: {esc(spec.default or "none")}. Takes effect {esc(spec.takes_effect)}.'
+            f'{" Write-only: leave empty to keep." if spec.secret else ""}</span>{read_only}')
+    elif initial.get("existing"):
+        secret = " A secret (by its name): write-only, leave empty to keep." if form.is_secret else ""
+        about = (f'<span class="text-muted">Not in the catalogue: free text, takes effect after restart.{secret}'
+                 f'</span>{read_only}')
+    else:
+        about = ""
+    return mark_safe(
+        f'\n      \n      <tr class="{"table-danger" if errors else ""}">\n        {names}'
+        f'\n        <td>\n          {form["value"]}{form["existing"]}\n          {shown_errors}\n        </td>'
+        f'\n        <td>{remove}</td>\n        <td class="small">{about}</td>\n      </tr>\n      \n    ')
+
+
 def posted_note(request) -> str:
     """The "Why" of an options page (a free text, cut to its length)."""
     return (request.POST.get("note") or "").strip()[:NOTE_MAX_LENGTH]
@@ -186,7 +230,8 @@ def options_edit(request, pk):
                                 may_edit_protected=may_edit_protected)
         revision = app.options_revision
     response = render(request, "applications/options_edit.html", {
-        "app": app, "tab": "options", "formset": formset, "revision": revision, "conflict": conflict,
+        "app": app, "tab": "options", "formset": formset, "rows": [editor_row(form) for form in formset],
+        "revision": revision, "conflict": conflict,
         "refused": refused, **window_context(app, window, page),
         "why": WhyForm(request.POST if request.method == "POST" else None),
     })

@@ -30,6 +30,8 @@ class SavedSection:
     provider: str | None = None
     trusted_ca: str = ""
     password_token: str = ""
+    # Its options as saved, (name, value) pairs: what the General tab shows of the section.
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def facts(self) -> SectionFacts:
@@ -63,6 +65,7 @@ def saved_sections(app_ids: Iterable[int]) -> dict[int, SavedSection]:
             provider=provider.strip() if provider is not None else None,
             trusted_ca=trusted.strip() if trusted is not None else "",
             password_token=password or "",
+            options=tuple(options.items()),
         )
     return sections
 
@@ -80,15 +83,20 @@ def stores_for(sections: dict[int, SavedSection], *, shown_only: bool = False) -
     # Pairs, then each store once: the ten Nodes of a Cluster usually share one store.
     assigned = dict(StoreAssignment.objects.filter(application_id__in=list(sections)).values_list(
         "application_id", "store_id"))
+    # Every section's path, the assigned ones' too: an assigned store gone meanwhile falls back on it.
+    paths = {s.trusted_ca for s in sections.values() if s.trusted_ca}
     loaded = TrustedStore.objects.only(*STORE_FIELDS_SHOWN) if shown_only else TrustedStore.objects
-    if assigned:
-        stores = loaded.in_bulk(set(assigned.values()))
-        result.update({app_id: stores[store_id] for app_id, store_id in assigned.items() if store_id in stores})
-    paths = {s.trusted_ca for app_id, s in sections.items() if app_id not in result and s.trusted_ca}
+    # The assigned stores and those named by path in one query (they were two).
+    stores: dict[int, TrustedStore] = {}
+    if assigned or paths:
+        stores = {store.pk: store for store in loaded.filter(
+            Q(pk__in=set(assigned.values())) | Q(path__in=paths) | Q(windows_path__in=paths))}
+    result.update({app_id: stores[store_id] for app_id, store_id in assigned.items() if store_id in stores})
     by_path: dict[str, list[TrustedStore]] = {}
-    for store in loaded.filter(Q(path__in=paths) | Q(windows_path__in=paths)):
+    for store in stores.values():
         for path in store.paths:
-            by_path.setdefault(path, []).append(store)
+            if path in paths:
+                by_path.setdefault(path, []).append(store)
     for app_id, section in sections.items():
         if app_id not in result and len(by_path.get(section.trusted_ca, [])) == 1:
             result[app_id] = by_path[section.trusted_ca][0]
@@ -184,14 +192,18 @@ def runners_for(clients: Iterable[Application], *, for_checks: bool = False) -> 
     clients = {c.pk: c for c in clients}
     cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
     nodes_of: dict[int, list] = {pk: [] for pk in cluster_ids}
-    nodes = Application.objects.filter(cluster_id__in=cluster_ids).order_by("name")
-    if cluster_ids and for_checks:
+    if for_checks and cluster_ids:
+        nodes = Application.objects.filter(cluster_id__in=cluster_ids).order_by("name")
         for node in nodes.select_related("host").only(*RUNNER_FIELDS):
             node.cluster = clients[node.cluster_id]  # already loaded: no query per Node
             nodes_of[node.cluster_id].append(node)
-    elif cluster_ids:
+    elif not for_checks and clients:
+        # A page asks for the Nodes of every client, not only of its Clusters (only they have Nodes): a
+        # page without a Cluster costs the same queries as a page with some.
+        nodes = Application.objects.filter(cluster_id__in=list(clients)).order_by("name")
         for pk, name, cluster_id in nodes.values_list("pk", "name", "cluster_id"):
-            nodes_of[cluster_id].append(ShownNode(pk, name, cluster_id, clients[cluster_id]))
+            if cluster_id in nodes_of:
+                nodes_of[cluster_id].append(ShownNode(pk, name, cluster_id, clients[cluster_id]))
     apps_of = {pk: nodes_of.get(pk) or [app] for pk, app in clients.items()}
     ids = {a.pk for apps in apps_of.values() for a in apps} | {a.cluster_id for apps in apps_of.values()
                                                                  for a in apps if a.cluster_id}

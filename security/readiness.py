@@ -10,14 +10,12 @@ reasons on its own, so the panel and the review cannot disagree.
 from collections import namedtuple
 from dataclasses import dataclass, field
 
-from applications.models import Application, AppType, Connection, Option
+from applications.models import Application, AppType, Connection
 from security.checks.verdict import UNCHECKED, Verdict, is_runner_specific, runner_key, verdict_of
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
 from security.verdicts import ConnectionView, connection_views, probe_cell_html, with_verdict_data
-
-SECURITY_SECTION = "security"
 
 
 @dataclass
@@ -104,12 +102,13 @@ def panel_connections(app, by_client: dict[int, list]) -> list:
 
 
 def readiness_for(apps: list[Application], pending: dict[int, bool] | None = None, *,
-                  lines: bool = False) -> dict[int, Readiness]:
+                  lines: bool = False, loaded: list[Connection] = ()) -> dict[int, Readiness]:
     """The TLS readiness of each application, read from findings only: its own, and the verdict of
     each connection it runs (``security.checks.verdict.verdict_of``, as on the review). A Cluster with
     Nodes is ready when every Node is. In a fixed number of queries for any number of applications,
     reading rows rather than objects (the application list shows fifty). ``lines``: also the
-    connections with what the panel shows of them (the last probe)."""
+    connections with what the panel shows of them (the last probe), read from ``loaded`` (connections
+    through ``with_verdict_data``) when it holds them all."""
     apps = list(apps)
     clusters = {a.pk for a in apps if a.app_type == AppType.COBROWSE_CLUSTER} | {
         a.cluster_id for a in apps if a.app_type == AppType.COBROWSE_NODE and a.cluster_id}
@@ -205,7 +204,9 @@ def readiness_for(apps: list[Application], pending: dict[int, bool] | None = Non
             reasons=reasons, warnings=warnings, connections=found, errors=len(reasons), unchecked=unchecked)
     if lines:
         shown = {c.pk for r in result.values() for c, _ in r.connections}
-        views = connection_views(list(with_verdict_data(Connection.objects.filter(pk__in=shown))))
+        given = {c.pk: c for c in loaded}
+        views = connection_views([given[pk] for pk in shown] if shown <= given.keys() else
+                                 list(with_verdict_data(Connection.objects.filter(pk__in=shown))))
         for readiness in result.values():
             readiness.connections = [ConnectionLine(views[c.pk], verdict) for c, verdict in readiness.connections]
     else:
@@ -214,19 +215,18 @@ def readiness_for(apps: list[Application], pending: dict[int, bool] | None = Non
     return result
 
 
-def application_security_summary(app: Application) -> dict:
+def application_security_summary(app: Application, nodes: list[Application] | None = None) -> dict:
+    """What the General tab shows of TLS. ``nodes``: a Cluster's Nodes by name, when the page has them."""
     summary: dict = {"applicable": app.is_cobrowse, "pending": bool(app.checks_requested_at)}
+    context = TlsContext.load(app, nodes)
     if app.is_cobrowse:
-        values = {o.name: o for o in Option.objects.filter(application=app, section=SECURITY_SECTION)}
-        provider = values.get("provider")
-        trusted = values.get("trusted-ca")
+        values = dict(context.sections[app.pk].options)  # its security section as saved
         summary.update({
             "placement": security_section_placement(app.app_type, app.version, app.uses_scs),
-            "provider": provider.value if provider else "",
-            "trusted_ca": trusted.value if trusted else "",
-            "has_password": "truststore-password" in values and bool(values["truststore-password"].value),
+            "provider": values.get("provider", ""),
+            "trusted_ca": values.get("trusted-ca", ""),
+            "has_password": bool(values.get("truststore-password")),
         })
-    context = TlsContext.load(app)
     summary["finding_groups"] = context.finding_groups()
     readiness = context.readiness()
     summary["readiness"] = readiness if app.is_cobrowse else None
@@ -257,8 +257,12 @@ class TlsContext:
     sections: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, app: Application) -> "TlsContext":
-        nodes = list(app.nodes.order_by("name")) if app.app_type == AppType.COBROWSE_CLUSTER else []
+    def load(cls, app: Application, nodes: list[Application] | None = None) -> "TlsContext":
+        """``nodes``: a Cluster's Nodes by name, if the caller has them (read here otherwise)."""
+        if app.app_type != AppType.COBROWSE_CLUSTER:
+            nodes = []
+        elif nodes is None:
+            nodes = list(app.nodes.order_by("name"))
         cluster = app.cluster if app.app_type == AppType.COBROWSE_NODE and app.cluster_id else None
         holder = cluster or app
         group = [app, *nodes] + ([cluster] if cluster else [])
@@ -266,8 +270,9 @@ class TlsContext:
         section = runs_with(app, sections, nodes)
         store = stores_for({section.app_id: section}).get(section.app_id)
         # The holder's connections, and a Node's own (on the wrong object, R2, but run by it all the same).
-        connections = list(Connection.objects.filter(client__in={holder.pk, app.pk}).select_related(
-            "port__application", "client").order_by("client_id", "pk"))
+        # With what the readiness panel's lines read (``with_verdict_data``): loaded once for both.
+        connections = list(with_verdict_data(Connection.objects.filter(client__in={holder.pk, app.pk})).order_by(
+            "client_id", "pk"))
         subjects = [f"application:{a.pk}" for a in group] + [f"connection:{c.pk}" for c in connections]
         if store:
             subjects.append(f"store:{store.pk}")
@@ -304,7 +309,8 @@ class TlsContext:
             return ""
 
     def readiness(self) -> Readiness:
-        return readiness_for([self.app], pending={self.app.pk: self.pending}, lines=True)[self.app.pk]
+        return readiness_for([self.app], pending={self.app.pk: self.pending}, lines=True,
+                             loaded=self.connections)[self.app.pk]
 
 
 def application_health(apps: list[Application]):

@@ -8,7 +8,7 @@ hands over a ``.cer`` (one certificate) or ``.p7b`` (several) to import (R7).
 import hashlib
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from applications import audit, versioning
@@ -81,41 +81,14 @@ def with_suffix(name: str, suffix: str) -> str:
 
 
 def applications_using(store: TrustedStore) -> list[int]:
-    """Applications set from this store, or whose ``trusted-ca`` names its path."""
-    assigned = set(StoreAssignment.objects.filter(store=store).values_list("application_id", flat=True))
-    if store.paths:
-        assigned |= set(trusted_ca_options(store.paths).values_list("application_id", flat=True))
-    return sorted(assigned)
+    """Applications set from this store, or whose ``trusted-ca`` names its path (``users_query``)."""
+    sql, params = users_query([store])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT application_id FROM ({sql}) users ORDER BY application_id", params)
+        return [app_id for (app_id,) in cursor.fetchall()]
 
 
 TRUSTED_CA_PREFIX = 200  # characters of a trusted-ca value its index holds (applications.Option)
-
-
-def trusted_ca_options(paths: list[str]):
-    """The ``trusted-ca`` options whose value is one of ``paths``, read through their partial index
-    on the value's first characters (a value may be longer than an index row may hold)."""
-    from django.db.models.functions import Substr
-
-    return Option.objects.annotate(value_prefix=Substr("value", 1, TRUSTED_CA_PREFIX)).filter(
-        section="security", name="trusted-ca", value_prefix__in={p[:TRUSTED_CA_PREFIX] for p in paths},
-        value__in=paths)
-
-
-def applications_using_stores(stores: list[TrustedStore]) -> dict[int, list[int]]:
-    """``applications_using`` for a page of stores (by store id), in two queries whatever the estate."""
-    ids = [s.pk for s in stores]
-    using: dict[int, set[int]] = {pk: set() for pk in ids}
-    for store_id, app_id in StoreAssignment.objects.filter(store_id__in=ids).values_list("store_id", "application_id"):
-        using[store_id].add(app_id)
-    by_path: dict[str, list[int]] = {}
-    for store in stores:
-        for path in store.paths:
-            by_path.setdefault(path, []).append(store.pk)
-    if by_path:
-        for value, app_id in trusted_ca_options(list(by_path)).values_list("value", "application_id"):
-            for store_id in by_path.get(value, []):
-                using[store_id].add(app_id)
-    return {pk: sorted(apps) for pk, apps in using.items()}
 
 
 @dataclass
@@ -131,10 +104,67 @@ class StoreHealth:
 USED_BY_NAMES = 3  # names a list shows of the applications using a store; the page shows them all
 
 
+def users_query(stores: list[TrustedStore] | None) -> tuple[str, list]:
+    """SQL selecting (store id, application id) once for each application using one of ``stores`` (every
+    store: None): what ``applications_using`` says, assignments and ``trusted-ca`` options naming one of
+    the store's paths (found through their partial index on the value's first characters). For counting
+    in the database: reading every user of a page's stores into Python grew with the estate."""
+    assignment, option, store = StoreAssignment._meta.db_table, Option._meta.db_table, TrustedStore._meta.db_table
+    # As Django's Substr writes it, which the index was made with: PostgreSQL uses an expression index only
+    # for the same function (its SUBSTR is another one).
+    substr = "SUBSTRING" if connection.vendor == "postgresql" else "SUBSTR"
+    of_stores = of_paths = ""
+    ids: list = []
+    prefixes: list = []
+    if stores is not None:
+        ids = [s.pk for s in stores] or [None]
+        prefixes = sorted({path[:TRUSTED_CA_PREFIX] for s in stores for path in s.paths}) or [""]
+        of_stores = f" AND s.id IN ({', '.join(['%s'] * len(ids))})"
+        of_paths = f" AND {substr}(o.value, 1, {TRUSTED_CA_PREFIX}) IN ({', '.join(['%s'] * len(prefixes))})"
+    # One arm per path column: an OR of the two made the database compare every option with every store.
+    named = [f"SELECT s.id, o.application_id FROM {option} o JOIN {store} s ON o.value = s.{column} "
+             f"WHERE o.section = 'security' AND o.name = 'trusted-ca' AND o.value <> ''{of_paths}{of_stores}"
+             for column in ("path", "windows_path")]
+    assigned = (f"SELECT s.id AS store_id, a.application_id FROM {assignment} a JOIN {store} s "
+                f"ON s.id = a.store_id WHERE 1 = 1{of_stores}")
+    sql = " UNION ".join([assigned, *named])
+    return sql, [*ids, *prefixes, *ids, *prefixes, *ids]
+
+
+def users_count(stores: list[TrustedStore] | None = None) -> dict[int, int]:
+    """The number of applications using each of ``stores`` (every store: None) by id (absent: none), in
+    one grouped query."""
+    sql, params = users_query(stores)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT store_id, COUNT(*) FROM ({sql}) users GROUP BY store_id", params)
+        return dict(cursor.fetchall())
+
+
+def users_first_names(stores: list[TrustedStore], size: int) -> dict[int, tuple[int, list[tuple[str, int]]]]:
+    """For each of ``stores`` used by applications: how many, and the first ``size`` of them as (name, id)
+    by name (in code point order, as Python sorts), in one query."""
+    if not stores:
+        return {}
+    sql, params = users_query(stores)
+    # Code point order on both databases: SQLite compares UTF-8 bytes; PostgreSQL does with "C".
+    by_name = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    app = Application._meta.db_table
+    ranked = (f"SELECT users.store_id, app.name, app.id, COUNT(*) OVER (PARTITION BY users.store_id) AS total, "
+              f"ROW_NUMBER() OVER (PARTITION BY users.store_id ORDER BY app.name{by_name}, app.id) AS position "
+              f"FROM ({sql}) users JOIN {app} app ON app.id = users.application_id")
+    found: dict[int, tuple[int, list[tuple[str, int]]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT store_id, name, id, total FROM ({ranked}) ranked WHERE position <= %s "
+                       "ORDER BY store_id, position", [*params, size])
+        for store_id, name, app_id, total in cursor.fetchall():
+            found.setdefault(store_id, (total, []))[1].append((name, app_id))
+    return found
+
+
 def with_health(stores: list[TrustedStore]) -> None:
     """Set on each store of a page ``health`` (its own stored findings, counted), ``certificate_count``,
     ``used_by`` (the number of applications using it) and ``used_by_names`` (the first few, by name),
-    in five queries."""
+    in three queries."""
     from security.models import Finding
 
     health = {s.pk: StoreHealth() for s in stores}
@@ -153,27 +183,24 @@ def with_health(stores: list[TrustedStore]) -> None:
 
     members = dict(StoreEntry.objects.filter(store_id__in=list(health)).order_by().values("store").annotate(
         n=Count("pk")).values_list("store", "n"))
-    using = applications_using_stores(stores)
-    shown = {pk for apps in using.values() for pk in apps}
-    names = dict(Application.objects.filter(pk__in=shown).values_list("pk", "name")) if shown else {}
+    users = users_first_names(stores, USED_BY_NAMES)
     for store in stores:
         store.health = health[store.pk]
         store.certificate_count = members.get(store.pk, 0)
-        store.used_by = len(using[store.pk])
-        store.used_by_names = sorted((names[pk], pk) for pk in using[store.pk] if pk in names)[:USED_BY_NAMES]
+        store.used_by, store.used_by_names = users.get(store.pk, (0, []))
 
 
 def stores_by_use(*, descending: bool, number, size: int):
     """A page of the stores ordered by the number of applications using them (``applications_using``),
     fewest first, then by name. Counting needs every store's users, which grows with the estate (one
     ``trusted-ca`` row per Co-browse application, read through their partial index): only this order
-    pays for it."""
+    pays for it, and the database counts them (one row per store comes back)."""
     from django.core.paginator import Paginator
 
-    everything = list(TrustedStore.objects.only("pk", "name", "path", "windows_path"))
-    using = applications_using_stores(everything)
-    ordered = sorted(everything, key=lambda s: (len(using[s.pk]), s.name), reverse=descending)
-    page = Paginator([s.pk for s in ordered], size).get_page(number)
+    counts = users_count()
+    everything = TrustedStore.objects.values_list("pk", "name")
+    ordered = sorted(everything, key=lambda s: (counts.get(s[0], 0), s[1]), reverse=descending)
+    page = Paginator([pk for pk, _name in ordered], size).get_page(number)
     wanted = list(page.object_list)
     loaded = TrustedStore.objects.in_bulk(wanted)
     page.object_list = [loaded[pk] for pk in wanted if pk in loaded]

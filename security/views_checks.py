@@ -6,12 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.http import JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from applications import widgets
 from applications.models import Application, AppType, Connection
+from applications.roles import SECURITY_OFFICER, has_role
 from applications.sorting import page_query, sort_by
 from cobrowse_admin.access import access_required
 from security import sweeps
@@ -26,6 +28,7 @@ from security.review import (
     review_page,
     review_queryset,
     review_rows,
+    rows_html,
     with_row_data,
 )
 
@@ -67,13 +70,16 @@ def review(request):
     sorting = sort_by(request.GET, REVIEW_COLUMNS, default="verdict")
     page, connections = review_page(ReviewOrder(**filters, order=sorting.order_by), request.GET.get("page"), PAGE_SIZE)
     latest = Sweep.objects.first()
+    this_page = request.get_full_path()  # where each row's Probe button comes back to
+    rows = rows_html(add_links(review_rows(connections)), can_secure=has_role(request.user, SECURITY_OFFICER),
+                     csrf_token=get_token(request), this_page=this_page)
     return render(request, "security/review.html", {
         "filter_form": form,
         "page": page,
-        "rows": add_links(review_rows(connections)),
+        "rows": rows,
         "query": page_query(request.GET),
         "sorting": sorting,
-        "this_page": request.get_full_path(),  # where each row's Probe button comes back to
+        "this_page": this_page,
         "latest_sweep": latest,
         "pending_applications": Application.objects.filter(checks_requested_at__isnull=False).count(),
         "pending_stores": TrustedStore.objects.filter(checks_requested_at__isnull=False).count(),

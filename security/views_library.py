@@ -9,9 +9,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_safe
 
 from applications.paths import UNIX, WINDOWS
@@ -24,6 +29,8 @@ from security.commands import CommandRefused, keytool_list, mscapi_commands
 from security.crypto.identity import fingerprint_query
 from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
+from security.review import url_for_ids
+from security.templatetags.security_text import fingerprint, role_label
 from security.timeline import SHORT_LIVED_DAYS, build_timeline
 
 PREVIEW_SESSION_KEY = "certificate-import-preview"
@@ -65,12 +72,44 @@ def certificate_list(request):
         certs = certs.filter(not_after__lte=soon)
     sorting = sort_by(request.GET, CERTIFICATE_COLUMNS, default="valid_until")
     page = Paginator(certs.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
+    detail = url_for_ids("security:certificate_detail")  # reversed once, not once a row
+    for cert in page.object_list:
+        cert.detail_url = detail(cert.pk)
+        cert.row_html = mark_safe(certificate_row_html(cert, now=now, soon=soon))
     return render(request, "security/certificate_list.html", {
         "page": page, "now": now, "soon": soon, "q": text, "query": page_query(request.GET), "sorting": sorting,
         "expiring": expiring,
         "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
         "soon_days": soon_days(), "short_lived_days": SHORT_LIVED_DAYS,
     })
+
+
+def certificate_row_html(cert: Certificate, *, now, soon) -> str:
+    """A row of the certificate library, character for character what the template loop of
+    ``security/certificate_list.html`` wrote (the template engine's lookups were most of the page); the
+    fingerprint and the role through the same template helpers. Needs ``detail_url`` and ``store_count``."""
+    state = "table-danger" if cert.not_after < now else "table-warning" if cert.not_after < soon else ""
+    if cert.not_after < now:
+        badge = ' <span class="badge text-bg-danger">expired</span>'
+    elif cert.not_after < soon:
+        badge = ' <span class="badge badge-restart">expires soon</span>'
+    elif cert.not_before > now:
+        badge = ' <span class="badge text-bg-secondary">not yet valid</span>'
+    else:
+        badge = ""
+    role = escape(role_label(cert.role))
+    if not cert.is_ca:
+        role = f'<span class="badge text-bg-warning">{role}</span>'
+    return (f'\n    <tr class="{state}">'
+            f'\n      <td><a href="{escape(cert.detail_url)}">{escape(cert.common_name or cert.subject)}</a></td>'
+            f'\n      <td class="small">{escape(truncatechars(cert.issuer, 60))}</td>'
+            f'\n      <td class="text-nowrap">{date_format(localtime(cert.not_after), "Y-m-d")}{badge}</td>'
+            f'\n      <td class="small">{role}</td>'
+            f'\n      <td class="small">{escape(cert.key_type)} {escape(cert.key_size or "")}</td>'
+            f'\n      <td class="small">{escape(cert.signature_hash or "—")}</td>'
+            f'\n      <td>{cert.store_count}</td>'
+            f'\n      <td class="text-nowrap">{fingerprint(cert.fingerprint_sha256, short=True)}</td>'
+            f'\n    </tr>\n  ')
 
 
 @access_required
@@ -206,8 +245,58 @@ def store_list(request):
     else:
         page = Paginator(sorting.apply(TrustedStore.objects.all()), PAGE_SIZE).get_page(number)
     store_service.with_health(page.object_list)
+    with_links(page.object_list)
     return render(request, "security/store_list.html", {"page": page, "sorting": sorting,
                                                           "query": page_query(request.GET)})
+
+
+def with_links(stores: list[TrustedStore]) -> None:
+    """Each store's link and those of the applications it names (``used_by_names``), each pattern reversed
+    once for the page rather than once a link (250 links on a page of 50 stores), then its row."""
+    store_url, application_url = url_for_ids("security:store_detail"), url_for_ids("applications:detail")
+    for store in stores:
+        store.detail_url = store_url(store.pk)
+        store.used_by_links = [(name, application_url(pk)) for name, pk in store.used_by_names]
+        store.row_html = mark_safe(store_row_html(store))
+
+
+def plural(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def store_row_html(store: TrustedStore) -> str:
+    """A row of the trusted stores list, character for character what the template loop of
+    ``security/store_list.html`` wrote (the template engine's lookups were most of the page). Needs
+    ``with_health`` and the links."""
+    health = store.health
+    paths = "".join(f"<div>{escape(path)}</div>" for path in (store.path, store.windows_path) if path) or "—"
+    status = ("errors" if health.errors else "warnings" if health.warnings else
+              "ok" if store.last_validated_at else "never")
+    title = f' title="{escape(health.first_problem)}"' if health.first_problem else ""
+    found = ""
+    if health.errors:
+        found += f'<span class="badge text-bg-danger">{health.errors} error{plural(health.errors)}</span>'
+    if health.warnings:
+        found += f' <span class="badge text-bg-warning">{health.warnings} warning{plural(health.warnings)}</span>'
+    if not health.errors and not health.warnings:
+        found += ('<span class="text-success">no problem found</span>' if store.last_validated_at else
+                  '<span class="text-muted">not validated yet</span>')
+    if store.checks_requested_at:
+        found += ' <span class="badge text-bg-info">validation pending</span>'
+    if store.used_by:
+        users = ", ".join(f'<a href="{escape(url)}">{escape(name)}</a>' for name, url in store.used_by_links)
+        if store.used_by > len(store.used_by_names):
+            users += f' <a class="text-muted" href="{escape(store.detail_url)}">({store.used_by} in all)</a>'
+    else:
+        users = '<span class="text-muted">no application</span>'
+    validated = (date_format(localtime(store.last_validated_at), "Y-m-d H:i") if store.last_validated_at
+                 else "") or "never"
+    return (f'\n    <tr><td><a href="{escape(store.detail_url)}">{escape(store.name)}</a></td>'
+            f'<td>{escape(store.provider)}</td><td class="mono small option-value">{paths}</td>'
+            f'<td>{store.certificate_count}</td>'
+            f'\n      <td class="small" data-status="{status}"{title}>{found}</td>'
+            f'\n      <td class="small" data-used-by="{store.used_by}">{users}</td>'
+            f'\n      <td class="small text-nowrap">{escape(validated)}</td></tr>\n  ')
 
 
 def store_columns() -> list[Column]:

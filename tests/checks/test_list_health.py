@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications.models import AppType
+from applications.models import Application, AppType
 from security.models import Finding
 from security.stores import applications_using
 from tests.checks.world import World
@@ -84,6 +84,26 @@ def test_a_store_shows_its_own_findings_as_its_page_does_and_who_uses_it(client_
     assert [name for name, _ in listed["Old CA"].used_by_names] == ["Cobrowse_Node_2"]
 
 
+def test_who_uses_a_store_counts_each_application_once_whichever_way_it_names_the_store(client_as, world):
+    long_path = "/opt/genesys/" + "deep/" * 60 + "ca.pem"  # longer than the index on trusted-ca values holds
+    store = world.store("Long CA", path=long_path, windows_path="C:\\Genesys\\ca.pem")
+    other = world.store("Other CA", path=long_path[:-1] + "x")  # the same first 200 characters
+    world.security(world.node1, store=store)  # assigned, and its trusted-ca names the path as well
+    world.security(world.node2, provider="PEM", trusted_ca="C:\\Genesys\\ca.pem")
+    world.security(world.cluster, provider="PEM", trusted_ca=long_path)
+    world.security(world.message, provider="PEM", trusted_ca="")  # empty: no store, not a store without a path
+    viewer = client_as("viewer")
+
+    listed = rows(viewer.get(STORES))
+
+    assert listed["Long CA"].used_by == 3
+    assert [name for name, _ in listed["Long CA"].used_by_names] == [
+        "Cobrowse_Cluster", "Cobrowse_Node_1", "Cobrowse_Node_2"]
+    assert sorted(applications_using(store)) == sorted([world.node1.pk, world.node2.pk, world.cluster.pk])
+    assert (listed["Other CA"].used_by, applications_using(other)) == (0, [])
+    assert [s.name for s in viewer.get(f"{STORES}?sort=-used_by").context["page"]] == ["Long CA", "Other CA"]
+
+
 def test_stores_sort_by_status_and_by_the_applications_using_them(client_as, world: World):
     ready_node1_failing_node2(world)
     expired = world.store("Old CA", certs=("expired-ca.pem",))
@@ -155,7 +175,17 @@ LISTS = [
     STORES, STORES + "?sort=used_by", STORES + "?sort=-status",
     reverse("security:certificate_list") + "?sort=-stores", reverse("applications:user_list") + "?sort=role",
     reverse("security:review") + "?sort=-server",
+    # The other pages of benchmarks/pages.py that list the estate or read its health.
+    reverse("security:review"), reverse("security:review") + "?insecure=on",
+    reverse("security:certificate_list"), reverse("security:certificate_list") + "?expiring=on",
+    reverse("applications:audit"), reverse("applications:audit") + "?action=create&object_type=application",
 ]
+
+
+def application_pages(app) -> list[str]:
+    """An application's General tab, Options tab and options editor (benchmarks/pages.py)."""
+    return [app.get_absolute_url(), reverse("applications:options", args=[app.pk]),
+            reverse("applications:options_edit", args=[app.pk])]
 
 
 def grow(world: World, stores: list, hosts: int, per_host: int, prefix: str) -> None:
@@ -176,11 +206,16 @@ def test_every_list_with_its_health_costs_the_same_queries_for_a_small_and_a_lar
     for store in stores:
         world.validate(store)
     client = client_as("admin")
-    small = {url: queries(client, url) for url in LISTS}
+    # The first Cluster of the small estate, one of its Nodes and a server: their pages are the same at both
+    # sizes, the estate around them is not.
+    cluster = Application.objects.get(name="small_Cluster_000")
+    node = cluster.nodes.order_by("name").first()
+    pages = LISTS + application_pages(cluster) + application_pages(node) + application_pages(world.message)
+    small = {url: queries(client, url) for url in pages}
 
     more = [world.store(f"More {i}", certs=("ca.pem",)) for i in range(6)]
     grow(world, stores + more, hosts=12, per_host=5, prefix="more")
     for store in more:
         world.validate(store)
 
-    assert {url: queries(client, url) for url in LISTS} == small
+    assert {url: queries(client, url) for url in pages} == small

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.models import AppType, Connection
-from security.models import ProbeResult
+from security.models import ConnectionCheck, ProbeResult
+from security.review import review_queryset
 from tests.checks.world import World
 
 REVIEW = reverse("security:review")
@@ -154,3 +155,47 @@ def test_a_port_without_tls_offers_no_probe(client_as, deployment):
     html = client_as("security").get(f"{REVIEW}?insecure=on").content.decode()
 
     assert "no TLS to probe" in html and 'name="next"' not in html
+
+
+def test_a_page_without_a_cluster_costs_the_queries_of_a_page_with_one(client_as, world):
+    """The Nodes of a page's clients are asked for whether or not one of them is a Cluster: the count of
+    a page does not depend on what it happens to show (benchmarks/pages.py, sorted by server, page N)."""
+    viewer = client_as("viewer")
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.connect(world.node1, world.message_secure)
+    world.validate(world.node1)
+
+    def queries() -> int:
+        viewer.get(REVIEW)
+        with CaptureQueriesContext(db_connection) as captured:
+            assert viewer.get(REVIEW).status_code == 200
+        return len(captured)
+
+    without_cluster = queries()
+    world.connect(world.cluster, world.message_secure)
+    world.validate(world.cluster)
+
+    assert any(len(row.runners) > 1 for row in viewer.get(REVIEW).context["rows"])
+    assert queries() == without_cluster
+
+
+@pytest.mark.parametrize("validated", [55, 50, 30])
+def test_pages_that_reach_the_connections_never_validated_keep_the_csv_order(client_as, world, validated):
+    """The validated connections come first and those never validated after them, on a page that holds
+    both and on a page that starts after the last validated one, in the order the CSV has."""
+    from security import validation
+
+    viewer = client_as("viewer")
+    apps = [world.app(f"Client_{i:03}", AppType.COBROWSE_NODE, "8.5.003.04", host=world.linux) for i in range(70)]
+    for app in apps:
+        world.connect(app, world.message_secure)
+    validation.validate_applications(application_ids=[a.pk for a in apps[:validated]],
+                                     cache=validation.ValidationCache())
+
+    assert ConnectionCheck.objects.count() == validated
+
+    shown = rows(viewer.get(REVIEW)) + rows(viewer.get(f"{REVIEW}?page=2"))
+
+    assert shown == list(review_queryset().values_list("pk", flat=True))
+    assert len(shown) == 70
