@@ -38,8 +38,13 @@ demo-validate:
 	  exit $$status; \
 	fi
 
+# Two pytest-xdist workers, each with its own test database (pytest-django adds _gw0, _gw1). A
+# worker takes a whole file at a time (--dist loadfile: a module's Redis, Celery worker or benchmark
+# runs start once), in collection order (--no-loadscope-reorder: the few long files, benchmarks and
+# browser journeys, start first instead of last). `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
