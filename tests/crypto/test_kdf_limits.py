@@ -171,6 +171,7 @@ def test_thousands_of_encrypted_parts_at_one_iteration_each_stay_within_the_budg
     ("kdf", "words"),
     [(forge.scrypt_kdf(os.urandom(16), 2**14, 8, HUGE), "the scrypt key derivation"),
      (forge.seq(forge.oid("1.2.3.4"), forge.null()), "key derivation 1.2.3.4")],
+    ids=["scrypt", "unknown-oid"],  # the scrypt salt is random: an id made of it differs per process (pytest-xdist)
 )
 def test_a_scheme_whose_cost_cannot_be_read_is_refused_as_unreadable(leaf, parses, kdf, words):
     algorithm = forge.pbes2_algorithm(b"", 0, os.urandom(16), kdf=kdf)
