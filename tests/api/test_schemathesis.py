@@ -10,9 +10,9 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
