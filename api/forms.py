@@ -47,6 +47,12 @@ class StrictChoiceField(serializers.ChoiceField):
 def api_field(field: forms.Field) -> serializers.Field:
     """The JSON field for a form field (its shape only; the form validates the value)."""
     common = {"required": field.required, "help_text": str(field.help_text or "") or None}
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return serializers.ListField(child=StrictIntegerField(min_value=1), allow_empty=True, **common)
+    if isinstance(field.widget, forms.PasswordInput):
+        # A secret: accepted, never answered back, and no example of it in the schema.
+        return StrictCharField(allow_blank=not field.required, write_only=True, trim_whitespace=False,
+                               style={"input_type": "password"}, **common)
     if isinstance(field, forms.ModelChoiceField):
         return StrictIntegerField(allow_null=not field.required, min_value=1, **common)
     if isinstance(field, forms.BooleanField):
@@ -55,7 +61,7 @@ def api_field(field: forms.Field) -> serializers.Field:
         return StrictIntegerField(allow_null=not field.required, min_value=field.min_value,
                                   max_value=field.max_value, **common)
     if isinstance(field, forms.ChoiceField):
-        choices = [value for value, _ in field.choices if value != ""]
+        choices = [(value, label) for value, label in field.choices if value != ""]  # labels: one enum per set
         return StrictChoiceField(choices=choices, allow_blank=not field.required, **common)
     return StrictCharField(allow_blank=not field.required, max_length=getattr(field, "max_length", None),
                            trim_whitespace=False, **common)

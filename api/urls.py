@@ -4,7 +4,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from api.certificates import CertificateViewSet
+from api.findings import FindingViewSet
 from api.hosts import HostViewSet
+from api.probes import ProbeViewSet
+from api.stores import StoreViewSet
+from api.sweeps import SweepViewSet
 
 app_name = "api"
 
@@ -12,6 +17,11 @@ router = SimpleRouter()
 # The Genesys configuration.
 router.register("hosts", HostViewSet, basename="host")
 # Certificates, trusted stores, findings, sweeps, probes.
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("stores", StoreViewSet, basename="store")
+router.register("findings", FindingViewSet, basename="finding")
+router.register("sweeps", SweepViewSet, basename="sweep")
+router.register("probes", ProbeViewSet, basename="probe")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

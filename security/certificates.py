@@ -46,6 +46,28 @@ class FilePreview:
     repeated: int = 0  # certificates already listed under an earlier file of the same upload
 
 
+def text_condition(text: str) -> Q:
+    """The library's search: part of the name or subject, or of the SHA-256 fingerprint (with or
+    without colons, any case)."""
+    from security.crypto.identity import fingerprint_query
+
+    text = text.strip()
+    if not text:
+        return Q()
+    matches = Q(common_name__icontains=text) | Q(subject__icontains=text)
+    digits = fingerprint_query(text)
+    if digits:
+        matches |= Q(fingerprint_sha256__contains=digits)
+    return matches
+
+
+def expiring_condition(now: dt.datetime) -> Q:
+    """Expired or expiring within ``CERTIFICATE_EXPIRY_WARNING_DAYS`` (the dashboard's card)."""
+    from django.conf import settings
+
+    return Q(not_after__lte=now + dt.timedelta(days=settings.CERTIFICATE_EXPIRY_WARNING_DAYS))
+
+
 def certificate_warnings(
     *, is_ca: bool, not_before: dt.datetime, not_after: dt.datetime, now: dt.datetime
 ) -> list[str]:

@@ -21,7 +21,6 @@ from cobrowse_admin.access import access_required
 from security import certificates as cert_service
 from security import stores as store_service
 from security.commands import CommandRefused, keytool_list, mscapi_commands
-from security.crypto.identity import fingerprint_query
 from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
 from security.timeline import SHORT_LIVED_DAYS, build_timeline
@@ -52,17 +51,12 @@ def certificate_list(request):
     now = timezone.now()
     certs = Certificate.objects.annotate(store_count=Count("entries"))
     text = request.GET.get("q", "").strip()
-    if text:
-        matches = Q(common_name__icontains=text) | Q(subject__icontains=text)
-        digits = fingerprint_query(text)
-        if digits:
-            matches |= Q(fingerprint_sha256__contains=digits)
-        certs = certs.filter(matches)
+    certs = certs.filter(cert_service.text_condition(text))
     soon = now + timezone.timedelta(days=soon_days())
     # The dashboard's card: expired or expiring within the warning threshold, soonest first.
     expiring = request.GET.get("expiring") == "on"
     if expiring:
-        certs = certs.filter(not_after__lte=soon)
+        certs = certs.filter(cert_service.expiring_condition(now))
     sorting = sort_by(request.GET, CERTIFICATE_COLUMNS, default="valid_until")
     page = Paginator(certs.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "security/certificate_list.html", {
