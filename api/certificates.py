@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from api.concurrency import VersionedObjectMixin
 from api.files import FILE_RENDERERS, file_response, file_responses
+from api.filtering import TrueFalseFilter
 from api.forms import valid_form
 from api.problems import Conflict
 from api.schema import IF_MATCH
@@ -58,9 +59,9 @@ class CertificateDetailSerializer(CertificateSerializer):
 class CertificateFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", help_text="Part of the name or subject, or of the SHA-256 "
                                                              "fingerprint (colons optional).")
-    expiring = django_filters.BooleanFilter(method="only_expiring", help_text="true: expired or expiring within "
+    expiring = TrueFalseFilter(method="only_expiring", help_text="true: expired or expiring within "
                                                                               "the warning threshold.")
-    is_ca = django_filters.BooleanFilter()
+    is_ca = TrueFalseFilter()
 
     class Meta:
         model = Certificate

@@ -1,11 +1,11 @@
 """Findings: what the checks stored, with the filters of the findings page (``security.findings``)."""
 
 import django_filters
-from django import forms
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from api.filtering import IdFilter
 from applications.models import AppType
 from security.findings import KINDS, SEVERITIES, FindingFilters, findings_queryset, rows_for
 from security.models import Finding
@@ -29,15 +29,6 @@ class FindingSerializer(serializers.Serializer):
     store = serializers.IntegerField(source="finding.store_id", allow_null=True)
     application = serializers.IntegerField(source="finding.application_id", allow_null=True)
     connection = serializers.IntegerField(source="finding.connection_id", allow_null=True)
-
-
-class IdFilter(django_filters.NumberFilter):
-    """An object's id: a whole number a database id column holds (not 1.5, not 10**30)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, min_value=1, max_value=2**31 - 1, **kwargs)
 
 
 class FindingFilter(django_filters.FilterSet):

@@ -7,7 +7,8 @@ The password is write-only: no response, schema example or audit event holds it.
 
 import django_filters
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,10 +18,13 @@ from api.files import FILE_RENDERERS, file_response, file_responses
 from api.forms import form_data, serializer_for_form, valid_form
 from api.problems import Conflict
 from api.schema import IF_MATCH
+from applications import snapshots
+from applications.numbers import parse_whole_number
+from security import store_history
 from security import stores as store_service
 from security.crypto.errors import CertificateError
 from security.forms_library import StoreForm
-from security.models import Provider, StoreEntry, TrustedStore
+from security.models import Provider, StoreEntry, StoreVersion, TrustedStore
 
 
 class StoreSerializer(serializers.ModelSerializer):
@@ -74,6 +78,38 @@ class StoreDetailSerializer(StoreSerializer):
 StoreWrite = serializer_for_form(StoreForm, "StoreWrite")
 
 
+class StoreVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StoreVersion
+        fields = ["number", "at", "actor_name", "source", "note", "summary"]
+        read_only_fields = fields
+
+
+class CompareRow(serializers.Serializer):
+    key = serializers.CharField()
+    old = serializers.CharField(allow_null=True, help_text="As shown: a password only ever as (secret).")
+    new = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=[snapshots.ADDED, snapshots.REMOVED, snapshots.CHANGED, snapshots.SAME])
+    secret = serializers.BooleanField()
+
+
+class CompareGroup(serializers.Serializer):
+    title = serializers.CharField()
+    rows = CompareRow(many=True)
+
+
+class Comparison(serializers.Serializer):
+    left = serializers.CharField()
+    right = serializers.CharField()
+    groups = CompareGroup(many=True)
+
+
+class RevertRequest(serializers.Serializer):
+    to = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The version number to put back.")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, trim_whitespace=False,
+                                 help_text="Why (kept in the history; required when the settings say so).")
+
+
 class StoreFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains", help_text="Part of the name (any case).")
     provider = django_filters.ChoiceFilter(choices=Provider.choices)
@@ -115,7 +151,7 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
     queryset = TrustedStore.objects.order_by("name", "id")
 
     def get_serializer_class(self):
-        return StoreSerializer if self.action == "list" else StoreDetailSerializer
+        return {"list": StoreSerializer, "versions": StoreVersionSerializer}.get(self.action, StoreDetailSerializer)
 
     def version_of(self, store: TrustedStore) -> str:
         return store_service.store_version(store)
@@ -171,3 +207,63 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
         except CertificateError as exc:
             raise Conflict(f"The store cannot be built: {exc}.") from None
         return file_response(artifact)
+
+    # History: the versions store_save records, compared and put back as the browser does.
+
+    @extend_schema(responses={200: StoreVersionSerializer(many=True)}, description="The store's versions, newest "
+                   "first.")
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        store = self.get_object()
+        versions = StoreVersion.objects.filter(store=store).only(
+            "id", "store_id", "number", "at", "actor_name", "source", "note", "summary").order_by("-number")
+        page = self.paginate_queryset(versions)
+        return self.get_paginated_response(StoreVersionSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("a", OpenApiTypes.STR, description="A version number, or current (the default)."),
+            OpenApiParameter("b", OpenApiTypes.STR, description="A version number, or current (the default)."),
+            OpenApiParameter("all", OpenApiTypes.BOOL, description="true: the rows that did not change too."),
+        ],
+        responses={200: Comparison}, description="Two versions side by side (what the browser's compare shows).")
+    @action(detail=True, methods=["get"])
+    def compare(self, request, pk=None):
+        store = self.get_object()
+        sides = []
+        for name in ("a", "b"):
+            text = request.query_params.get(name) or "current"
+            if text == "current":
+                sides.append((f"{store.name} now", store_history.store_snapshot(store)))
+                continue
+            number = parse_whole_number(text)
+            version = StoreVersion.objects.filter(store=store, number=number).only("number", "snapshot").first() \
+                if number is not None else None
+            if version is None:
+                raise serializers.ValidationError({name: ["No such version: give a version number from versions/, "
+                                                          "or current."]})
+            sides.append((f"version {version.number}", version.snapshot))
+        groups = snapshots.compare(store_history.display_groups(sides[0][1]), store_history.display_groups(sides[1][1]),
+                                   show_all=request.query_params.get("all") in ("true", "1"))
+        return Response(Comparison({"left": sides[0][0], "right": sides[1][0], "groups": groups}).data)
+
+    @extend_schema(request=RevertRequest, parameters=[IF_MATCH], responses={200: StoreDetailSerializer},
+                   description="Put the store back as a version, through the store form and service (a new version "
+                               "noted \"revert to N\"); the applications set from it follow, as after a save.")
+    @action(detail=True, methods=["post"])
+    def revert(self, request, pk=None):
+        from security.section import store_changed
+
+        store = self.get_object()
+        version = self.expected_version()
+        store_service.check_store_version(store, version)  # a conflict is said first, as for a save
+        sent = RevertRequest(data=request.data)
+        sent.is_valid(raise_exception=True)
+        try:
+            done = store_history.revert_store(store=store, to=sent.validated_data["to"], actor=request.user,
+                                              note=sent.validated_data.get("note", ""), expected_version=version)
+        except store_history.StoreRevertRefused as exc:
+            raise Conflict(str(exc)) from None
+        if done is not None:
+            store_changed(store=TrustedStore.objects.get(pk=store.pk), actor=request.user)
+        return self.detail_response(store)

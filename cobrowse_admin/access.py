@@ -143,6 +143,9 @@ API = {
     "api:store-detail": Rule(read=VIEWER, write=SECURITY_OFFICER),
     # As in the browser: the built file of a JKS store holds what its password protects.
     "api:store-download": edits(SECURITY_OFFICER),
+    "api:store-versions": reads(VIEWER),
+    "api:store-compare": reads(VIEWER),
+    "api:store-revert": edits(SECURITY_OFFICER),
     "api:finding-list": reads(VIEWER),
     "api:finding-detail": reads(VIEWER),
     # "Validate now" is the Operator's, as in the browser.

@@ -226,3 +226,8 @@ def test_the_list_takes_the_same_number_of_queries_for_4_or_150_certificates(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/api/v1/certificates/?page=2")
     assert response.status_code == 200 and len(response.json()["results"]) == 54
+
+
+@pytest.mark.parametrize("query", ["is_ca=null", "expiring=yes", "expiring=unknown"])
+def test_a_boolean_filter_takes_true_or_false_only(api, library, query):
+    assert api("viewer").get(f"/api/v1/certificates/?{query}").status_code == 400

@@ -267,3 +267,33 @@ def test_the_list_takes_the_same_number_of_queries_for_1_or_150_stores(api, jks,
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/api/v1/stores/?page=2")
     assert response.status_code == 200 and len(response.json()["results"]) == 51
+
+
+def test_the_history_lists_compares_and_reverts_as_the_browser_does(api, jks, certs):
+    client = api("security")
+    etag = client.get(f"/api/v1/stores/{jks.pk}/")["ETag"]
+    client.patch(f"/api/v1/stores/{jks.pk}/", {"certificates": [certs["ca"].pk], "password": NEW_PASSWORD,
+                                               "password_again": NEW_PASSWORD}, **{"If-Match": etag})
+    versions = api("viewer").get(f"/api/v1/stores/{jks.pk}/versions/").json()["results"]
+    assert [v["number"] for v in versions] == [2, 1] and versions[0]["actor_name"] == "security"
+
+    compared = api("viewer").get(f"/api/v1/stores/{jks.pk}/compare/?a=1&b=2").json()
+    assert (compared["left"], compared["right"]) == ("version 1", "version 2")
+    rows = {row["key"]: row for group in compared["groups"] for row in group["rows"]}
+    assert rows["password"] == {"key": "password", "old": "(secret)", "new": "(secret)", "status": "changed",
+                                "secret": True}
+    assert any(row["status"] == "removed" for row in rows.values())
+    assert api("viewer").get(f"/api/v1/stores/{jks.pk}/compare/?a=9").status_code == 400
+
+    etag = client.get(f"/api/v1/stores/{jks.pk}/")["ETag"]
+    assert client.post(f"/api/v1/stores/{jks.pk}/revert/", {"to": 1}).status_code == 428
+    assert api("viewer").post(f"/api/v1/stores/{jks.pk}/revert/", {"to": 1}, **{"If-Match": etag}).status_code == 403
+    response = client.post(f"/api/v1/stores/{jks.pk}/revert/", {"to": 1, "note": "back"}, **{"If-Match": etag})
+    assert response.status_code == 200, response.content
+    assert [m["certificate"] for m in response.json()["members"]] == [certs["ca"].pk, certs["intermediate"].pk]
+    assert secret_box.decrypt(TrustedStore.objects.get(pk=jks.pk).password_encrypted) == STORE_PASSWORD
+    latest = StoreVersion.objects.filter(store=jks).order_by("-number").first()
+    assert (latest.number, latest.source, latest.note) == (3, "revert", "revert to 1: back")
+    # The ETag it read is stale now: a second revert with it changes nothing.
+    assert client.post(f"/api/v1/stores/{jks.pk}/revert/", {"to": 2}, **{"If-Match": etag}).status_code == 412
+    assert StoreVersion.objects.filter(store=jks).count() == 3
