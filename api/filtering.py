@@ -3,6 +3,8 @@ one the schema allows is a 400, never silently "no filter"."""
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -14,6 +16,7 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=2**31 - 1, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class TrueFalseFilter(django_filters.TypedChoiceFilter):
     """``true`` or ``false`` (django-filter's BooleanFilter also takes "null" or "unknown" as no filter)."""
 

@@ -297,3 +297,79 @@ def test_the_history_lists_compares_and_reverts_as_the_browser_does(api, jks, ce
     # The ETag it read is stale now: a second revert with it changes nothing.
     assert client.post(f"/api/v1/stores/{jks.pk}/revert/", {"to": 2}, **{"If-Match": etag}).status_code == 412
     assert StoreVersion.objects.filter(store=jks).count() == 3
+
+
+@pytest.fixture
+def all_logs(caplog):
+    """Every logger at DEBUG, SQL included, captured."""
+    import logging
+
+    from django.db import connection
+
+    for name in [None, *logging.root.manager.loggerDict]:
+        caplog.set_level(logging.DEBUG, logger=name)
+    connection.force_debug_cursor = True
+    yield caplog
+    connection.force_debug_cursor = False
+
+
+def test_no_log_record_holds_the_password_through_create_change_conflict_and_error(api, certs, all_logs):
+    client = api("security")
+    created = client.post("/api/v1/stores/", jks_body(certs))
+    etag = created["ETag"]
+    pk = created.json()["id"]
+    client.patch(f"/api/v1/stores/{pk}/", {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+                 **{"If-Match": etag})
+    client.patch(f"/api/v1/stores/{pk}/", {"password": NEW_PASSWORD, "password_again": "x"}, **{"If-Match": etag})
+    client.get(f"/api/v1/stores/{pk}/download/")
+    assert all_logs.records
+    for record in all_logs.records:
+        text = record.getMessage() + str(record.args)
+        assert STORE_PASSWORD not in text and NEW_PASSWORD not in text, record.name
+
+
+def test_the_schema_marks_the_passwords_write_only_with_no_example(api):
+    schema = api("viewer").get("/api/v1/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    for name in ("StoreWriteRequest", "PatchedStoreWriteRequest"):
+        for field in ("password", "password_again"):
+            assert components[name]["properties"][field]["writeOnly"] is True
+            assert "example" not in components[name]["properties"][field]
+    for name, component in components.items():
+        if "Request" not in name:
+            assert "password" not in component.get("properties", {}), name
+    assert "example" not in json.dumps(components["StoreWriteRequest"])
+
+
+def test_a_change_over_the_api_is_audited_and_versioned_as_the_same_change_in_the_form(
+        api, certs, client_as, users):
+    from tests.opened import version_on
+
+    made = {}
+    for how in ("form", "api"):
+        store = store_service.store_save(
+            store=TrustedStore(name=f"CA {how}", provider="PEM", path=f"/opt/genesys/certs/{how}.pem"),
+            certificates=[certs["ca"]], password=None, actor=users["security"])
+        made[how] = store
+    officer = client_as("security")
+    edit = reverse("security:store_edit", args=[made["form"].pk])
+    response = officer.post(edit, {**version_on(officer, edit), "name": "CA form", "provider": "PEM",
+                                   "path": "/opt/genesys/certs/moved-form.pem", "windows_path": "",
+                                   "description": "", "note": "rolled",
+                                   "certificates": [certs["ca"].pk, certs["other-ca"].pk], "_save": ""})
+    assert response.status_code == 302
+    client = api("security")
+    etag = client.get(f"/api/v1/stores/{made['api'].pk}/")["ETag"]
+    assert client.patch(f"/api/v1/stores/{made['api'].pk}/", {
+        "path": "/opt/genesys/certs/moved-api.pem", "note": "rolled",
+        "certificates": [certs["ca"].pk, certs["other-ca"].pk]}, **{"If-Match": etag}).status_code == 200
+
+    def trail(store):
+        event = AuditEvent.objects.filter(object_type="store", object_id=str(store.pk), action="update").get()
+        version = StoreVersion.objects.filter(store=store).order_by("-number").first()
+        return (event.action, sorted(event.changes), event.message, event.actor_name,
+                version.number, version.source, version.note, version.summary)
+
+    assert trail(made["api"]) == trail(made["form"])
+    assert list(made["api"].entries.values_list("certificate_id", "alias", "position")) == list(
+        made["form"].entries.values_list("certificate_id", "alias", "position"))
