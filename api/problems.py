@@ -8,7 +8,7 @@ is logged with its traceback and answered with a 500 problem that says nothing o
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -100,6 +100,9 @@ def exception_handler(exc, context):
         return Response(conflict_body(exc), status=412, content_type=CONTENT_TYPE)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, SuspiciousOperation):
+        # A body Django will not read (too many files or fields, too large): the client's error.
+        exc = exceptions.ParseError(f"The request could not be read: {exc}")
     if isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(f"Still in use by: {', '.join(sorted(str(o) for o in exc.args[1]))[:500]}.")
     response = drf_exception_handler(exc, context)

@@ -231,3 +231,15 @@ def test_the_list_takes_the_same_number_of_queries_for_4_or_150_certificates(
 @pytest.mark.parametrize("query", ["is_ca=null", "expiring=yes", "expiring=unknown"])
 def test_a_boolean_filter_takes_true_or_false_only(api, library, query):
     assert api("viewer").get(f"/api/v1/certificates/?{query}").status_code == 400
+
+
+def test_more_files_than_django_reads_is_a_400_problem(api, cert_files, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    client = api("security")
+    data = {"files": [SimpleUploadedFile(f"c{i}.pem", cert_files["ca.pem"].read_bytes()) for i in range(4)]}
+    response = client.client.post(UPLOAD, data=data, headers=client.headers)
+    assert response.status_code == 400 and response["Content-Type"] == PROBLEM
+    assert "DATA_UPLOAD_MAX_NUMBER_FILES" in response.json()["detail"]
+    assert not Certificate.objects.exists()
