@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from api.concurrency import VersionedObjectMixin
 from api.files import FILE_RENDERERS, file_response, file_responses
-from api.filtering import TrueFalseFilter
+from api.filters import StrictBooleanFilter
 from api.forms import valid_form
 from api.problems import Conflict
 from api.schema import IF_MATCH
@@ -59,9 +59,9 @@ class CertificateDetailSerializer(CertificateSerializer):
 class CertificateFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", help_text="Part of the name or subject, or of the SHA-256 "
                                                              "fingerprint (colons optional).")
-    expiring = TrueFalseFilter(method="only_expiring", help_text="true: expired or expiring within "
+    expiring = StrictBooleanFilter(method="only_expiring", help_text="true: expired or expiring within "
                                                                               "the warning threshold.")
-    is_ca = TrueFalseFilter()
+    is_ca = StrictBooleanFilter()
 
     class Meta:
         model = Certificate
@@ -71,7 +71,7 @@ class CertificateFilter(django_filters.FilterSet):
         return queryset.filter(cert_service.text_condition(value))
 
     def only_expiring(self, queryset, name, value):
-        return queryset.filter(cert_service.expiring_condition(timezone.now())) if value else queryset
+        return queryset.filter(cert_service.expiring_condition(timezone.now())) if value == "true" else queryset
 
 
 class UploadRequest(serializers.Serializer):

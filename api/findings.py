@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
-from api.filtering import IdFilter
+from api.filters import IdFilter
 from applications.models import AppType
 from security.findings import KINDS, SEVERITIES, FindingFilters, findings_queryset, rows_for
 from security.models import Finding

@@ -44,9 +44,15 @@ class StrictChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
+def initial_of(field: forms.Field):
+    initial = field.initial() if callable(field.initial) else field.initial
+    return None if initial in (None, "") else initial
+
+
 def api_field(field: forms.Field) -> serializers.Field:
     """The JSON field for a form field (its shape only; the form validates the value)."""
-    common = {"required": field.required, "help_text": str(field.help_text or "") or None}
+    # A field the form's page fills in beforehand (a model default) may be left out, as on the page.
+    common = {"required": field.required and initial_of(field) is None, "help_text": str(field.help_text or "") or None}
     if isinstance(field, forms.ModelMultipleChoiceField):
         return serializers.ListField(child=StrictIntegerField(min_value=1), allow_empty=True, **common)
     if isinstance(field.widget, forms.PasswordInput):
@@ -61,7 +67,7 @@ def api_field(field: forms.Field) -> serializers.Field:
         return StrictIntegerField(allow_null=not field.required, min_value=field.min_value,
                                   max_value=field.max_value, **common)
     if isinstance(field, forms.ChoiceField):
-        choices = [(value, label) for value, label in field.choices if value != ""]  # labels: one enum per set
+        choices = [(value, label) for value, label in field.choices if value != ""]
         return StrictChoiceField(choices=choices, allow_blank=not field.required, **common)
     return StrictCharField(allow_blank=not field.required, max_length=getattr(field, "max_length", None),
                            trim_whitespace=False, **common)
@@ -79,9 +85,11 @@ def serializer_for_form(form_class: type[forms.BaseForm], name: str, **form_kwar
 
 def form_data(instance, form_class, sent: dict) -> dict:
     """The data to bind ``form_class`` with: for an existing object, its current values with what was
-    sent over them (PATCH sends only what changes), else what was sent."""
+    sent over them (PATCH sends only what changes); for a new one, what was sent over what the form's
+    page shows beforehand (the defaults)."""
     if instance is None or instance.pk is None:
-        return dict(sent)
+        defaults = {name: initial_of(field) for name, field in form_class.base_fields.items()}
+        return {**{name: value for name, value in defaults.items() if value is not None}, **sent}
     fields = list(form_class.base_fields)
     data = {key: value for key, value in model_to_dict(instance, fields=fields).items() if value is not None}
     data.update(sent)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
-from api.filtering import IdFilter
+from api.filters import IdFilter
 from api.forms import StrictIntegerField
 from api.problems import QueueUnavailable
 from applications.models import Connection

@@ -4,18 +4,29 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
+from api.applications import ApplicationViewSet
+from api.audit import AuditEventViewSet
 from api.certificates import CertificateViewSet
 from api.findings import FindingViewSet
+from api.history import CompareView, RevertView, VersionDetailView, VersionListView
 from api.hosts import HostViewSet
+from api.options import ApplicationOptionsView, ClusterApplyView, SecuritySectionView
+from api.ports import ConnectionViewSet, PortViewSet
 from api.probes import ProbeViewSet
 from api.stores import StoreViewSet
 from api.sweeps import SweepViewSet
+from api.users import UserViewSet
 
 app_name = "api"
 
 router = SimpleRouter()
 # The Genesys configuration.
 router.register("hosts", HostViewSet, basename="host")
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("ports", PortViewSet, basename="port")
+router.register("connections", ConnectionViewSet, basename="connection")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("users", UserViewSet, basename="user")
 # Certificates, trusted stores, findings, sweeps, probes.
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("stores", StoreViewSet, basename="store")
@@ -26,5 +37,13 @@ router.register("probes", ProbeViewSet, basename="probe")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("applications/<int:pk>/options/", ApplicationOptionsView.as_view(), name="application-options"),
+    path("applications/<int:pk>/security/", SecuritySectionView.as_view(), name="application-security"),
+    path("applications/<int:pk>/security/cluster-apply/", ClusterApplyView.as_view(),
+         name="application-cluster-apply"),
+    path("applications/<int:pk>/versions/", VersionListView.as_view(), name="application-versions"),
+    path("applications/<int:pk>/versions/<int:number>/", VersionDetailView.as_view(), name="application-version"),
+    path("applications/<int:pk>/versions/<int:number>/revert/", RevertView.as_view(), name="application-revert"),
+    path("applications/<int:pk>/compare/", CompareView.as_view(), name="application-compare"),
     path("", include(router.urls)),
 ]

@@ -26,7 +26,10 @@ def role_rank(user) -> int:
         return RANK[ADMINISTRATOR]
     cached = getattr(user, "_cobrowse_role_rank", None)
     if cached is None:
-        names = user.groups.values_list("name", flat=True)
+        # A list of users with their groups prefetched reads them, not one query per user.
+        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
+        names = ([group.name for group in prefetched] if prefetched is not None
+                 else user.groups.values_list("name", flat=True))
         cached = max((RANK.get(name, 0) for name in names), default=0)
         user._cobrowse_role_rank = cached
     return cached

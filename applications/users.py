@@ -76,7 +76,8 @@ def user_save(*, user: User | None, username: str, role: str, active: bool, pass
               expected_version: str | None = None) -> User:
     """Create a user, or change the role, state or password of one. ``expected_version`` is the
     version the form was opened on (``user_version``): ``EditConflict`` when the user changed since,
-    and nothing is saved; None saves unconditionally."""
+    and nothing is saved; None saves unconditionally. ``ValidationError`` for a look-alike name, or
+    when ``actor`` would lower their own role or deactivate themselves."""
     creating = user is None
     if creating:
         validate_new_username(username)
@@ -84,6 +85,8 @@ def user_save(*, user: User | None, username: str, role: str, active: bool, pass
     else:
         user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         check_user_version(user, expected_version)
+        if user.pk == getattr(actor, "pk", None) and (role != role_name(user) or not active):
+            raise ValidationError({"role": "You cannot lower your own role or deactivate yourself."})
     before = {} if creating else {"role": role_name(user), "active": user.is_active}
     user.is_active = active
     if password:
@@ -156,18 +159,15 @@ def user_edit(request, pk=None):
                 check_user_version(user, version)  # said before any form error
             if form.is_valid():
                 data = form.cleaned_data
-                if user == request.user and (data["role"] != role_name(user) or not data["active"]):
-                    form.add_error("role", "You cannot lower your own role or deactivate yourself.")
+                try:
+                    saved = user_save(user=user, username=data["username"], role=data["role"],
+                                      active=data["active"], password=data["password"], actor=request.user,
+                                      expected_version=version if user else None)
+                except ValidationError as exc:  # on the field the service names (the user name by default)
+                    form.add_error(None if hasattr(exc, "error_dict") else "username", exc)
                 else:
-                    try:
-                        saved = user_save(user=user, username=data["username"], role=data["role"],
-                                          active=data["active"], password=data["password"], actor=request.user,
-                                          expected_version=version if user else None)
-                    except ValidationError as exc:  # a look-alike created meanwhile by another administrator
-                        form.add_error("username", exc)
-                    else:
-                        messages.success(request, f"Saved user {saved.username} ({data['role']}).")
-                        return redirect("applications:user_list")
+                    messages.success(request, f"Saved user {saved.username} ({data['role']}).")
+                    return redirect("applications:user_list")
         except versioning.EditConflict as exc:
             conflict = exc
     return render(request, "applications/form.html", {

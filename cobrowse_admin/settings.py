@@ -298,6 +298,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per set of choices used by several fields.
+    "ENUM_NAME_OVERRIDES": {
+        "AppTypeEnum": "applications.models.AppType",
+        "OsTypeEnum": "applications.models.OperatingSystem",
+        "AddpTraceEnum": "applications.models.AddpTrace",
+        "ProtocolEnum": "applications.models.Protocol",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_problem_responses",

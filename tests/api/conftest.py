@@ -52,3 +52,7 @@ def api(tokens):
         return ApiClient(tokens[username] if username else None)
 
     return make
+
+
+# The foundation tests' small estate (hosts, a Cluster and its Node, servers, ports, options).
+from tests.foundation.conftest import committed, env  # noqa: E402, F401

@@ -93,3 +93,7 @@ def test_the_schema_generates_without_warnings_and_validates(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert "bearerToken" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_asking_for_html_is_a_406_problem(api):
+    assert_problem(api("viewer").get("/api/v1/hosts/", Accept="text/html"), 406)

@@ -141,3 +141,12 @@ def test_the_profile_page_refuses_a_bad_expiry(client_as):
     response = client_as("viewer").post("/profile/tokens/", {"action": "create", "name": "x", "expires_days": "-3"})
     assert response.status_code == 200 and response.context["new_secret"] is None
     assert not ApiToken.objects.exists()
+
+
+def test_no_token_appears_in_the_schema_even_as_an_example(users):
+    import re
+
+    created = create_token(user=users["viewer"], name="ci")
+    schema = ApiClient(created.secret).get("/api/v1/schema/?format=json").content.decode()
+    assert not re.search(r"cba_[A-Za-z0-9_-]{8,}", schema)
+    assert created.secret not in schema
