@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from api.concurrency import VersionedObjectMixin
 from api.files import FILE_RENDERERS, file_response, file_responses
 from api.forms import form_data, serializer_for_form, valid_form
+from api.history import CompareSerializer, groups_body
 from api.problems import Conflict
 from api.schema import IF_MATCH
 from applications import snapshots
@@ -83,25 +84,6 @@ class StoreVersionSerializer(serializers.ModelSerializer):
         model = StoreVersion
         fields = ["number", "at", "actor_name", "source", "note", "summary"]
         read_only_fields = fields
-
-
-class CompareRow(serializers.Serializer):
-    key = serializers.CharField()
-    old = serializers.CharField(allow_null=True, help_text="As shown: a password only ever as (secret).")
-    new = serializers.CharField(allow_null=True)
-    status = serializers.ChoiceField(choices=[snapshots.ADDED, snapshots.REMOVED, snapshots.CHANGED, snapshots.SAME])
-    secret = serializers.BooleanField()
-
-
-class CompareGroup(serializers.Serializer):
-    title = serializers.CharField()
-    rows = CompareRow(many=True)
-
-
-class Comparison(serializers.Serializer):
-    left = serializers.CharField()
-    right = serializers.CharField()
-    groups = CompareGroup(many=True)
 
 
 class RevertRequest(serializers.Serializer):
@@ -226,7 +208,7 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
             OpenApiParameter("b", OpenApiTypes.STR, description="A version number, or current (the default)."),
             OpenApiParameter("all", OpenApiTypes.BOOL, description="true: the rows that did not change too."),
         ],
-        responses={200: Comparison}, description="Two versions side by side (what the browser's compare shows).")
+        responses={200: CompareSerializer}, description="Two versions side by side (what the browser's compare shows).")
     @action(detail=True, methods=["get"])
     def compare(self, request, pk=None):
         store = self.get_object()
@@ -245,7 +227,7 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
             sides.append((f"version {version.number}", version.snapshot))
         groups = snapshots.compare(store_history.display_groups(sides[0][1]), store_history.display_groups(sides[1][1]),
                                    show_all=request.query_params.get("all") in ("true", "1"))
-        return Response(Comparison({"left": sides[0][0], "right": sides[1][0], "groups": groups}).data)
+        return Response({"left": sides[0][0], "right": sides[1][0], "groups": groups_body(groups)})
 
     @extend_schema(request=RevertRequest, parameters=[IF_MATCH], responses={200: StoreDetailSerializer},
                    description="Put the store back as a version, through the store form and service (a new version "
