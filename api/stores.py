@@ -76,6 +76,20 @@ class StoreDetailSerializer(StoreSerializer):
         return store_service.applications_using(store)
 
 
+class StoreSavedSerializer(StoreDetailSerializer):
+    """A store as saved, and what the applications set from it did (as the browser's messages say)."""
+
+    applications_updated = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True,
+        help_text="Applications whose security section took the store's new path or password (restart required).")
+    applications_not_updated = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Why an application could not follow the store.")
+
+    class Meta(StoreDetailSerializer.Meta):
+        fields = [*StoreDetailSerializer.Meta.fields, "applications_updated", "applications_not_updated"]
+        read_only_fields = fields
+
+
 StoreWrite = serializer_for_form(StoreForm, "StoreWrite")
 
 
@@ -119,9 +133,9 @@ def store_form_data(store: TrustedStore, sent: dict) -> dict:
 
 @extend_schema_view(
     retrieve=extend_schema(responses={200: StoreDetailSerializer}),
-    create=extend_schema(request=StoreWrite, responses={201: StoreDetailSerializer}),
-    update=extend_schema(request=StoreWrite, parameters=[IF_MATCH], responses={200: StoreDetailSerializer}),
-    partial_update=extend_schema(request=StoreWrite, parameters=[IF_MATCH], responses={200: StoreDetailSerializer}),
+    create=extend_schema(request=StoreWrite, responses={201: StoreSavedSerializer}),
+    update=extend_schema(request=StoreWrite, parameters=[IF_MATCH], responses={200: StoreSavedSerializer}),
+    partial_update=extend_schema(request=StoreWrite, parameters=[IF_MATCH], responses={200: StoreSavedSerializer}),
     destroy=extend_schema(parameters=[IF_MATCH], responses={204: None}),
 )
 class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
@@ -143,11 +157,18 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
         store_service.with_health(page)
         return self.get_paginated_response(StoreSerializer(page, many=True).data)
 
-    def detail_response(self, store: TrustedStore, status: int = 200) -> Response:
+    def detail_response(self, store: TrustedStore, status: int = 200, *, followed=None) -> Response:
+        """The store as stored now, with its ETag; after a write (``followed``: the applications that
+        took its change and the reasons others could not) those too."""
         store = TrustedStore.objects.get(pk=store.pk)
         store_service.with_health([store])
+        body = StoreDetailSerializer(store).data
+        if followed is not None:
+            changed, problems = followed
+            body = {**body, "applications_updated": [app.pk for app in changed],
+                    "applications_not_updated": list(problems)}
         headers = {"Location": reverse("api:store-detail", args=[store.pk])} if status == 201 else {}
-        return self.with_etag(Response(StoreDetailSerializer(store).data, status=status, headers=headers), store)
+        return self.with_etag(Response(body, status=status, headers=headers), store)
 
     def retrieve(self, request, *args, **kwargs):
         return self.detail_response(self.get_object())
@@ -161,7 +182,8 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
             store_service.check_store_version(store, version)  # a conflict is said before any form error
         form = valid_form(StoreForm(data=store_form_data(store, sent.validated_data), instance=store))
         saved = store_service.store_form_save(form=form, actor=self.request.user, expected_version=version)
-        return self.detail_response(saved.store, status=201 if version is None else 200)
+        return self.detail_response(saved.store, status=201 if version is None else 200,
+                                    followed=(saved.followed, saved.not_followed))
 
     def create(self, request, *args, **kwargs):
         return self.write(TrustedStore(), partial=False)
@@ -229,7 +251,7 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
                                    show_all=request.query_params.get("all") in ("true", "1"))
         return Response({"left": sides[0][0], "right": sides[1][0], "groups": groups_body(groups)})
 
-    @extend_schema(request=RevertRequest, parameters=[IF_MATCH], responses={200: StoreDetailSerializer},
+    @extend_schema(request=RevertRequest, parameters=[IF_MATCH], responses={200: StoreSavedSerializer},
                    description="Put the store back as a version, through the store form and service (a new version "
                                "noted \"revert to N\"); the applications set from it follow, as after a save.")
     @action(detail=True, methods=["post"])
@@ -246,6 +268,7 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
                                               note=sent.validated_data.get("note", ""), expected_version=version)
         except store_history.StoreRevertRefused as exc:
             raise Conflict(str(exc)) from None
+        followed = ([], [])
         if done is not None:
-            store_changed(store=TrustedStore.objects.get(pk=store.pk), actor=request.user)
-        return self.detail_response(store)
+            followed = store_changed(store=TrustedStore.objects.get(pk=store.pk), actor=request.user)
+        return self.detail_response(store, followed=followed)

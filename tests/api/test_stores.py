@@ -171,6 +171,8 @@ def test_applications_set_from_the_store_follow_its_new_password(api, jks, users
     response = client.patch(f"/api/v1/stores/{jks.pk}/", {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
                             **{"If-Match": etag})
     assert response.status_code == 200
+    assert response.json()["applications_updated"] == [node.pk]
+    assert response.json()["applications_not_updated"] == []
     option = Option.objects.get(application=node, section="security", name="truststore-password")
     assert secret_box.decrypt(option.value) == NEW_PASSWORD
 
