@@ -25,7 +25,10 @@ Adding a resource (``hosts.py`` is the model to copy):
 
 1. A module ``api/<resource>.py``: a read serializer, the write serializer from the browser's form,
    a ``FilterSet``, a viewset (``VersionedObjectMixin`` if the browser versions it) whose writes call
-   the services. Document bodies and ``IF_MATCH`` with ``extend_schema``.
+   the services. Document bodies and ``IF_MATCH`` with ``extend_schema``. A ModelForm saved by
+   ``services.save_object`` needs only ``resources.FormBackedViewSet`` (hosts, ports, connections);
+   a resource with its own service (options, users, a store) writes like ``options.py``/``users.py``.
+   True/false list filters: ``filters.StrictBooleanFilter``.
 2. Register it in ``api/urls.py`` (``router.register("things", ThingViewSet, basename="thing")``).
 3. Add its routes (``api:thing-list``, ``api:thing-detail``, each action's) to ``API`` in
    ``cobrowse_admin/access.py`` with the role the browser asks for the same thing.

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from api.concurrency import etag, if_match_version
-from api.filters import StrictBooleanFilter
+from api.filters import IdFilter, StrictBooleanFilter
 from api.forms import serializer_for_form, valid_form
 from api.resources import FormBackedViewSet
 from api.schema import IF_MATCH
@@ -102,8 +102,8 @@ class ApplicationFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="by_form", help_text="Part of the name, host or version.")
     type = django_filters.ChoiceFilter(field_name="app_type", choices=AppType.choices)
-    host = django_filters.NumberFilter(field_name="host_id")
-    cluster = django_filters.NumberFilter(field_name="cluster_id")
+    host = IdFilter(field_name="host_id")
+    cluster = IdFilter(field_name="cluster_id")
     version = django_filters.CharFilter(method="by_form", help_text="e.g. 8.5.003 or >=8.5.001")
     readiness = django_filters.ChoiceFilter(method="by_readiness", choices=[(k, v) for k, v in READINESS.items()],
                                             help_text="The stored TLS verdict.")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.pagination import CursorPagination
 
+from api.filters import ID_PATTERN, IdFilter
 from api.pagination import PAGE_SIZE
 from applications.audit_export import filter_events
 from applications.forms import AuditFilterForm
@@ -40,7 +41,7 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(method="by_form")
     since = django_filters.CharFilter(method="by_form", help_text="A date, YYYY-MM-DD (UTC).")
     until = django_filters.CharFilter(method="by_form", help_text="A date, YYYY-MM-DD (UTC).")
-    application = django_filters.NumberFilter(field_name="application_id")
+    application = IdFilter(field_name="application_id")
 
     class Meta:
         model = AuditEvent
@@ -57,5 +58,6 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
     pagination_class = NewestFirst
+    lookup_value_regex = ID_PATTERN
     queryset = AuditEvent.objects.select_related("application").defer(
         "seq", "prev_hash", "chain_hash", "application__command_line", "application__command_line_arguments")

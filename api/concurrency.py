@@ -8,6 +8,7 @@ and the answer is 412 with what changed since (``api.problems.conflict_body``).
 
 from rest_framework.response import Response
 
+from api.filters import ID_PATTERN
 from api.problems import PreconditionRequired
 from applications import services
 
@@ -34,6 +35,8 @@ class VersionedObjectMixin:
     """For a viewset whose objects the browser versions with ``services.object_version``: a read
     carries the ETag, ``expected_version()`` gives the If-Match a write must send. A resource with a
     version of its own (an application's options, a store) overrides ``version_of``."""
+
+    lookup_value_regex = ID_PATTERN  # /things/<id>/: a number that is no id is no route (404)
 
     def version_of(self, obj) -> str:
         return services.object_version(obj)

@@ -21,11 +21,17 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         return qs.filter(**{self.field_name: value == "true"})
 
 
+# Ids are 64-bit: a larger number is no id (and would overflow the database's integer), not a 500.
+MAX_ID = 2**63 - 1
+ID_PATTERN = "[0-9]{1,18}"
+
+
 class IdFilter(django_filters.NumberFilter):
-    """An object's id: a whole number a database id column holds (not 1.5, not 10**30: a 400, not a
-    database error)."""
+    """The id of a related object (a host, an application)."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, min_value=1, max_value=2**31 - 1, **kwargs)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)

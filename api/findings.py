@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
-from api.filters import IdFilter
+from api.filters import ID_PATTERN, IdFilter
 from applications.models import AppType
 from security.findings import KINDS, SEVERITIES, FindingFilters, findings_queryset, rows_for
 from security.models import Finding
@@ -61,6 +61,8 @@ class FindingFilter(django_filters.FilterSet):
 
 class FindingViewSet(viewsets.ReadOnlyModelViewSet):
     """Every finding, errors first (then warnings, then information; by code). A Viewer reads."""
+
+    lookup_value_regex = ID_PATTERN  # a number that is no id is no route (404)
 
     serializer_class = FindingSerializer
     filterset_class = FindingFilter

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
-from api.filters import StrictBooleanFilter
+from api.filters import IdFilter, StrictBooleanFilter
 from api.forms import StrictIntegerField, serializer_for_form
 from api.resources import FormBackedViewSet
 from api.schema import IF_MATCH
@@ -32,7 +32,7 @@ PortCreate = type("PortCreate", (PortWrite,), {
 
 
 class PortFilter(django_filters.FilterSet):
-    application = django_filters.NumberFilter(field_name="application_id")
+    application = IdFilter(field_name="application_id")
     secured = StrictBooleanFilter(field_name="secured")
 
     class Meta:
@@ -92,8 +92,8 @@ ConnectionCreate = type("ConnectionCreate", (ConnectionWrite,), {
 
 
 class ConnectionFilter(django_filters.FilterSet):
-    client = django_filters.NumberFilter(field_name="client_id")
-    server = django_filters.NumberFilter(field_name="port__application_id")
+    client = IdFilter(field_name="client_id")
+    server = IdFilter(field_name="port__application_id")
     protocol = django_filters.ChoiceFilter(choices=Protocol.choices)
 
     class Meta:

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
-from api.filters import IdFilter
+from api.filters import ID_PATTERN, IdFilter
 from api.forms import StrictIntegerField
 from api.problems import QueueUnavailable
 from applications.models import Connection
@@ -56,6 +56,8 @@ class ProbeFilter(django_filters.FilterSet):
 class ProbeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    viewsets.GenericViewSet):
     """Probe results, newest first. A Viewer reads; a Security officer probes."""
+
+    lookup_value_regex = ID_PATTERN  # a number that is no id is no route (404)
 
     serializer_class = ProbeResultSerializer
     filterset_class = ProbeFilter

@@ -8,7 +8,7 @@ is logged with its traceback and answered with a 500 problem that says nothing o
 
 import logging
 
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
@@ -30,6 +30,12 @@ class PreconditionRequired(exceptions.APIException):
     status_code = 428
     default_detail = "This write needs an If-Match header with the ETag of what you read."
     default_code = "precondition_required"
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than the server accepts."
+    default_code = "too_large"
 
 
 class Conflict(exceptions.APIException):
@@ -100,9 +106,10 @@ def exception_handler(exc, context):
         return Response(conflict_body(exc), status=412, content_type=CONTENT_TYPE)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    if isinstance(exc, SuspiciousOperation):
-        # A body Django will not read (too many files or fields, too large): the client's error.
-        exc = exceptions.ParseError(f"The request could not be read: {exc}")
+    if isinstance(exc, RequestDataTooBig):
+        exc = TooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(f"The request was refused as malformed: {exc}")
     if isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(f"Still in use by: {', '.join(sorted(str(o) for o in exc.args[1]))[:500]}.")
     response = drf_exception_handler(exc, context)

@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
+from api.filters import ID_PATTERN
 from api.problems import QueueUnavailable
 from security import sweeps
 from security.models import Sweep, SweepStatus
@@ -48,6 +49,8 @@ class SweepFilter(django_filters.FilterSet):
 class SweepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                    viewsets.GenericViewSet):
     """Sweeps, newest first. A Viewer reads; an Operator starts one, as in the browser."""
+
+    lookup_value_regex = ID_PATTERN  # a number that is no id is no route (404)
 
     serializer_class = SweepSerializer
     filterset_class = SweepFilter

@@ -1,12 +1,13 @@
 """/api/v1/: the schema, its documentation page, and one router for the resources."""
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from api.applications import ApplicationViewSet
 from api.audit import AuditEventViewSet
 from api.certificates import CertificateViewSet
+from api.filters import ID_PATTERN
 from api.findings import FindingViewSet
 from api.history import CompareView, RevertView, VersionDetailView, VersionListView
 from api.hosts import HostViewSet
@@ -18,6 +19,21 @@ from api.sweeps import SweepViewSet
 from api.users import UserViewSet
 
 app_name = "api"
+
+
+class IdConverter:
+    """An object id: at most 18 digits, so a longer number is no route (404), never an overflow."""
+
+    regex = ID_PATTERN
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 router = SimpleRouter()
 # The Genesys configuration.
@@ -37,13 +53,13 @@ router.register("probes", ProbeViewSet, basename="probe")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("applications/<int:pk>/options/", ApplicationOptionsView.as_view(), name="application-options"),
-    path("applications/<int:pk>/security/", SecuritySectionView.as_view(), name="application-security"),
-    path("applications/<int:pk>/security/cluster-apply/", ClusterApplyView.as_view(),
+    path("applications/<id:pk>/options/", ApplicationOptionsView.as_view(), name="application-options"),
+    path("applications/<id:pk>/security/", SecuritySectionView.as_view(), name="application-security"),
+    path("applications/<id:pk>/security/cluster-apply/", ClusterApplyView.as_view(),
          name="application-cluster-apply"),
-    path("applications/<int:pk>/versions/", VersionListView.as_view(), name="application-versions"),
-    path("applications/<int:pk>/versions/<int:number>/", VersionDetailView.as_view(), name="application-version"),
-    path("applications/<int:pk>/versions/<int:number>/revert/", RevertView.as_view(), name="application-revert"),
-    path("applications/<int:pk>/compare/", CompareView.as_view(), name="application-compare"),
+    path("applications/<id:pk>/versions/", VersionListView.as_view(), name="application-versions"),
+    path("applications/<id:pk>/versions/<id:number>/", VersionDetailView.as_view(), name="application-version"),
+    path("applications/<id:pk>/versions/<id:number>/revert/", RevertView.as_view(), name="application-revert"),
+    path("applications/<id:pk>/compare/", CompareView.as_view(), name="application-compare"),
     path("", include(router.urls)),
 ]

@@ -12,7 +12,7 @@ options of a 200-option application p95 <= 30 ms.
     .venv/bin/python benchmarks/api.py [--scales 500,5000] [--requests 40] [--quick]
 
 The databases are ``api_bench_<scale>`` on ``BENCH_DATABASE_SERVER`` (recreated: the name must start
-with ``api_``).
+with ``api_`` or ``bench``).
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ OPTIONS_TARGET_MS = 30
 
 def fresh_api_database(url: str) -> None:
     name = database_name(url)
-    if not name.startswith("api_"):
-        raise SystemExit(f"refusing to recreate {name!r}: this benchmark's databases start with 'api_'")
+    if not name.startswith(("api_", "bench")):
+        raise SystemExit(f"refusing to recreate {name!r}: this benchmark's databases start with 'api_' (or "
+                         "'bench', as every benchmark's may)")
     import psycopg
 
     parts = urlsplit(url)

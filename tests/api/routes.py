@@ -24,8 +24,8 @@ def url_patterns(patterns=None, namespace: str = "", prefix: str = ""):
         route = str(entry.pattern)
         if isinstance(entry.pattern, RoutePattern):
             for name, converter in entry.pattern.converters.items():
-                for text in (f"<int:{name}>", f"<str:{name}>", f"<slug:{name}>", f"<path:{name}>", f"<{name}>"):
-                    route = route.replace(text, SAMPLE.get(type(converter), "x"))
+                sample = SAMPLE.get(type(converter)) or ("999999" if re.fullmatch(converter.regex, "999999") else "x")
+                route = re.sub(rf"<(?:\w+:)?{name}>", sample, route)
         else:  # a regex (DRF's router): its groups get a made-up id, its ^ and $ go
             route = re.sub(r"\(\?P<[^>]+>([^)]*)\)", sample_group, route).strip("^$").replace("\\.", ".")
             route = re.sub(r"\(\?P<format>.*", "", route)

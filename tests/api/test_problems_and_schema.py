@@ -97,3 +97,27 @@ def test_the_schema_generates_without_warnings_and_validates(tmp_path):
 
 def test_asking_for_html_is_a_406_problem(api):
     assert_problem(api("viewer").get("/api/v1/hosts/", Accept="text/html"), 406)
+
+
+def test_a_body_over_the_limit_is_a_413_problem(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api("operator").post("/api/v1/hosts/", {"name": "x" * 2000})
+    assert_problem(response, 413)
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/applications/?host=99999999999999999999999",
+    "/api/v1/ports/?application=-1",
+    "/api/v1/audit-events/?application=1e400",
+])
+def test_an_id_filter_out_of_range_is_a_400(api, path):
+    assert_problem(api("viewer").get(path), 400)
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/applications/99999999999999999999999/",
+    "/api/v1/applications/99999999999999999999999/options/",
+    "/api/v1/applications/1/versions/99999999999999999999999/",
+])
+def test_an_id_too_large_for_the_database_is_a_404(api, path):
+    assert_problem(api("viewer").get(path), 404)

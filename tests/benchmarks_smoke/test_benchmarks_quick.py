@@ -28,6 +28,7 @@ SCRIPTS = {
     "editors": "lost updates",
     "options_scale": "target: editor requests",
     "audit": "events; targets: at most",
+    "api": "targets: lists p95",
 }
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery, pytest.mark.interop]
