@@ -53,6 +53,12 @@ def api_field(field: forms.Field) -> serializers.Field:
     """The JSON field for a form field (its shape only; the form validates the value)."""
     # A field the form's page fills in beforehand (a model default) may be left out, as on the page.
     common = {"required": field.required and initial_of(field) is None, "help_text": str(field.help_text or "") or None}
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return serializers.ListField(child=StrictIntegerField(min_value=1), allow_empty=True, **common)
+    if isinstance(field.widget, forms.PasswordInput):
+        # A secret: accepted, never answered back, and no example of it in the schema.
+        return StrictCharField(allow_blank=not field.required, write_only=True, trim_whitespace=False,
+                               style={"input_type": "password"}, **common)
     if isinstance(field, forms.ModelChoiceField):
         return StrictIntegerField(allow_null=not field.required, min_value=1, **common)
     if isinstance(field, forms.BooleanField):

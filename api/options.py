@@ -201,6 +201,12 @@ def cluster_of(pk) -> Application:
     return app
 
 
+def nodes_etag(rows: list[dict]) -> str:
+    """The Nodes' revisions (``revisions_field``) as one ETag. If-Match separates ETags with commas,
+    so the Nodes are separated by semicolons here (a comma would cut the list after the first Node)."""
+    return etag(revisions_field(rows).replace(",", ";"))
+
+
 def nodes_body(rows: list[dict]) -> list[dict]:
     return [{"id": r["node"].pk, "name": r["node"].name, "provider": r["state"].provider,
              "trusted_ca": r["state"].trusted_ca, "revision": r["node"].options_revision} for r in rows]
@@ -214,7 +220,7 @@ class ClusterApplyView(APIView):
     def get(self, request, pk):
         rows = cluster_rows(cluster_of(pk))
         response = Response({"nodes": nodes_body(rows)})
-        response["ETag"] = etag(revisions_field(rows))
+        response["ETag"] = nodes_etag(rows)
         return response
 
     @extend_schema(request=SectionWrite, parameters=[IF_MATCH], responses={200: ClusterApplySerializer})
@@ -222,7 +228,7 @@ class ClusterApplyView(APIView):
         cluster = cluster_of(pk)
         sent = SectionWrite(data=request.data)
         sent.is_valid(raise_exception=True)
-        shown = parse_revisions(if_match_version(request))
+        shown = parse_revisions(if_match_version(request).replace(";", ","))
         rows = cluster_rows(cluster)
         if set(shown) != {r["node"].pk for r in rows}:
             from applications.options import StaleEdit
@@ -240,5 +246,5 @@ class ClusterApplyView(APIView):
             raise invalid_options(invalid) from None
         rows = cluster_rows(cluster)
         response = Response({"nodes": nodes_body(rows), "changed": sum(n for _node, n in results)})
-        response["ETag"] = etag(revisions_field(rows))
+        response["ETag"] = nodes_etag(rows)
         return response

@@ -44,11 +44,19 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class QueueUnavailable(exceptions.APIException):
+    """The task queue (Redis) could not be reached: what was asked did not start; try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The task queue could not be reached, so this did not start. Try again later."
+    default_code = "queue_unavailable"
+
+
 TITLES = {
     400: "Invalid request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
     405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 412: "Changed since you read it",
     413: "Request too large", 415: "Unsupported media type", 428: "If-Match required",
-    429: "Too many requests", 500: "Internal error",
+    429: "Too many requests", 500: "Internal error", 503: "Service unavailable",
 }
 
 
@@ -101,7 +109,7 @@ def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         exc = TooLarge()
     elif isinstance(exc, SuspiciousOperation):
-        exc = exceptions.ParseError("The request was refused as malformed.")
+        exc = exceptions.ParseError(f"The request was refused as malformed: {exc}")
     if isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict(f"Still in use by: {', '.join(sorted(str(o) for o in exc.args[1]))[:500]}.")
     response = drf_exception_handler(exc, context)

@@ -6,11 +6,16 @@ from rest_framework.routers import SimpleRouter
 
 from api.applications import ApplicationViewSet
 from api.audit import AuditEventViewSet
+from api.certificates import CertificateViewSet
 from api.filters import ID_PATTERN
+from api.findings import FindingViewSet
 from api.history import CompareView, RevertView, VersionDetailView, VersionListView
 from api.hosts import HostViewSet
 from api.options import ApplicationOptionsView, ClusterApplyView, SecuritySectionView
 from api.ports import ConnectionViewSet, PortViewSet
+from api.probes import ProbeViewSet
+from api.stores import StoreViewSet
+from api.sweeps import SweepViewSet
 from api.users import UserViewSet
 
 app_name = "api"
@@ -39,6 +44,11 @@ router.register("connections", ConnectionViewSet, basename="connection")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("users", UserViewSet, basename="user")
 # Certificates, trusted stores, findings, sweeps, probes.
+router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("stores", StoreViewSet, basename="store")
+router.register("findings", FindingViewSet, basename="finding")
+router.register("sweeps", SweepViewSet, basename="sweep")
+router.register("probes", ProbeViewSet, basename="probe")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

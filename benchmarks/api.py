@@ -68,13 +68,18 @@ def endpoints(client, headers, ids: dict) -> list[tuple[str, str, float]]:
     rows = []
     for label, path in [("hosts", "/api/v1/hosts/"), ("applications", "/api/v1/applications/"),
                         ("ports", "/api/v1/ports/"), ("connections", "/api/v1/connections/"),
-                        ("users", "/api/v1/users/")]:
+                        ("users", "/api/v1/users/"), ("certificates", "/api/v1/certificates/"),
+                        ("trusted stores", "/api/v1/stores/"), ("findings", "/api/v1/findings/"),
+                        ("sweeps", "/api/v1/sweeps/"), ("probe results", "/api/v1/probes/")]:
         rows.append((f"{label}, first page", path, LIST_TARGET_MS))
         rows.append((f"{label}, last page", f"{path}?page={last_page(client, headers, path)}", LIST_TARGET_MS))
     rows += [
         ("applications, Nodes not ready", "/api/v1/applications/?type=cobrowse_node&readiness=not-ready",
          LIST_TARGET_MS),
         ("applications, restart required", "/api/v1/applications/?restart=true", LIST_TARGET_MS),
+        ("findings, errors of Nodes", "/api/v1/findings/?severity=error&app_type=cobrowse_node", LIST_TARGET_MS),
+        ("findings, text", "/api/v1/findings/?q=expired", LIST_TARGET_MS),
+        ("certificates, expiring", "/api/v1/certificates/?expiring=true", LIST_TARGET_MS),
         ("audit events, newest 100", "/api/v1/audit-events/", LIST_TARGET_MS),
         ("audit events, filtered", "/api/v1/audit-events/?object_type=application&action=update", LIST_TARGET_MS),
         ("versions of the 200-option application", f"/api/v1/applications/{ids['big']}/versions/", LIST_TARGET_MS),

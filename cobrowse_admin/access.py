@@ -156,6 +156,25 @@ API = {
     "api:user-detail": edits(ADMINISTRATOR),
     "api:user-unlock": edits(ADMINISTRATOR),
     # Certificates, trusted stores, findings, sweeps, probes (the Security officer writes).
+    "api:certificate-list": reads(VIEWER),
+    "api:certificate-detail": Rule(read=VIEWER, write=SECURITY_OFFICER),
+    "api:certificate-upload": edits(SECURITY_OFFICER),
+    "api:certificate-pem": reads(VIEWER),
+    "api:certificate-der": reads(VIEWER),
+    "api:store-list": Rule(read=VIEWER, write=SECURITY_OFFICER),
+    "api:store-detail": Rule(read=VIEWER, write=SECURITY_OFFICER),
+    # As in the browser: the built file of a JKS store holds what its password protects.
+    "api:store-download": edits(SECURITY_OFFICER),
+    "api:store-versions": reads(VIEWER),
+    "api:store-compare": reads(VIEWER),
+    "api:store-revert": edits(SECURITY_OFFICER),
+    "api:finding-list": reads(VIEWER),
+    "api:finding-detail": reads(VIEWER),
+    # "Validate now" is the Operator's, as in the browser.
+    "api:sweep-list": Rule(read=VIEWER, write=OPERATOR),
+    "api:sweep-detail": reads(VIEWER),
+    "api:probe-list": Rule(read=VIEWER, write=SECURITY_OFFICER),
+    "api:probe-detail": reads(VIEWER),
 }
 
 ROUTES: dict[str, Rule] = {**BROWSER, **API}

@@ -304,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "OsTypeEnum": "applications.models.OperatingSystem",
         "AddpTraceEnum": "applications.models.AddpTrace",
         "ProtocolEnum": "applications.models.Protocol",
+        "StoreProviderEnum": "security.models.Provider",
+        "SweepStatusEnum": "security.models.SweepStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -46,6 +46,28 @@ class FilePreview:
     repeated: int = 0  # certificates already listed under an earlier file of the same upload
 
 
+def text_condition(text: str) -> Q:
+    """The library's search: part of the name or subject, or of the SHA-256 fingerprint (with or
+    without colons, any case)."""
+    from security.crypto.identity import fingerprint_query
+
+    text = text.strip()
+    if not text:
+        return Q()
+    matches = Q(common_name__icontains=text) | Q(subject__icontains=text)
+    digits = fingerprint_query(text)
+    if digits:
+        matches |= Q(fingerprint_sha256__contains=digits)
+    return matches
+
+
+def expiring_condition(now: dt.datetime) -> Q:
+    """Expired or expiring within ``CERTIFICATE_EXPIRY_WARNING_DAYS`` (the dashboard's card)."""
+    from django.conf import settings
+
+    return Q(not_after__lte=now + dt.timedelta(days=settings.CERTIFICATE_EXPIRY_WARNING_DAYS))
+
+
 def certificate_warnings(
     *, is_ca: bool, not_before: dt.datetime, not_after: dt.datetime, now: dt.datetime
 ) -> list[str]:
@@ -115,10 +137,80 @@ def preview_files(files: list[tuple[str, bytes]], password: str | None, *, max_b
     return previews
 
 
+def preview_upload(uploads, password: str | None) -> list[FilePreview]:
+    """The preview of the files of a valid upload form (``UploadForm``), with the configured size limit."""
+    from django.conf import settings
+
+    files = [(upload.name, upload.read()) for upload in uploads]
+    return preview_files(files, password or None, max_bytes=settings.CERTIFICATE_UPLOAD_MAX_BYTES)
+
+
+# The formats a certificate downloads in: PEM text, or DER binary as a .crt.
+DOWNLOAD_FORMATS = ("pem", "der")
+
+
+def certificate_file(certificate: Certificate, fmt: str):
+    """The certificate as a file to download, in ``fmt`` (one of ``DOWNLOAD_FORMATS``)."""
+    from security.crypto.build import build_der, build_pem
+    from security.stores import Artifact
+
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in (certificate.common_name or "certificate"))[:60]
+    if fmt == "pem":
+        return Artifact(f"{stem}.pem", build_pem([bytes(certificate.der)]), "application/x-pem-file")
+    return Artifact(f"{stem}.crt", build_der(bytes(certificate.der)), "application/pkix-cert")
+
+
 @dataclass
 class ImportResult:
     created: list[Certificate]
     already_present: list[Certificate]
+
+
+@dataclass(frozen=True)
+class PendingCertificate:
+    """A certificate of a preview, as the import step takes it: its DER and where it came from only
+    (never the file, a key or the password)."""
+
+    der: bytes
+    kind: str
+    filename: str
+    warned: bool
+
+
+def pending_certificates(previews: list[FilePreview]) -> list[PendingCertificate]:
+    return [PendingCertificate(c.der, c.source_kind, c.filename, bool(c.warnings))
+            for p in previews for c in p.certificates]
+
+
+def preview_counts(previews: list[FilePreview]) -> dict:
+    """What the preview says before the import: how many are new, how many of those are warned."""
+    found = [c for p in previews for c in p.certificates]
+    return {
+        "importable": sum(1 for c in found if not c.existing_id),
+        "warned_new": sum(1 for c in found if c.warnings and not c.existing_id),
+        "any_warnings": any(c.warnings for c in found),
+        "any_certificates": bool(found),
+    }
+
+
+def unreadable_reasons(previews: list[FilePreview]) -> dict[str, list[str]] | None:
+    """When no file of an upload held a readable certificate, why, by form field (``password`` for a
+    missing or wrong password, ``files`` for the rest); None when there is something to import."""
+    if any(p.certificates for p in previews):
+        return None
+    reasons: dict[str, list[str]] = {}
+    for p in previews:
+        reasons.setdefault("password" if p.password_problem else "files", []).append(f"{p.filename}: {p.error}.")
+    return reasons
+
+
+def import_pending(*, pending: list[PendingCertificate], accept_warnings: bool, actor,
+                   store: TrustedStore | None = None) -> tuple[ImportResult, int]:
+    """Import the certificates of a preview; those with warnings only when ``accept_warnings``.
+    Returns the result and how many warned certificates were left out."""
+    chosen = [(p.der, p.kind, p.filename) for p in pending if accept_warnings or not p.warned]
+    skipped = sum(1 for p in pending if p.warned and not accept_warnings)
+    return import_certificates(items=chosen, actor=actor, store=store), skipped
 
 
 @transaction.atomic

@@ -282,7 +282,8 @@ class FindingRow:
 
 
 ROW_FIELDS = (
-    "subject", "code", "severity", "message", "hint", "store", "application", "connection", "application__host",
+    "subject", "code", "severity", "message", "hint", "kind", "app_type", "host", "cluster",
+    "store", "application", "connection", "application__host",
     "connection__client", "connection__client__host", "connection__port", "connection__port__application",
     "store__name", "application__name",
     "application__app_type", "application__host__name", "connection__client__name", "connection__client__app_type",

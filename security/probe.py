@@ -137,6 +137,12 @@ def probe_refusal(connection: Connection) -> str:
     return ""
 
 
+def probeable_connections():
+    """The connections a probe may test: a probe tests the connection's own port, so only those
+    through a secure port (``probe_refusal`` tells why one of them still cannot be)."""
+    return Connection.objects.filter(port__secured=True).order_by("pk")
+
+
 def probe_target(connection: Connection) -> Port | None:
     """The port a probe of this connection reaches: its own, when it speaks TLS; otherwise none."""
     return None if probe_refusal(connection) else connection.port

@@ -69,10 +69,11 @@ class StoreRevertRefused(Exception):
 
 
 def revert_store(*, store: TrustedStore, to: int, actor, note: str = "",
-                 expected_number: int | None = None) -> StoreVersion | None:
+                 expected_number: int | None = None, expected_version: str | None = None) -> StoreVersion | None:
     """Put the store back as version ``to`` through ``stores.store_save`` (the form's service), as a new
     version noted "revert to N: why". ``EditConflict`` when a version newer than ``expected_number``
-    exists; ``StoreRevertRefused`` when the version cannot be rebuilt. None: nothing differed."""
+    exists, or when the store is no longer ``expected_version`` (``stores.store_version``, the API's
+    ETag); ``StoreRevertRefused`` when the version cannot be rebuilt. None: nothing differed."""
     from django.conf import settings
     from django.db import transaction
 
@@ -82,7 +83,7 @@ def revert_store(*, store: TrustedStore, to: int, actor, note: str = "",
     from security.stores import locked_store, store_save
 
     with transaction.atomic():
-        current = locked_store(store)
+        current = locked_store(store, expected_version)
         latest = StoreVersion.objects.filter(store=current).aggregate(m=Max("number"))["m"] or 0
         if expected_number is not None and latest != expected_number:
             seen = (StoreVersion.objects.filter(store=current, number=expected_number)

@@ -330,6 +330,42 @@ def store_save(
     return store
 
 
+@dataclass
+class StoreSaved:
+    """A store form saved: the store, and the applications set from it that took its new path or
+    password (``followed``; their restart is tracked) or could not (``not_followed``, why)."""
+
+    store: TrustedStore
+    followed: list[Application]
+    not_followed: list[str]
+
+
+def store_form_save(*, form, actor, expected_version: str | None) -> StoreSaved:
+    """Save a valid ``StoreForm`` (the browser's and the API's one write path).
+
+    Members already in the store keep their place; the ones added go after them in trust order
+    (``certificates.trust_order``). ``expected_version`` (updating) as in ``store_save``. When the
+    path, provider or password changed, the applications set from the store follow it
+    (``section.store_changed``)."""
+    from security.certificates import trust_order
+    from security.section import store_changed
+
+    store = form.instance
+    editing = store.pk is not None
+    moved = (form.initial.get("path", ""), form.initial.get("windows_path", ""), form.initial.get("provider", ""))
+    chosen = list(form.cleaned_data["certificates"])
+    current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position")) if editing else []
+    kept = [c for c in current if c in chosen]
+    ordered = kept + trust_order([c for c in chosen if c not in kept])
+    password = form.new_password()
+    store = store_save(store=form.save(commit=False), certificates=ordered, password=password, actor=actor,
+                       expected_version=expected_version if editing else None, note=form.note)
+    followed, not_followed = [], []
+    if editing and ((store.path, store.windows_path, store.provider) != moved or password):
+        followed, not_followed = store_changed(store=store, actor=actor)
+    return StoreSaved(store, followed, not_followed)
+
+
 @transaction.atomic
 def store_delete(*, store: TrustedStore, actor, expected_version: str | None = None) -> None:
     """Delete the store; ``expected_version`` as in ``store_save``."""

@@ -14,7 +14,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from applications.models import Application, Connection
+from applications.models import Application
 from security.models import Finding, Sweep, SweepItem, SweepStatus, TrustedStore
 from security.validation import (
     ValidationCache,
@@ -117,10 +117,9 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
 
 
 def probe_all() -> None:
-    from security.probe import NothingToProbe, probe_connection
+    from security.probe import NothingToProbe, probe_connection, probeable_connections
 
-    # A probe tests the connection's own port: only the connections through a secure port have one to test.
-    for connection_id in Connection.objects.filter(port__secured=True).values_list("pk", flat=True):
+    for connection_id in probeable_connections().values_list("pk", flat=True):
         try:
             probe_connection(connection_id=connection_id)
         except NothingToProbe:
@@ -176,9 +175,26 @@ class SweepProgress:
                 "message": s.message}
 
 
-def sweep_progress(sweep: Sweep) -> SweepProgress:
-    done = SweepItem.objects.filter(sweep=sweep).count()
+def sweep_progress(sweep: Sweep, done: int | None = None) -> SweepProgress:
+    """``done``: the sweep's items, when a list has counted them already (one query for a page)."""
+    if done is None:
+        done = SweepItem.objects.filter(sweep=sweep).count()
     return SweepProgress(sweep, min(done, sweep.total) if sweep.total else done, sweep.total)
+
+
+QUEUE_DOWN = "The task queue (Redis) could not be reached."
+
+
+def start_sweep(*, actor, trigger: str = "ui") -> tuple[Sweep, bool]:
+    """"Validate now": a sweep created and queued. False (and the sweep marked failed) when the
+    queue could not be reached; the checks saved meanwhile stay pending."""
+    with transaction.atomic():
+        sweep = sweep_create(trigger=trigger, actor=actor)
+    if enqueue_sweep(sweep):
+        return sweep, True
+    sweep_failed(sweep.pk, QUEUE_DOWN)
+    sweep.refresh_from_db()
+    return sweep, False
 
 
 def enqueue_sweep(sweep: Sweep) -> bool:

@@ -4,7 +4,6 @@ import csv
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.http import JsonResponse, StreamingHttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -113,12 +112,10 @@ def review_export(request):
 @access_required
 @require_POST
 def sweep_start(request):
-    with transaction.atomic():
-        sweep = sweeps.sweep_create(trigger="ui", actor=request.user)
-    if sweeps.enqueue_sweep(sweep):
+    sweep, queued = sweeps.start_sweep(actor=request.user, trigger="ui")
+    if queued:
         messages.success(request, f"Validation of everything started (sweep #{sweep.pk}).")
     else:
-        sweeps.sweep_failed(sweep.pk, "The task queue (Redis) could not be reached.")
         messages.error(request, "The task queue could not be reached, so the validation did not start. The changes "
                                 "saved meanwhile are kept as pending and run when the queue is back; an administrator "
                                 "can also run `manage.py validate --here`.")

@@ -26,7 +26,6 @@ from cobrowse_admin.access import access_required
 from security import certificates as cert_service
 from security import stores as store_service
 from security.commands import CommandRefused, keytool_list, mscapi_commands
-from security.crypto.identity import fingerprint_query
 from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
 from security.review import url_for_ids
@@ -59,17 +58,12 @@ def certificate_list(request):
     now = timezone.now()
     certs = Certificate.objects.annotate(store_count=Count("entries"))
     text = request.GET.get("q", "").strip()
-    if text:
-        matches = Q(common_name__icontains=text) | Q(subject__icontains=text)
-        digits = fingerprint_query(text)
-        if digits:
-            matches |= Q(fingerprint_sha256__contains=digits)
-        certs = certs.filter(matches)
+    certs = certs.filter(cert_service.text_condition(text))
     soon = now + timezone.timedelta(days=soon_days())
     # The dashboard's card: expired or expiring within the warning threshold, soonest first.
     expiring = request.GET.get("expiring") == "on"
     if expiring:
-        certs = certs.filter(not_after__lte=soon)
+        certs = certs.filter(cert_service.expiring_condition(now))
     sorting = sort_by(request.GET, CERTIFICATE_COLUMNS, default="valid_until")
     page = Paginator(certs.order_by(*sorting.order_by), PAGE_SIZE).get_page(request.GET.get("page"))
     detail = url_for_ids("security:certificate_detail")  # reversed once, not once a row
@@ -128,16 +122,10 @@ def certificate_detail(request, pk):
 @access_required
 @require_safe
 def certificate_download(request, pk, fmt):
-    from security.crypto.build import build_der, build_pem
-
     cert = get_object_or_404(Certificate, pk=pk)
-    stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in (cert.common_name or "certificate"))[:60]
-    if fmt == "pem":
-        response = HttpResponse(build_pem([bytes(cert.der)]), content_type="application/x-pem-file")
-        response["Content-Disposition"] = content_disposition_header(True, f"{stem}.pem")
-    else:
-        response = HttpResponse(build_der(bytes(cert.der)), content_type="application/pkix-cert")
-        response["Content-Disposition"] = content_disposition_header(True, f"{stem}.crt")
+    file = cert_service.certificate_file(cert, fmt)
+    response = HttpResponse(file.content, content_type=file.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, file.filename)
     return response
 
 
@@ -149,14 +137,13 @@ def certificate_upload(request):
     # Bound on every POST, even one with only files in it (a script's upload): never a silent blank form.
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if request.method == "POST" and form.is_valid():
-        files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
-        previews = cert_service.preview_files(
-            files, form.cleaned_data["password"] or None, max_bytes=settings.CERTIFICATE_UPLOAD_MAX_BYTES
-        )
-        if not any(p.certificates for p in previews):
+        previews = cert_service.preview_upload(form.cleaned_data["files"], form.cleaned_data["password"])
+        unreadable = cert_service.unreadable_reasons(previews)
+        if unreadable:
             # Nothing readable: back to the form with the reasons, where the password can be fixed.
-            for p in previews:
-                form.add_error("password" if p.password_problem else "files", f"{p.filename}: {p.error}.")
+            for field_name, reasons in unreadable.items():
+                for reason in reasons:
+                    form.add_error(field_name, reason)
             return render(request, "security/certificate_upload.html", {"form": form})
         store = form.cleaned_data["store"]
         token = secrets.token_urlsafe(16)
@@ -165,17 +152,13 @@ def certificate_upload(request):
             "token": token,
             "store": store.pk if store else None,
             "items": [
-                {"der": base64.b64encode(c.der).decode(), "kind": c.source_kind, "filename": c.filename,
-                 "warned": bool(c.warnings)}
-                for p in previews for c in p.certificates
+                {"der": base64.b64encode(c.der).decode(), "kind": c.kind, "filename": c.filename, "warned": c.warned}
+                for c in cert_service.pending_certificates(previews)
             ],
         }
         return render(request, "security/certificate_preview.html", {
             "previews": previews, "store": store, "confirm": ConfirmImportForm(initial={"token": token}),
-            "importable": sum(1 for p in previews for c in p.certificates if not c.existing_id),
-            "warned_new": sum(1 for p in previews for c in p.certificates if c.warnings and not c.existing_id),
-            "any_warnings": any(c.warnings for p in previews for c in p.certificates),
-            "any_certificates": any(p.certificates for p in previews),
+            **cert_service.preview_counts(previews),
         })
     return render(request, "security/certificate_upload.html", {"form": form})
 
@@ -186,14 +169,14 @@ def certificate_import_confirm(request):
     if not form.is_valid() or not pending or pending["token"] != form.cleaned_data["token"]:
         messages.error(request, "That preview has expired or was already imported: upload the files again.")
         return redirect("security:certificate_upload")
-    accept = form.cleaned_data["accept_warnings"]
-    items = [
-        (base64.b64decode(item["der"]), item["kind"], item["filename"])
-        for item in pending["items"] if accept or not item["warned"]
+    pending_certificates = [
+        cert_service.PendingCertificate(base64.b64decode(item["der"]), item["kind"], item["filename"], item["warned"])
+        for item in pending["items"]
     ]
-    skipped = sum(1 for item in pending["items"] if item["warned"] and not accept)
     store = TrustedStore.objects.filter(pk=pending["store"]).first() if pending["store"] else None
-    result = cert_service.import_certificates(items=items, actor=request.user, store=store)
+    result, skipped = cert_service.import_pending(pending=pending_certificates,
+                                                  accept_warnings=form.cleaned_data["accept_warnings"],
+                                                  actor=request.user, store=store)
     del request.session[PREVIEW_SESSION_KEY]
     text = f"Imported {len(result.created)} certificate(s); {len(result.already_present)} were already in the library."
     if skipped:
@@ -365,7 +348,6 @@ def keytool_hints(store: TrustedStore) -> list[dict]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def store_edit(request, pk=None):
     store = get_object_or_404(TrustedStore, pk=pk) if pk else TrustedStore()
-    moved = (store.path, store.windows_path, store.provider)
     # Before the form reads the members it shows: a change in between makes a save conflict, never lost.
     version = store_service.store_version(store) if pk else ""
     conflict = None
@@ -377,7 +359,7 @@ def store_edit(request, pk=None):
             if pk:
                 store_service.check_store_version(store, version)  # said before any form error
             if form.is_valid():
-                return save_store(request, form, store, version=version, moved=moved)
+                return save_store(request, form, store, version=version)
         except EditConflict as exc:
             conflict = exc
     return render(request, "security/store_form.html", {
@@ -387,36 +369,30 @@ def store_edit(request, pk=None):
     })
 
 
-def save_store(request, form: StoreForm, store: TrustedStore, *, version: str, moved: tuple[str, str, str]):
-    """Save a valid store form (``EditConflict`` when the store changed since ``version``); ``moved`` is
-    the store's (path, Windows path, provider) before, which applications set from it follow."""
-    editing = store.pk is not None
-    chosen = list(form.cleaned_data["certificates"])
-    current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position")) if editing else []
-    kept = [c for c in current if c in chosen]
-    ordered = kept + cert_service.trust_order([c for c in chosen if c not in kept])
-    store = form.save(commit=False)
-    store = store_service.store_save(store=store, certificates=ordered, password=form.new_password(),
-                                     actor=request.user, expected_version=version if editing else None,
-                                     note=form.note)
-    messages.success(request, f"Saved the trusted store {store}.")
-    if editing and ((store.path, store.windows_path, store.provider) != moved or form.new_password()):
-        follow_store_in_applications(request, store)
+def save_store(request, form: StoreForm, store: TrustedStore, *, version: str):
+    """Save a valid store form (``EditConflict`` when the store changed since ``version``)."""
+    saved = store_service.store_form_save(form=form, actor=request.user,
+                                          expected_version=version if store.pk else None)
+    messages.success(request, f"Saved the trusted store {saved.store}.")
+    follow_messages(request, saved.followed, saved.not_followed)
     if "_apply" in request.POST:
-        return redirect("security:store_edit", store.pk)
-    return redirect(store)
+        return redirect("security:store_edit", saved.store.pk)
+    return redirect(saved.store)
+
+
+def follow_messages(request, changed, problems) -> None:
+    if changed:
+        names = ", ".join(app.name for app in changed)
+        messages.info(request, f"Updated the security section of {names}: restart required to take effect.")
+    for problem in problems:
+        messages.warning(request, f"Not updated: {problem}")
 
 
 def follow_store_in_applications(request, store: TrustedStore) -> None:
     """Applications set from this store take its new path or password (restart tracking applies)."""
     from security.section import store_changed
 
-    changed, problems = store_changed(store=store, actor=request.user)
-    if changed:
-        names = ", ".join(app.name for app in changed)
-        messages.info(request, f"Updated the security section of {names}: restart required to take effect.")
-    for problem in problems:
-        messages.warning(request, f"Not updated: {problem}")
+    follow_messages(request, *store_changed(store=store, actor=request.user))
 
 
 @access_required
