@@ -38,13 +38,13 @@ demo-validate:
 	  exit $$status; \
 	fi
 
-# `make test PYTEST_WORKERS=2` runs the tests in two pytest-xdist workers, each with its own test
-# database (pytest-django adds _gw0, _gw1). A worker takes a whole file at a time (--dist loadfile: a
-# module's Redis, Celery worker or benchmark runs start once), in collection order
-# (--no-loadscope-reorder: the few long files start first). Not the default: on this shared 2-core
-# machine two workers win only when it is not busy with other work (524 tests on PostgreSQL, back to
-# back: load 3.5-5, 144 s in one process, 113 s in two; load 5-8, 178 s / 233 s and 244 s / 270 s).
-PYTEST_WORKERS ?= 0
+# `make test` runs the tests in two pytest-xdist workers, each with its own test database
+# (pytest-django adds _gw0, _gw1). A worker takes a whole file at a time (--dist loadfile: a module's
+# Redis, Celery worker or benchmark runs start once), in collection order (--no-loadscope-reorder: the
+# few long files start first). Two, for the 2-core machines CI runs on: with a free core they win
+# (524 tests on PostgreSQL, back to back: load 3.5-5, 144 s in one process, 113 s in two), on a machine
+# busy with other work they lose (load 5-8: 178 s / 233 s): there, `make test PYTEST_WORKERS=0`.
+PYTEST_WORKERS ?= 2
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 

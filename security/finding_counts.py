@@ -21,6 +21,7 @@ WITH moved AS (DELETE FROM {FindingCountChange._meta.db_table} RETURNING {KEY}, 
 INSERT INTO {FindingCount._meta.db_table} ({KEY}, n)
 SELECT {KEY}, SUM(n) FROM moved GROUP BY {KEY} ORDER BY {KEY}
 ON CONFLICT ({KEY}) DO UPDATE SET n = {FindingCount._meta.db_table}.n + EXCLUDED.n
+RETURNING id, n
 """
 
 
@@ -31,6 +32,11 @@ def fold() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
         cursor.execute(FOLD)
+        # A count that reached zero goes; below zero only when the counts were emptied before the
+        # findings (a flush deleting table by table), which must not leave -1s hiding the next findings.
+        spent = [pk for pk, n in cursor.fetchall() if n <= 0]
+        if spent:
+            FindingCount.objects.filter(pk__in=spent).delete()
 
 
 def fold_after_commit() -> None:

@@ -57,13 +57,22 @@ def sqlite_upsert(row: str, step: str) -> str:
             f"ON CONFLICT ({KEY}) DO UPDATE SET n = n + {step};")
 
 
+def sqlite_drop_spent(row: str) -> str:
+    """A count that reached zero goes. Below zero only when the counts were emptied before the findings:
+    Django's flush on SQLite is a DELETE per table (its triggers fire), and a test database or a
+    ``manage.py flush`` that emptied the counts first would otherwise keep -1s that hide the next findings."""
+    return (f"DELETE FROM security_findingcount WHERE severity = {row}.severity AND kind = {row}.kind "
+            f"AND app_type = {row}.app_type AND host_id = COALESCE({row}.host_id, 0) "
+            f"AND cluster_id = COALESCE({row}.cluster_id, 0) AND n <= 0;")
+
+
 SQLITE_TRIGGERS = [
     f"CREATE TRIGGER security_finding_count_insert AFTER INSERT ON security_finding BEGIN "
     f"{sqlite_upsert('NEW', '1')} END",
     f"CREATE TRIGGER security_finding_count_delete AFTER DELETE ON security_finding BEGIN "
-    f"{sqlite_upsert('OLD', '-1')} END",
+    f"{sqlite_upsert('OLD', '-1')} {sqlite_drop_spent('OLD')} END",
     f"CREATE TRIGGER security_finding_count_update AFTER UPDATE OF {KEY} ON security_finding BEGIN "
-    f"{sqlite_upsert('OLD', '-1')} {sqlite_upsert('NEW', '1')} END",
+    f"{sqlite_upsert('OLD', '-1')} {sqlite_drop_spent('OLD')} {sqlite_upsert('NEW', '1')} END",
 ]
 
 FILL = (f"INSERT INTO security_findingcount ({COLUMNS}) "
