@@ -1,6 +1,6 @@
 """Roll a new CA out to a Co-browse Cluster over the REST API, then wait for the checks' verdicts.
 
-    CBA_URL=https://cobrowse-admin.example.com CBA_TOKEN=cba_... \\
+    CBA_URL=http://127.0.0.1:8000 CBA_TOKEN=cba_... \\
         python api_example.py new-root-ca.pem "Genesys CA" Cobrowse_Cluster
 
 The token comes from your profile page (or ``manage.py api_token USERNAME``); it needs the Security
