@@ -154,7 +154,7 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        store_service.with_health(page)
+        store_service.with_health(page, names=False)  # the list shows the number of users, not their names
         return self.get_paginated_response(StoreSerializer(page, many=True).data)
 
     def detail_response(self, store: TrustedStore, status: int = 200, *, followed=None) -> Response:

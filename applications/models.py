@@ -369,6 +369,10 @@ class AuditEvent(models.Model):
             models.Index(fields=["application", "-at"]),
             # The events about one object since an edit form was opened (applications.versioning).
             models.Index(fields=["object_type", "object_id", "id"], name="audit_event_object_idx"),
+            # The audit filters of a kind of object and an action, newest first: read from the end of this
+            # index, a rare pair costs its own events. Two single-column indexes made the database guess
+            # the pair was common and walk the whole trail backwards looking for it.
+            models.Index(fields=["object_type", "action", "id"], name="audit_event_type_action_idx"),
         ]
 
     def __str__(self) -> str:

@@ -161,10 +161,11 @@ def users_first_names(stores: list[TrustedStore], size: int) -> dict[int, tuple[
     return found
 
 
-def with_health(stores: list[TrustedStore]) -> None:
+def with_health(stores: list[TrustedStore], *, names: bool = True) -> None:
     """Set on each store of a page ``health`` (its own stored findings, counted), ``certificate_count``,
     ``used_by`` (the number of applications using it) and ``used_by_names`` (the first few, by name),
-    in three queries."""
+    in three queries. Without ``names`` (the API's list shows none) ``used_by_names`` stays empty and the
+    users are only counted: naming them joins every application, which grows with the estate."""
     from security.models import Finding
 
     health = {s.pk: StoreHealth() for s in stores}
@@ -183,7 +184,10 @@ def with_health(stores: list[TrustedStore]) -> None:
 
     members = dict(StoreEntry.objects.filter(store_id__in=list(health)).order_by().values("store").annotate(
         n=Count("pk")).values_list("store", "n"))
-    users = users_first_names(stores, USED_BY_NAMES)
+    if names:
+        users = users_first_names(stores, USED_BY_NAMES)
+    else:
+        users = {store_id: (count, []) for store_id, count in users_count(stores).items()} if stores else {}
     for store in stores:
         store.health = health[store.pk]
         store.certificate_count = members.get(store.pk, 0)

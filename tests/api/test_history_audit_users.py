@@ -116,3 +116,19 @@ def test_the_user_list_takes_the_same_queries_for_more_users(api, users, django_
         User.objects.create(username=f"extra{i}").groups.add(viewers)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/api/v1/users/").json()["results"]) == 24
+
+
+def test_the_filtered_audit_trail_takes_the_same_queries_for_more_events(api, env, django_assert_max_num_queries):
+    client = api("viewer")
+    url = "/api/v1/audit-events/?object_type=application&action=update"
+    AuditEvent.objects.create(action="update", object_type="application", actor_name="x", application=env.node)
+    client.get(url)
+    with django_assert_max_num_queries(5) as few:
+        assert len(client.get(url).json()["results"]) == 1
+    AuditEvent.objects.bulk_create([AuditEvent(action="update", object_type="application", actor_name="x",
+                                               application=app) for app in (env.node, env.cluster) * 75])
+    AuditEvent.objects.bulk_create([AuditEvent(action="update", object_type="host", actor_name="x")
+                                    for _ in range(50)])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        results = client.get(url).json()["results"]
+    assert len(results) == 100 and {e["application_name"] for e in results} == {env.node.name, env.cluster.name}

@@ -259,6 +259,22 @@ def test_the_list_filters_and_counts_each_stores_members_and_findings(api, jks, 
     assert client.get("/api/v1/stores/?provider=XYZ").status_code == 400
 
 
+def test_the_list_counts_the_applications_using_each_store_as_its_detail_names_them(api, jks, users):
+    host = Host.objects.create(name="cb-linux-01", address="10.0.1.11", os_type="linux")
+    nodes = [Application.objects.create(name=f"CB_Node_{i}", app_type=AppType.COBROWSE_NODE, version="8.5.003.04",
+                                        host=host) for i in (1, 2, 3)]
+    StoreAssignment.objects.create(application=nodes[0], store=jks)  # set from the store, and named by path
+    for node in nodes[:2]:
+        option_set(application=node, section="security", name="trusted-ca", value=JKS_PATH, actor=users["security"])
+    option_set(application=nodes[2], section="security", name="trusted-ca", value="/opt/other/ca.pem",
+               actor=users["security"])
+    client = api("viewer")
+    listed = client.get("/api/v1/stores/").json()["results"]
+    detail = client.get(f"/api/v1/stores/{jks.pk}/").json()
+    assert sorted(detail["applications"]) == [nodes[0].pk, nodes[1].pk]
+    assert [s["used_by"] for s in listed] == [2] and detail["used_by"] == 2
+
+
 def test_the_list_takes_the_same_number_of_queries_for_1_or_150_stores(api, jks, certs, django_assert_max_num_queries):
     client = api("viewer")
     client.get("/api/v1/stores/")
