@@ -249,7 +249,13 @@ class FindingsOrder:
             # The matches of this severity, sorted among themselves (not the severity's every finding).
             rows = matching(self.filters, "code", "id", without="severity", severity=severity)
             return [pk for _code, pk in rows.order_by("code", "id")[start:stop]]
-        return list(self.base.filter(severity=severity).order_by("code", "id").values_list("id", flat=True)[start:stop])
+        ids = self.base.filter(severity=severity).values_list("id", flat=True)
+        n = self.counts[severity]
+        if start > n - stop:
+            # Nearer the severity's end: its first rows backwards (the index read backwards), not an
+            # OFFSET past the rest (the last page of 11,000 warnings: 19 ms then, 1 ms so).
+            return list(ids.order_by("-code", "-id")[n - stop:n - start])[::-1]
+        return list(ids.order_by("code", "id")[start:stop])
 
     def count(self) -> int:
         return sum(self.counts.values())
