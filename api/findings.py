@@ -13,7 +13,7 @@ from security.findings import (
     SEVERITIES,
     FindingFilters,
     FindingsOrder,
-    facets,
+    counts_by_severity,
     findings_queryset,
     rows_for,
 )
@@ -85,7 +85,7 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
         if not filterset.is_valid():
             raise utils.translate_validation(filterset.errors)
         filters = filterset.findings_filters()
-        ids = self.paginate_queryset(FindingsOrder(filters, facets(filters).matched_by_severity(filters)))
+        ids = self.paginate_queryset(FindingsOrder(filters, counts_by_severity(filters)))
         return self.get_paginated_response(FindingSerializer(rows_for(list(ids)), many=True).data)
 
     @extend_schema(responses={200: FindingSerializer})

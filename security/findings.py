@@ -162,6 +162,20 @@ def facets(filters: FindingFilters) -> Facets:
     return result
 
 
+def counts_by_severity(filters: FindingFilters) -> dict[str, int]:
+    """The findings the filters keep, per severity (what ``FindingsOrder`` pages over), for a list without
+    the other filters' counts (the API): the kept counts summed per severity in one small query, or
+    with a text filter those of ``facets`` (the matches counted)."""
+    if filters.text:
+        return facets(filters).matched_by_severity(filters)
+    first, *others = (rows.filter(choices_condition(filters)).values_list("severity").annotate(n=Sum("n"))
+                      for rows in finding_counts.kept_rows())
+    counts: Counter = Counter()
+    for severity, n in first.union(*others, all=True):
+        counts[severity] += n or 0
+    return {s: counts[s] for s in SEVERITIES}
+
+
 def kept_counts(filters: FindingFilters) -> list[tuple[str, str | int, int]]:
     """(dimension, value, count) of each filter's values from the kept counts: five grouped parts per table
     (the counts, the changes not yet folded into them; summed by the caller)."""
