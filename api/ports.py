@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from api.filters import IdFilter, StrictBooleanFilter
 from api.forms import StrictIntegerField, serializer_for_form
+from api.pagination import FromTheNearerEnd
 from api.resources import FormBackedViewSet
 from api.schema import IF_MATCH
 from applications.forms import ConnectionForm, PortForm
@@ -114,6 +115,11 @@ class ConnectionViewSet(FormBackedViewSet):
     queryset = Connection.objects.select_related("client", "port__application").order_by("client__name", "id")
     form_class = ConnectionForm
     detail_route = "api:connection-detail"
+
+    def list(self, request, *args, **kwargs):
+        # 20,000 connections at 5,000 applications: sorted by the client's name, a page is found by id.
+        page = self.paginate_queryset(FromTheNearerEnd(self.filter_queryset(self.get_queryset())))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @property
     def write_serializer(self):

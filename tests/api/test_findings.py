@@ -93,3 +93,10 @@ def test_the_list_takes_the_same_number_of_queries_for_few_or_many_findings(api,
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/api/v1/findings/?page=2")
     assert response.status_code == 200 and len(response.json()["results"]) == Finding.objects.count() - 100
+    # The pages are the whole list in its order (errors, warnings, information; by code), the last one
+    # read from the end of its severity.
+    listed = [f["id"] for page in (1, 2) for f in client.get(f"/api/v1/findings/?page={page}").json()["results"]]
+    assert listed == list(findings_queryset(FindingFilters()).values_list("id", flat=True))
+    warnings = [f["id"] for page in (1, 2)
+                for f in client.get(f"/api/v1/findings/?severity=warning&page={page}").json()["results"]]
+    assert warnings == list(findings_queryset(FindingFilters(severity="warning")).values_list("id", flat=True))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from applications.models import AuditEvent, Connection, Port
+from applications.models import Application, AppType, AuditEvent, Connection, Port
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +64,30 @@ def test_two_clients_edit_one_port_the_second_is_412(api, env):
     assert first.patch(url, {"number": 4130}, **{"If-Match": etag}).status_code == 200
     assert second.patch(url, {"number": 4140}, **{"If-Match": etag}).status_code == 412
     assert Port.objects.get(pk=env.chat_default.pk).number == 4130
+
+
+def test_every_page_of_connections_is_the_sorted_list_in_the_same_number_of_queries(
+        api, env, django_assert_max_num_queries):
+    client = api("viewer")
+    client.get("/api/v1/connections/")
+    with django_assert_max_num_queries(5) as few:
+        assert client.get("/api/v1/connections/").status_code == 200
+    # Names out of id order, two connections each: the pages read from the end must keep the order.
+    clients = Application.objects.bulk_create(
+        Application(name=f"Client_{(i * 37) % 130:03}", app_type=AppType.COBROWSE_NODE, version="8.5.003.04")
+        for i in range(130))
+    Connection.objects.bulk_create(Connection(client=app, port=port) for app in clients
+                                   for port in (env.message_default, env.chat_default))
+    expected = list(Connection.objects.order_by("client__name", "id").values_list("id", flat=True))
+    assert len(expected) == 261
+    listed = []
+    for page in (1, 2, 3):
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            response = client.get(f"/api/v1/connections/?page={page}")
+        assert response.status_code == 200 and response.json()["count"] == 261
+        listed += [c["id"] for c in response.json()["results"]]
+    assert listed == expected
+    to_chat = Connection.objects.filter(port__application=env.chat).order_by("client__name", "id")
+    last = client.get(f"/api/v1/connections/?page=2&server={env.chat.pk}").json()
+    assert last["count"] == 130
+    assert [c["id"] for c in last["results"]] == list(to_chat.values_list("id", flat=True)[100:])

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from security.findings import FindingFilters, FindingsOrder, facets, findings_queryset
+from security.findings import SEVERITIES, FindingFilters, FindingsOrder, counts_by_severity, facets, findings_queryset
 from security.models import Finding
 from tests.checks.test_pages import text
 from tests.checks.world import World
@@ -127,6 +127,16 @@ def test_the_pages_slices_follow_the_order_of_the_whole_list(estate):
     assert order.count() == len(everything)
     for start, stop in ((0, 3), (2, 7), (len(everything) - 2, len(everything) + 5)):
         assert order[start:stop] == everything[start:stop]
+
+
+def test_the_counts_per_severity_are_those_of_the_findings_the_filters_keep(estate):
+    for filters in (FindingFilters(), FindingFilters(severity="error"), FindingFilters(kind="connection"),
+                    FindingFilters(host=estate.other_host.pk, kind="application"),
+                    FindingFilters(app_type="cobrowse_node"), FindingFilters(text="expired"),
+                    FindingFilters(kind="no such kind")):
+        kept = findings_queryset(filters)
+        assert counts_by_severity(filters) == {s: kept.filter(severity=s).count() for s in SEVERITIES}, filters
+    assert sum(counts_by_severity(FindingFilters()).values()) == Finding.objects.count() > 0
 
 
 @pytest.mark.parametrize("query", [
