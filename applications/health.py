@@ -91,3 +91,18 @@ def register_not_ready_filter(keep_not_ready: NotReadyFilter) -> None:
 def only_not_ready(qs: QuerySet[Application]) -> QuerySet[Application]:
     """The applications whose TLS is judged not ready (none when no app judges it)."""
     return _not_ready(qs) if _not_ready is not None else qs.none()
+
+
+# The General tab's security panel, as the security app tells it (``security.readiness
+# .application_security_summary``); None when nothing is registered (the panel is not shown).
+SecuritySummary = Callable[[Application, list | None], object]
+_security_summary: SecuritySummary | None = None
+
+
+def register_security_summary(summary: SecuritySummary) -> None:
+    global _security_summary
+    _security_summary = summary
+
+
+def security_summary(app: Application, nodes: list | None):
+    return _security_summary(app, nodes) if _security_summary else None

@@ -28,6 +28,17 @@ def request_checks(application_ids: list[int], *, restart: bool = False) -> None
     transaction.on_commit(lambda: send_checks(list(application_ids), restart=restart))
 
 
+# The one entry point from applications to the checks: the security app registers its validation task
+# here when Django is ready (security.apps), so applications never imports security.
+_validation_task = None
+
+
+def register_validation_task(task) -> None:
+    """``task.delay(application_id)`` validates one application (``security.tasks.validate_application``)."""
+    global _validation_task
+    _validation_task = task
+
+
 def send_checks(application_ids: list[int], *, restart: bool = False) -> None:
     """Enqueue the tasks; a broker failure is logged, never raised at the operator.
 
@@ -38,14 +49,16 @@ def send_checks(application_ids: list[int], *, restart: bool = False) -> None:
     from django.conf import settings
 
     from applications.tasks import flag_restart_required
-    from security.tasks import validate_application
 
+    if _validation_task is None:
+        logger.warning("No validation is registered: the checks of %s stay pending.", application_ids)
+        return
     quick_flag = restart and not settings.CELERY_TASK_ALWAYS_EAGER
     for app_id in application_ids:
         try:
             if quick_flag:
                 flag_restart_required.delay(app_id)
-            validate_application.delay(app_id)
+            _validation_task.delay(app_id)
         except Exception as exc:  # noqa: BLE001 - any broker error: the sweep will pick it up
             logger.warning("Could not enqueue checks for application %s (%s); they stay pending.", app_id, exc)
             return

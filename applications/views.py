@@ -11,7 +11,7 @@ from applications import services
 from applications.audit_chain import chain_state
 from applications.audit_export import filter_events
 from applications.forms import ApplicationFilterForm, ApplicationForm, AuditFilterForm, CloneForm, HostForm
-from applications.health import health_of, host_health_of
+from applications.health import health_of, host_health_of, security_summary
 from applications.models import Application, AppType, AuditEvent, Host
 from applications.numbers import parse_whole_number
 from applications.options import paths_not_fitting_their_host
@@ -191,8 +191,6 @@ def application_detail(request, pk):
 
 
 def application_detail_page(request, pk, *, conflict: EditConflict | None = None):
-    from security.readiness import application_security_summary
-
     app = application_or_404(pk)
     # "Mark as restarted" carries the options revision read with ``app``: the list shown must be of
     # that revision or newer. The saved list lags behind a change whose checks have not run yet.
@@ -204,7 +202,7 @@ def application_detail_page(request, pk, *, conflict: EditConflict | None = None
         "tab": "general",
         "pending": pending,
         "nodes": nodes,
-        "security": application_security_summary(app, nodes if app.app_type == AppType.COBROWSE_CLUSTER else None),
+        "security": security_summary(app, nodes if app.app_type == AppType.COBROWSE_CLUSTER else None),
         "conflict": conflict,
         "reload_url": app.get_absolute_url(),
     }

@@ -101,8 +101,8 @@ def measure(database_url: str, requests: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from api.tokens import create_token
-    from applications.management.commands._scale import BIG_APPLICATION
     from applications.models import Application, AuditEvent, Connection, Option, Port
+    from console.management.commands._scale import BIG_APPLICATION
     from security import sweeps
 
     started = time.perf_counter()

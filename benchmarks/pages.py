@@ -116,8 +116,8 @@ def measure(database_url: str, requests: int, versions: int = 1000, only: str = 
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from applications.management.commands._scale import BIG_APPLICATION
     from applications.models import Application, AppType, AuditEvent, Connection, Option
+    from console.management.commands._scale import BIG_APPLICATION
     from security import sweeps
     from security.models import Certificate, Finding, TrustedStore
 

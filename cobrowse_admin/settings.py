@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "security",
     "help_pages",
     "api",
+    # The composition of the others: the dashboard and the demo environment (seed_demo), which read
+    # and write both applications and security.
+    "console",
 ]
 
 MIDDLEWARE = [

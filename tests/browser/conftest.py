@@ -83,7 +83,7 @@ def browser_users(transactional_db):
     """The demo environment and its users (real passwords, since the browser types them)."""
     from django.core.management import call_command
 
-    from applications.management.commands.seed_demo import DEMO_USERS
+    from console.management.commands.seed_demo import DEMO_USERS
 
     call_command("seed_demo", verbosity=0)
     return {username: password for username, password, _ in DEMO_USERS}

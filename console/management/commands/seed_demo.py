@@ -107,7 +107,7 @@ class Command(BaseCommand):
     def seed_scale(self, n: int) -> None:
         import time
 
-        from applications.management.commands._scale import ScaleError, seed_scale
+        from console.management.commands._scale import ScaleError, seed_scale
 
         started = time.monotonic()
         self.stdout.write(f"Adding a scale environment of {n} applications:")
