@@ -60,6 +60,15 @@ def fresh_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def seeded_database(url: str, scale: int) -> float:
+    """A fresh, migrated database with ``seed_demo --scale``; the seconds the seeding took."""
+    fresh_database(url)
+    migrate(url)
+    started = time.perf_counter()
+    run_manage(["seed_demo", "--scale", str(scale)], env=child_env(url), quiet=True)
+    return time.perf_counter() - started
+
+
 def clone_database(template_url: str, url: str) -> None:
     """A fresh copy of a migrated database (PostgreSQL ``CREATE DATABASE ... TEMPLATE``, or a file copy)."""
     fresh_database(url)

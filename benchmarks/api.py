@@ -11,8 +11,8 @@ options of a 200-option application p95 <= 30 ms.
 
     .venv/bin/python benchmarks/api.py [--scales 500,5000] [--requests 40] [--quick]
 
-The databases are ``api_bench_<scale>`` on ``BENCH_DATABASE_SERVER`` (recreated: the name must start
-with ``api_`` or ``bench``).
+The databases are ``bench_api_<scale>`` on ``BENCH_DATABASE_SERVER`` (recreated: the name must start
+with ``bench``, as every benchmark's).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import subprocess
 import sys
 import time
 import warnings
-from urllib.parse import urlsplit, urlunsplit
 
 from _common import (
     BASE_DIR,
@@ -34,28 +33,13 @@ from _common import (
     default_database_url,
     machine,
     median,
-    migrate,
     percentile,
-    run_manage,
+    seeded_database,
     table,
 )
 
 LIST_TARGET_MS = 50
 OPTIONS_TARGET_MS = 30
-
-
-def fresh_api_database(url: str) -> None:
-    name = database_name(url)
-    if not name.startswith(("api_", "bench")):
-        raise SystemExit(f"refusing to recreate {name!r}: this benchmark's databases start with 'api_' (or "
-                         "'bench', as every benchmark's may)")
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def last_page(client, headers, path: str) -> int:
@@ -145,19 +129,11 @@ def measure(database_url: str, requests: int) -> dict:
     }
 
 
-def prepare(url: str, scale: int) -> float:
-    fresh_api_database(url)
-    migrate(url)
-    started = time.perf_counter()
-    run_manage(["seed_demo", "--scale", str(scale)], env=child_env(url), quiet=True)
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="500,5000", help="comma-separated numbers of applications")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per endpoint")
-    parser.add_argument("--database-url", default=default_database_url("api_bench"),
+    parser.add_argument("--database-url", default=default_database_url("bench_api"),
                         help="database to recreate for each scale (suffixed with the scale)")
     parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests: a smoke test")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
@@ -176,7 +152,7 @@ def main() -> None:
     for scale in scales:
         name = database_name(args.database_url)
         url = args.database_url.replace(name, f"{name}_{scale}")
-        seed_seconds = prepare(url, scale)
+        seed_seconds = seeded_database(url, scale)
         out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests)],
                              cwd=BASE_DIR, env=child_env(url), capture_output=True, text=True)
         if out.returncode != 0:

@@ -28,12 +28,10 @@ from _common import (
     child_env,
     database_name,
     default_database_url,
-    fresh_database,
     machine,
     median,
-    migrate,
     percentile,
-    run_manage,
+    seeded_database,
     table,
 )
 
@@ -186,14 +184,6 @@ def add_history(app, count: int) -> int:
     return start + count
 
 
-def prepare(url: str, scale: int) -> float:
-    fresh_database(url)
-    migrate(url)
-    started = time.perf_counter()
-    run_manage(["seed_demo", "--scale", str(scale)], env=child_env(url), quiet=True)
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", default="500,5000", help="comma-separated numbers of applications")
@@ -223,7 +213,7 @@ def main() -> None:
     for scale in scales:
         name = database_name(args.database_url)
         url = args.database_url.replace(name, f"{name}_{scale}")
-        seed_seconds = prepare(url, scale)
+        seed_seconds = seeded_database(url, scale)
         out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests),
                               "--versions", str(versions), "--pages", args.pages],
                              cwd=BASE_DIR, env=child_env(url), capture_output=True, text=True)
