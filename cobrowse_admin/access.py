@@ -93,6 +93,7 @@ BROWSER = {
     # Certificates, stores, passwords, the security section, probes: the Security officer.
     "security:certificate_list": reads(VIEWER),
     "security:certificate_upload": edits(SECURITY_OFFICER),
+    "security:certificate_fetch": edits(SECURITY_OFFICER),
     "security:certificate_detail": reads(VIEWER),
     "security:certificate_download": reads(VIEWER),
     "security:certificate_delete": edits(SECURITY_OFFICER),

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from applications import audit, versioning
-from security.crypto.identity import certificate_role
+from security.crypto.identity import LEAF, ROOT, certificate_role
 from security.models import Certificate, StoreEntry, TrustedStore
 
 
@@ -108,33 +108,40 @@ def preview_files(files: list[tuple[str, bytes]], password: str | None, *, max_b
                 preview.repeated += 1
                 continue
             seen.add(details.fingerprint_sha256)
-            preview.certificates.append(
-                FoundCertificate(
-                    der=details.der,
-                    source_kind=parsed.kind,
-                    filename=filename,
-                    common_name=details.common_name,
-                    subject=details.subject,
-                    issuer=details.issuer,
-                    not_before=details.not_before,
-                    not_after=details.not_after,
-                    is_ca=details.is_ca,
-                    fingerprint=details.fingerprint_sha256,
-                    key=f"{details.key_type} {details.key_size or ''}".strip(),
-                    signature_hash=details.signature_hash or "",
-                    role=certificate_role(is_ca=details.is_ca, self_signed=details.self_signed),
-                    warnings=certificate_warnings(
-                        is_ca=details.is_ca, not_before=details.not_before, not_after=details.not_after, now=now
-                    ),
-                )
-            )
-    existing = dict(
-        Certificate.objects.filter(fingerprint_sha256__in=seen).values_list("fingerprint_sha256", "pk")
-    )
-    for preview in previews:
-        for found in preview.certificates:
-            found.existing_id = existing.get(found.fingerprint)
+            preview.certificates.append(found_certificate(details, kind=parsed.kind, filename=filename, now=now))
+    mark_existing([found for preview in previews for found in preview.certificates])
     return previews
+
+
+def found_certificate(details, *, kind: str, filename: str, now: dt.datetime) -> FoundCertificate:
+    """What a preview shows of one certificate (``security.crypto.parse.certificate_details``): the
+    upload's and the fetch from a server's alike."""
+    return FoundCertificate(
+        der=details.der,
+        source_kind=kind,
+        filename=filename,
+        common_name=details.common_name,
+        subject=details.subject,
+        issuer=details.issuer,
+        not_before=details.not_before,
+        not_after=details.not_after,
+        is_ca=details.is_ca,
+        fingerprint=details.fingerprint_sha256,
+        key=f"{details.key_type} {details.key_size or ''}".strip(),
+        signature_hash=details.signature_hash or "",
+        role=certificate_role(is_ca=details.is_ca, self_signed=details.self_signed),
+        warnings=certificate_warnings(
+            is_ca=details.is_ca, not_before=details.not_before, not_after=details.not_after, now=now
+        ),
+    )
+
+
+def mark_existing(found: list[FoundCertificate]) -> None:
+    """Set ``existing_id`` on the certificates the library already holds (one query)."""
+    existing = dict(Certificate.objects.filter(fingerprint_sha256__in={f.fingerprint for f in found})
+                    .values_list("fingerprint_sha256", "pk"))
+    for certificate in found:
+        certificate.existing_id = existing.get(certificate.fingerprint)
 
 
 def preview_upload(uploads, password: str | None) -> list[FilePreview]:
@@ -205,12 +212,14 @@ def unreadable_reasons(previews: list[FilePreview]) -> dict[str, list[str]] | No
 
 
 def import_pending(*, pending: list[PendingCertificate], accept_warnings: bool, actor,
-                   store: TrustedStore | None = None) -> tuple[ImportResult, int]:
+                   store: TrustedStore | None = None,
+                   stores: list[tuple[TrustedStore, str | None]] = ()) -> tuple[ImportResult, int]:
     """Import the certificates of a preview; those with warnings only when ``accept_warnings``.
-    Returns the result and how many warned certificates were left out."""
+    Returns the result and how many warned certificates were left out. ``stores`` as in
+    ``import_certificates``."""
     chosen = [(p.der, p.kind, p.filename) for p in pending if accept_warnings or not p.warned]
     skipped = sum(1 for p in pending if p.warned and not accept_warnings)
-    return import_certificates(items=chosen, actor=actor, store=store), skipped
+    return import_certificates(items=chosen, actor=actor, store=store, stores=stores), skipped
 
 
 @transaction.atomic
@@ -219,9 +228,14 @@ def import_certificates(
     items: list[tuple[bytes, str, str]],
     actor,
     store: TrustedStore | None = None,
+    stores: list[tuple[TrustedStore, str | None]] = (),
 ) -> ImportResult:
     """Store ``(der, source_kind, filename)`` certificates not yet in the library (by fingerprint)
-    and, with ``store``, add them all to it. Parsing happens again here: the DER is the only input."""
+    and, with ``store``, add them all to it. Parsing happens again here: the DER is the only input.
+
+    ``stores`` are further stores to add them to, each with the version the page that chose it was
+    opened on (``stores.store_version``): ``EditConflict`` when one changed since, and nothing at all
+    is saved (neither the certificates nor any store)."""
     from security.crypto.parse import certificate_details, load_der_certificate
 
     present = []
@@ -260,6 +274,8 @@ def import_certificates(
     # The store first: its lock before the chain's head, which the audit events take (the last lock).
     if store is not None:
         add_to_store(store=store, certificates=created + present, actor=actor)
+    for target, expected_version in sorted(stores, key=lambda pair: pair[0].pk):  # one lock order
+        add_to_store(store=target, certificates=created + present, actor=actor, expected_version=expected_version)
     audit.record_many([
         audit.event(
             actor=actor, action="import", object_type="certificate", obj=cert,
@@ -285,11 +301,14 @@ def trust_order(certificates: list[Certificate]) -> list[Certificate]:
     return sorted(certificates, key=lambda c: (not (c.is_ca and c.self_signed), not c.is_ca, c.uploaded_at, c.pk))
 
 
-def add_to_store(*, store: TrustedStore, certificates: list[Certificate], actor) -> None:
+def add_to_store(*, store: TrustedStore, certificates: list[Certificate], actor,
+                 expected_version: str | None = None) -> None:
+    """Add ``certificates`` after the store's members (trust order); ``EditConflict`` when the store is
+    not at ``expected_version`` (None: unconditional, as the upload's single store)."""
     from security.stores import locked_store, store_save
 
     # Members read under the store's lock: a removal saved meanwhile is not undone by this addition.
-    store = locked_store(store)
+    store = locked_store(store, expected_version)
     current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position"))
     known = {c.pk for c in current}
     additions = trust_order([c for c in certificates if c.pk not in known])
@@ -334,3 +353,76 @@ def certificate_delete(*, certificate: Certificate, actor, expected_version: str
     event = audit.event(actor=actor, action="delete", object_type="certificate", obj=certificate)
     certificate.delete()
     audit.record_many([event])
+
+
+# Fetch from a server ("Examine SSL"): the chain a server presents, shown, then its CAs imported.
+
+FETCHED_KIND = "server"
+
+
+@dataclass
+class ChainPreview:
+    """What a server presented (leaf first), as the fetch preview shows it."""
+
+    endpoint: str  # host:port
+    server_name: str
+    certificates: list[FoundCertificate]
+
+    @property
+    def offered(self) -> list[FoundCertificate]:
+        """The certificates the officer may import: CAs only. A leaf is a server's own certificate, no
+        trust anchor (it can still be uploaded as a file, with the upload's warning)."""
+        return [c for c in self.certificates if c.role != LEAF]
+
+    @property
+    def leaves(self) -> list[FoundCertificate]:
+        return [c for c in self.certificates if c.role == LEAF]
+
+    @property
+    def sent_root(self) -> bool:
+        return any(c.role == ROOT for c in self.certificates)
+
+    @property
+    def missing_root_issuer(self) -> str:
+        """The issuer of the last certificate sent when the server sent no root: the root CA to upload."""
+        return "" if self.sent_root or not self.certificates else self.certificates[-1].issuer
+
+    @property
+    def root_in_library(self) -> Certificate | None:
+        """When the server sent no root, the library's root CA whose subject is the missing issuer (if any)."""
+        issuer = self.missing_root_issuer
+        if not issuer:
+            return None
+        return Certificate.objects.filter(subject=issuer, is_ca=True, self_signed=True).order_by("-not_after").first()
+
+
+def preview_chain(chain_der: list[bytes] | tuple[bytes, ...], *, endpoint: str, server_name: str) -> ChainPreview:
+    """The preview of a presented chain (``probe.examine_server``), each certificate with its role,
+    validity, fingerprint and warnings as the upload shows them. ``CertificateError`` for one that
+    cannot be read."""
+    from security.crypto.parse import certificate_details, load_der_certificate
+
+    now = timezone.now()
+    found, seen = [], set()
+    for der in chain_der:
+        details = certificate_details(load_der_certificate(der))
+        if details.fingerprint_sha256 in seen:  # a server may send one twice: shown once
+            continue
+        seen.add(details.fingerprint_sha256)
+        found.append(found_certificate(details, kind=FETCHED_KIND, filename=endpoint, now=now))
+    mark_existing(found)
+    return ChainPreview(endpoint=endpoint, server_name=server_name, certificates=found)
+
+
+def import_fetched(*, chain: ChainPreview, fingerprints: list[str], accept_warnings: bool, actor,
+                   stores: list[tuple[TrustedStore, str | None]] = ()) -> tuple[ImportResult, int]:
+    """Import the chosen CAs of a fetched chain (by fingerprint; a leaf or a certificate the chain does
+    not hold is refused with ``ValueError``) into the library and, optionally, ``stores`` (each with
+    the version its page was opened on), audited as an upload is: their source is the server."""
+    offered = {c.fingerprint: c for c in chain.offered}
+    unknown = [f for f in fingerprints if f not in offered]
+    if unknown:
+        raise ValueError("Only the CA certificates the server presented can be imported.")
+    pending = [PendingCertificate(offered[f].der, FETCHED_KIND, chain.endpoint, bool(offered[f].warnings))
+               for f in fingerprints]
+    return import_pending(pending=pending, accept_warnings=accept_warnings, actor=actor, stores=stores)

@@ -182,3 +182,83 @@ def certificate_choice_label(cert: Certificate) -> str:
     return f"{cert.common_name or cert.subject} — {cert.short_fingerprint} — until {cert.not_after:%Y-%m-%d}" + (
         f" ({', '.join(flags)})" if flags else ""
     )
+
+
+class FetchForm(forms.Form):
+    """Fetch from a server: the endpoint whose presented chain is shown (nothing is trusted by fetching)."""
+
+    host = forms.CharField(
+        max_length=253,
+        help_text="Host name or IP address of the server, as the Co-browse server reaches it "
+                  "(internal and private addresses are fine).",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "mono"}),
+    )
+    port = forms.IntegerField(
+        min_value=1, max_value=65535,
+        help_text="Its TLS (secure) port.",
+        widget=forms.NumberInput(attrs={"class": "mono"}),
+        error_messages={"min_value": "A port is a number from 1 to 65535.",
+                        "max_value": "A port is a number from 1 to 65535.",
+                        "invalid": "A port is a number from 1 to 65535."},
+    )
+    server_name = forms.CharField(
+        label="Server name (SNI)",
+        required=False,
+        max_length=253,
+        help_text="The name sent in the handshake, for servers that present a certificate by name. "
+                  "Empty: the host.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "class": "mono"}),
+    )
+
+    def clean_host(self):
+        host = self.cleaned_data["host"].strip()
+        if "://" in host or "/" in host:
+            raise ValidationError("Type only the host name or address, e.g. genesys-core-01 or 10.0.0.5: "
+                                  "no scheme or path.")
+        if host.count(":") == 1:
+            raise ValidationError("Type the port in the Port field, not after the host.")
+        if any(ch.isspace() for ch in host):
+            raise ValidationError("A host name has no spaces.")
+        return host.removeprefix("[").removesuffix("]")  # [::1] as a URL writes it
+
+    def clean_server_name(self):
+        name = self.cleaned_data["server_name"].strip()
+        if any(ch.isspace() for ch in name):
+            raise ValidationError("A server name has no spaces.")
+        return name
+
+    def endpoint(self) -> tuple[str, int, str]:
+        data = self.cleaned_data
+        return data["host"], data["port"], data["server_name"] or data["host"]
+
+
+class FetchImportForm(forms.Form):
+    """The fetch preview's confirmation: which of the presented CAs, into which stores. The certificates
+    themselves come from the server-side draft the token names, never from the page."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+    certificates = forms.MultipleChoiceField(
+        label="Certificates to import",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one CA certificate to import.",
+                        "invalid_choice": "Only the CA certificates the server presented can be imported."},
+    )
+    stores = forms.ModelMultipleChoiceField(
+        label="Also add them to these trusted stores",
+        queryset=TrustedStore.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Optional. Applications using a store need a restart to read its new contents.",
+    )
+    accept_warnings = forms.BooleanField(
+        required=False,
+        label="Import the certificates with warnings too (expired or not yet valid)",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args, offered=(), store_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["certificates"].choices = [(c.fingerprint, c.common_name or c.subject) for c in offered]
+        self.fields["stores"].queryset = TrustedStore.objects.filter(pk__in=list(store_ids)).order_by("name")
+        self.fields["stores"].label_from_instance = lambda store: (
+            f"{store.name} ({store.provider}{', ' + store.path if store.path else ''})")

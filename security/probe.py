@@ -71,15 +71,56 @@ def handshake(host: str, port: int, context: ssl.SSLContext, server_hostname: st
             return presented_chain(tls)
 
 
-def fetch_chain(host: str, port: int, server_hostname: str, deadline: float) -> tuple[bytes, ...]:
-    """The chain the server presents, unverified: only to show it. Empty if that fails too."""
+def unverified_context() -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def fetch_chain(host: str, port: int, server_hostname: str, deadline: float) -> tuple[bytes, ...]:
+    """The chain the server presents, unverified: only to show it. Empty if that fails too."""
     try:
-        return handshake(host, port, context, server_hostname, deadline - time.monotonic())
-    except (OSError, ssl.SSLError):
+        return handshake(host, port, unverified_context(), server_hostname, deadline - time.monotonic())
+    except (OSError, ssl.SSLError, ValueError):
         return ()
+
+
+class FetchFailed(Exception):
+    """No chain could be fetched from a server; the message says why in an operator's words, ``field``
+    is the form field it is about (``host``) or None for the endpoint as a whole."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def examine_server(host: str, port: int, *, server_hostname: str, timeout: float) -> tuple[bytes, ...]:
+    """The chain ``host:port`` presents (leaf first), fetched unverified, only to show it ("Examine SSL"):
+    one connection and one handshake within ``timeout`` seconds each. ``FetchFailed`` with the reason
+    (unknown host, refused, timed out, not TLS, no certificate); never trusts anything it receives."""
+    where = f"{host}:{port}"
+    try:
+        chain = handshake(host, port, unverified_context(), server_hostname, timeout)
+    except socket.gaierror as exc:
+        raise FetchFailed(f"The host name {quoted(host)} cannot be resolved ({exc.strerror or exc}): check the "
+                          f"spelling, or type its IP address.", "host") from exc
+    except ConnectionRefusedError as exc:
+        raise FetchFailed(f"{where} refused the connection: nothing listens on that port, or a firewall "
+                          f"rejects it.") from exc
+    except TimeoutError as exc:
+        raise FetchFailed(f"No TLS answer from {where} within {timeout:g} s (TLS_PROBE_TIMEOUT_SECONDS): the "
+                          f"port is filtered, or the server does not speak TLS there.") from exc
+    except ssl.SSLError as exc:
+        raise FetchFailed(f"{where} did not complete a TLS handshake ({exc.reason or exc}): is this the server's "
+                          f"secure (TLS) port?") from exc
+    except (UnicodeError, ValueError) as exc:
+        raise FetchFailed(f"{quoted(host)} or the server name is not a valid host name ({exc}).", "host") from exc
+    except OSError as exc:
+        raise FetchFailed(f"Cannot connect to {where}: {exc.strerror or exc}.") from exc
+    if not chain:
+        raise FetchFailed(f"{where} completed the handshake but presented no certificate.")
+    return chain
 
 
 def probe_tls(host: str, port: int, *, cadata: str | None, server_hostname: str, timeout: float) -> ProbeReport:

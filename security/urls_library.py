@@ -6,6 +6,7 @@ from security import views_store_history
 urlpatterns = [
     path("certificates/", views.certificate_list, name="certificate_list"),
     path("certificates/upload/", views.certificate_upload, name="certificate_upload"),
+    path("certificates/fetch/", views.certificate_fetch, name="certificate_fetch"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
     re_path(r"^certificates/(?P<pk>\d+)/download/(?P<fmt>pem|der)/$", views.certificate_download,
             name="certificate_download"),

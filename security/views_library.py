@@ -26,8 +26,10 @@ from cobrowse_admin.access import access_required
 from security import certificates as cert_service
 from security import stores as store_service
 from security.commands import CommandRefused, keytool_list, mscapi_commands
-from security.forms_library import ConfirmImportForm, StoreForm, UploadForm
+from security.crypto.errors import CertificateError
+from security.forms_library import ConfirmImportForm, FetchForm, FetchImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
+from security.probe import FetchFailed, examine_server
 from security.review import url_for_ids
 from security.templatetags.security_text import fingerprint, role_label
 from security.timeline import SHORT_LIVED_DAYS, build_timeline
@@ -422,8 +424,6 @@ def store_delete(request, pk):
 @access_required
 @require_safe
 def store_download(request, pk):
-    from security.crypto.errors import CertificateError
-
     store = get_object_or_404(TrustedStore, pk=pk)
     if not store.entries.exists():
         messages.error(request, "This store holds no certificate yet: add one before downloading it.")
@@ -437,3 +437,97 @@ def store_download(request, pk):
     # A name from a path or a store name may be non-ASCII or hold quotes: RFC 6266 encoding, not raw.
     response["Content-Disposition"] = content_disposition_header(True, artifact.filename)
     return response
+
+
+# Fetch from a server ("Examine SSL"): the same preview-then-import as the upload, its draft in the session.
+
+FETCH_SESSION_KEY = "certificate-fetch-preview"
+
+
+@access_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def certificate_fetch(request):
+    """A server's presented chain, fetched unverified and shown; the officer then imports its CAs into the
+    library and, optionally, stores. What the import takes is the chain as fetched (kept server-side in the
+    session under a token), never certificates or stores sent back by the page."""
+    if request.method == "POST" and "token" in request.POST:
+        return certificate_fetch_confirm(request)
+    if request.method == "POST":
+        form = FetchForm(request.POST)
+    else:
+        # Pre-filled from a link (a connection whose probe found the chain untrusted); nothing is fetched.
+        form = FetchForm(initial={k: request.GET[k] for k in ("host", "port", "server_name") if k in request.GET})
+    if request.method == "POST" and form.is_valid():
+        host, port, server_name = form.endpoint()
+        try:
+            chain_der = examine_server(host, port, server_hostname=server_name,
+                                       timeout=settings.TLS_PROBE_TIMEOUT_SECONDS)
+            chain = cert_service.preview_chain(chain_der, endpoint=f"{host}:{port}", server_name=server_name)
+        except FetchFailed as exc:
+            form.add_error(exc.field, str(exc))
+        except CertificateError as exc:
+            form.add_error(None, f"{host}:{port} presented a certificate that cannot be read ({exc}).")
+        else:
+            token = secrets.token_urlsafe(16)
+            stores = list(TrustedStore.objects.order_by("name"))
+            # Only the presented certificates' DER and the stores' versions as shown: the draft the import takes.
+            request.session[FETCH_SESSION_KEY] = {
+                "token": token, "endpoint": chain.endpoint, "server_name": server_name,
+                "chain": [base64.b64encode(c.der).decode() for c in chain.certificates],
+                "stores": {str(s.pk): store_service.store_version(s) for s in stores},
+            }
+            confirm = FetchImportForm(offered=chain.offered, store_ids=[s.pk for s in stores], initial={
+                "token": token, "certificates": [c.fingerprint for c in chain.offered if not c.existing_id]})
+            return fetch_preview(request, chain, confirm)
+    return render(request, "security/certificate_fetch.html", {"form": form})
+
+
+def fetch_preview(request, chain, confirm, *, conflict=None):
+    return render(request, "security/certificate_fetch_preview.html", {
+        "chain": chain, "confirm": confirm, "conflict": conflict, "chosen": confirm["certificates"].value() or [],
+        "reload_url": reverse("security:certificate_fetch"),
+        "any_warnings": any(c.warnings for c in chain.offered),
+    })
+
+
+def draft_chain(draft: dict):
+    return cert_service.preview_chain([base64.b64decode(der) for der in draft["chain"]],
+                                      endpoint=draft["endpoint"], server_name=draft["server_name"])
+
+
+def certificate_fetch_confirm(request):
+    draft = request.session.get(FETCH_SESSION_KEY)
+    if not draft or not secrets.compare_digest(str(draft["token"]), str(request.POST.get("token", ""))):
+        messages.error(request, "That preview has expired or was already imported: fetch the server's chain again.")
+        return redirect("security:certificate_fetch")
+    chain = draft_chain(draft)
+    versions = draft["stores"]
+    form = FetchImportForm(request.POST, offered=chain.offered, store_ids=[int(pk) for pk in versions])
+    if not form.is_valid():
+        return fetch_preview(request, chain, form)
+    stores = list(form.cleaned_data["stores"])
+    try:
+        result, skipped = cert_service.import_fetched(
+            chain=chain, fingerprints=form.cleaned_data["certificates"],
+            accept_warnings=form.cleaned_data["accept_warnings"], actor=request.user,
+            stores=[(store, versions[str(store.pk)]) for store in stores])
+    except EditConflict as exc:
+        # Nothing was saved. The page now carries the stores' current versions: importing again adds to them
+        # as they are now, which the banner has just shown.
+        draft["stores"] = {pk: store_service.store_version(s)
+                           for pk, s in ((str(s.pk), s) for s in TrustedStore.objects.filter(pk__in=list(versions)))}
+        request.session[FETCH_SESSION_KEY] = draft
+        return fetch_preview(request, chain, form, conflict=exc)
+    del request.session[FETCH_SESSION_KEY]
+    text = (f"Imported {len(result.created)} certificate(s) from {chain.endpoint}; "
+            f"{len(result.already_present)} were already in the library.")
+    if skipped:
+        text += f" {skipped} with warnings were not imported (tick the box to import them)."
+    if stores and (result.created or result.already_present):
+        text += f" Added to the store(s) {', '.join(s.name for s in stores)}."
+    messages.success(request, text)
+    if len(stores) == 1:
+        return redirect(stores[0])
+    if len(result.created) == 1 and not stores:
+        return redirect(result.created[0])
+    return redirect("security:certificate_list")

@@ -48,6 +48,8 @@ def test_every_topic_is_linked_from_a_page_outside_the_help():
     ("security/setenv.html", {"setenv"}),
     ("security/certificate_upload.html", {"certificates"}),
     ("security/certificate_preview.html", {"certificates"}),
+    ("security/certificate_fetch.html", {"certificates"}),
+    ("security/certificate_fetch_preview.html", {"certificates"}),
     ("security/_connections_placement.html", {"connections"}),
     ("applications/detail_general.html", {"restart"}),
     ("applications/user_list.html", {"roles"}),

@@ -27,6 +27,7 @@ ACCESS = {
     # the certificate library (security/urls_library.py)
     "security:certificate_list": READ,
     "security:certificate_upload": SECURITY_WRITE,
+    "security:certificate_fetch": SECURITY_WRITE,
     "security:certificate_detail": READ,
     "security:certificate_download": READ,
     "security:certificate_delete": SECURITY_WRITE,
