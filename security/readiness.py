@@ -15,7 +15,7 @@ from security.checks.verdict import UNCHECKED, Verdict, is_runner_specific, runn
 from security.deployment import runs_with, saved_sections, stores_for
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
-from security.verdicts import ConnectionView, connection_views, probe_cell_html, with_verdict_data
+from security.verdicts import ConnectionView, connection_views, fetch_chain_url, probe_cell_html, with_verdict_data
 
 
 @dataclass
@@ -43,6 +43,10 @@ class ConnectionLine:
     @property
     def probe_html(self) -> str:
         return probe_cell_html(self.view.probe)
+
+    @property
+    def fetch_url(self) -> str:
+        return fetch_chain_url(self.view.probe)
 
 
 @dataclass

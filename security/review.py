@@ -22,7 +22,14 @@ from applications.text import csv_cell
 from security.checks import ERROR
 from security.checks.verdict import SEVERITY_RANK, Verdict
 from security.models import ConnectionCheck, Finding, TrustedStore
-from security.verdicts import ConnectionView, ProbeView, connection_views, probe_cell_html, with_verdict_data
+from security.verdicts import (
+    ConnectionView,
+    ProbeView,
+    connection_views,
+    fetch_chain_url,
+    probe_cell_html,
+    with_verdict_data,
+)
 
 STORE_STATUS_LABELS = {
     "error": "errors",
@@ -218,6 +225,7 @@ class ReviewRow:
     providers_html: str = ""
     stores_html: str = ""
     probe_html: str = ""
+    fetch_url: str = ""  # the last probe found the chain untrusted: fetch it to import its CA
 
     @property
     def client(self) -> Application:
@@ -307,6 +315,7 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
         row.providers_html = mark_safe(grouped_html(row.runners, row.several_runners, provider_key, provider_html))
         row.stores_html = mark_safe(grouped_html(row.runners, row.several_runners, store_key, store_html))
         row.probe_html = probe_cell_html(row.probe)
+        row.fetch_url = fetch_chain_url(row.probe)
     return rows
 
 
@@ -355,6 +364,9 @@ def row_html(row: ReviewRow, *, badges: SharedBadges, can_secure: bool, csrf_tok
                 'value="{}"><input type="hidden" name="next" value="{}"><button class="btn btn-sm '
                 'btn-outline-secondary" type="submit">{}</button></form>',
                 row.probe_url, csrf_token, this_page, "Probe again" if row.probe else "Probe")
+            if row.fetch_url:
+                probe += format_html('<a class="small fetch-chain" href="{}">Fetch this server\'s chain</a>',
+                                     row.fetch_url)
         elif not port.secured:
             probe += NO_TLS_TO_PROBE
     findings = "".join(

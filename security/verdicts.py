@@ -10,9 +10,11 @@ Loading is in bulk: a fixed number of queries for any number of connections.
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
@@ -84,6 +86,15 @@ def probe_cell_html(probe: ProbeView | None) -> str:
         html += format_html('<div class="probe-stale-why">No longer counts: {}. Probe again.</div>',
                             "; ".join(probe.stale))
     return html
+
+
+def fetch_chain_url(probe: ProbeView | None) -> str:
+    """When the last probe (still current) found the server's chain untrusted: the "fetch from a server"
+    page pre-filled with the endpoint it reached, to import the CA the store lacks. Otherwise ""."""
+    if probe is None or probe.stale or probe.probe.outcome != ProbeOutcome.UNTRUSTED or not probe.probe.host:
+        return ""
+    query = urlencode({"host": probe.probe.host, "port": probe.probe.port_number, "server_name": probe.probe.host})
+    return f"{reverse('security:certificate_fetch')}?{query}"
 
 
 def probe_config(probe: ProbeResult) -> TrustConfig:
