@@ -485,9 +485,18 @@ def certificate_fetch(request):
 def fetch_preview(request, chain, confirm, *, conflict=None):
     return render(request, "security/certificate_fetch_preview.html", {
         "chain": chain, "confirm": confirm, "conflict": conflict, "chosen": confirm["certificates"].value() or [],
-        "reload_url": reverse("security:certificate_fetch"),
+        "reload_url": fetch_form_url(chain),
         "any_warnings": any(c.warnings for c in chain.offered),
     })
+
+
+def fetch_form_url(chain) -> str:
+    """The fetch form pre-filled with the endpoint of ``chain``: fetching again shows what is current."""
+    from urllib.parse import urlencode
+
+    host, _, port = chain.endpoint.rpartition(":")
+    query = urlencode({"host": host, "port": port, "server_name": chain.server_name})
+    return f"{reverse('security:certificate_fetch')}?{query}"
 
 
 def draft_chain(draft: dict):

@@ -45,6 +45,7 @@ MAIN_PAGES = [
     ("audit", "applications:audit", None),
     ("users", "applications:user_list", None),
     ("upload certificates", "security:certificate_upload", None),
+    ("fetch certificates from a server", "security:certificate_fetch", None),
     ("findings", "security:findings", None),
     ("validation sweep", "security:sweep_detail", "sweep"),
     ("connection form", "applications:connection_new", "cluster"),
