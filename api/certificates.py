@@ -13,11 +13,11 @@ from rest_framework.response import Response
 from api.concurrency import VersionedObjectMixin
 from api.files import FILE_RENDERERS, file_response, file_responses
 from api.filters import StrictBooleanFilter
-from api.forms import valid_form
+from api.forms import StrictCharField, StrictIntegerField, valid_form
 from api.problems import Conflict
 from api.schema import IF_MATCH
 from security import certificates as cert_service
-from security.forms_library import UploadForm
+from security.forms_library import FetchForm, UploadForm
 from security.models import Certificate, TrustedStore
 
 
@@ -110,6 +110,34 @@ class FilePreviewSerializer(serializers.Serializer):
     repeated = serializers.IntegerField(help_text="Certificates already listed under an earlier file.")
 
 
+PORT_RANGE = "A port is a number from 1 to 65535."
+
+
+class FetchRequest(serializers.Serializer):
+    host = StrictCharField(max_length=253, help_text=FetchForm.base_fields["host"].help_text)
+    port = StrictIntegerField(min_value=1, max_value=65535, help_text="Its TLS (secure) port, 1 to 65535.",
+                              error_messages={"min_value": PORT_RANGE, "max_value": PORT_RANGE})
+    server_name = StrictCharField(required=False, allow_blank=True, max_length=253,
+                                  help_text=FetchForm.base_fields["server_name"].help_text)
+
+
+class PresentedCertificateSerializer(FoundCertificateSerializer):
+    importable = serializers.SerializerMethodField(help_text="A CA the browser's fetch page offers to import; a leaf "
+                                                             "(the server's own certificate) is not offered.")
+
+    def get_importable(self, found) -> bool:
+        return found.role != "leaf"
+
+
+class FetchResult(serializers.Serializer):
+    endpoint = serializers.CharField(help_text="host:port as reached.")
+    server_name = serializers.CharField(help_text="The name sent in the handshake (SNI).")
+    certificates = PresentedCertificateSerializer(many=True, help_text="As presented, the leaf first.")
+    sent_root = serializers.BooleanField(help_text="false: the server sent no root; upload the root CA from its "
+                                                   "issuer.")
+    missing_root_issuer = serializers.CharField(help_text="When no root was sent: the issuer to ask for.")
+
+
 class UploadResult(serializers.Serializer):
     dry_run = serializers.BooleanField()
     store = serializers.IntegerField(allow_null=True)
@@ -181,6 +209,38 @@ class CertificateViewSet(VersionedObjectMixin, mixins.ListModelMixin, mixins.Ret
             "already_present": present, "skipped_with_warnings": skipped,
         }).data
         return Response(body, status=200 if data["dry_run"] else 201)
+
+    @extend_schema(
+        request=FetchRequest, responses={200: FetchResult},
+        description="Fetch the chain a server presents (host, port, server name: empty is the host), unverified, "
+                    "and answer it as the browser's fetch page shows it. A dry run only: nothing is saved. Import "
+                    "the CAs chosen through the browser, or upload them. An unreachable endpoint (unknown host, "
+                    "refused, no TLS answer within TLS_PROBE_TIMEOUT_SECONDS, not TLS) is a 400 saying why.",
+    )
+    @action(detail=False, methods=["post"])
+    def fetch(self, request):
+        from django.conf import settings
+
+        from security.crypto.errors import CertificateError
+        from security.probe import FetchFailed, examine_server
+
+        sent = FetchRequest(data=request.data)
+        sent.is_valid(raise_exception=True)
+        form = valid_form(FetchForm(data=sent.validated_data))
+        host, port, server_name = form.endpoint()
+        try:
+            chain_der = examine_server(host, port, server_hostname=server_name,
+                                       timeout=settings.TLS_PROBE_TIMEOUT_SECONDS)
+            chain = cert_service.preview_chain(chain_der, endpoint=f"{host}:{port}", server_name=server_name)
+        except FetchFailed as exc:
+            raise serializers.ValidationError({exc.field or "non_field_errors": [str(exc)]}) from None
+        except CertificateError as exc:
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"{host}:{port} presented a certificate that cannot be read ({exc})."]}) from None
+        return Response(FetchResult({
+            "endpoint": chain.endpoint, "server_name": chain.server_name, "certificates": chain.certificates,
+            "sent_root": chain.sent_root, "missing_root_issuer": chain.missing_root_issuer,
+        }).data)
 
     @extend_schema(responses=file_responses("application/x-pem-file"), description="The certificate as PEM.")
     @action(detail=True, methods=["get"], renderer_classes=FILE_RENDERERS)

@@ -160,6 +160,7 @@ API = {
     "api:certificate-list": reads(VIEWER),
     "api:certificate-detail": Rule(read=VIEWER, write=SECURITY_OFFICER),
     "api:certificate-upload": edits(SECURITY_OFFICER),
+    "api:certificate-fetch": edits(SECURITY_OFFICER),
     "api:certificate-pem": reads(VIEWER),
     "api:certificate-der": reads(VIEWER),
     "api:store-list": Rule(read=VIEWER, write=SECURITY_OFFICER),
