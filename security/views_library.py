@@ -477,7 +477,7 @@ def certificate_fetch(request):
                 "stores": {str(s.pk): store_service.store_version(s) for s in stores},
             }
             confirm = FetchImportForm(offered=chain.offered, store_ids=[s.pk for s in stores], initial={
-                "token": token, "certificates": [c.fingerprint for c in chain.offered if not c.existing_id]})
+                "token": token, "certificates": [c.fingerprint for c in chain.offered]})
             return fetch_preview(request, chain, confirm)
     return render(request, "security/certificate_fetch.html", {"form": form})
 

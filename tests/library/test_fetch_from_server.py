@@ -208,12 +208,51 @@ def test_the_intermediate_alone_goes_into_the_library_when_no_root_was_sent(offi
     assert response.redirect_chain[-1][0] == intermediate.get_absolute_url()
 
 
-def test_a_server_name_is_sent_and_defaults_to_the_host(officer, server):
-    with server("chain") as port:
+@contextmanager
+def sni_server(cert_files, names: list) -> Iterator[int]:
+    """A TLS server presenting leaf + intermediate that records the server name each client sent."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_files["server-chain.pem"], cert_files["server.key.pem"])
+    context.sni_callback = lambda tls, name, ctx: names.append(name)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            conn.settimeout(5)
+            try:
+                with context.wrap_socket(conn, server_side=True) as tls:
+                    tls.sendall(b"hello\n")
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def test_the_server_name_is_sent_in_the_handshake_and_defaults_to_the_host(officer, cert_files):
+    names = []
+    with sni_server(cert_files, names) as port:
         fetch(officer, port, host="127.0.0.1", server_name="cobrowse.example")
         assert officer.session[FETCH_SESSION_KEY]["server_name"] == "cobrowse.example"
         fetch(officer, port, host="localhost")
         assert officer.session[FETCH_SESSION_KEY]["server_name"] == "localhost"
+    assert names == ["cobrowse.example", "localhost"]
 
 
 # Bad input: a form error with what was typed kept, never a 500
@@ -385,3 +424,20 @@ def test_a_link_pre_fills_the_form_and_fetches_nothing(officer):
     html = text_of(officer.get(FETCH_URL, {"host": "core-01.internal", "port": "9443"}))
     assert 'value="core-01.internal"' in html and 'value="9443"' in html
     assert FETCH_SESSION_KEY not in officer.session
+
+
+def test_a_ca_already_in_the_library_is_offered_checked_and_goes_into_the_store(officer, server, cert_files):
+    world = World(cert_files)
+    root = world.cert("ca.pem")
+    store = world.store("Cluster PEM", certs=("other-ca.pem",))
+    with server("full") as port:
+        response = fetch(officer, port)
+    html = text_of(response)
+    assert f'<a href="{reverse("security:certificate_detail", args=[root.pk])}">already in the library</a>' in html
+    assert re.search(rf'value="{root.fingerprint_sha256}"[^>]*checked', html)  # every CA offered is ticked
+    response = confirm(officer, certificates=[root.fingerprint_sha256], stores=[store])
+    assert "Imported 0 certificate(s)" in text_of(response) and "1 were already in the library" in text_of(response)
+    assert Certificate.objects.filter(common_name=ROOT_CN).count() == 1
+    assert list(store.entries.order_by("position").values_list("certificate__common_name", flat=True)) == [
+        OTHER_CN, ROOT_CN]
+    assert response.redirect_chain[-1][0] == store.get_absolute_url()
