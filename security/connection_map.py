@@ -15,6 +15,7 @@ style or event attribute (the page's Content Security Policy allows neither).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -69,10 +70,23 @@ NODE_FILLS = {
     AppType.COBROWSE_SERVER: "#e7f1ff",
 }
 SERVER_FILL = "#f8f9fa"
+TYPE_LABELS = dict(AppType.choices)
 # Edges labelled with their port up to this many connections; beyond, the port is in each edge's tooltip.
 EDGE_LABELS_UP_TO = 60
 APP_FIELDS = ("pk", "name", "app_type", "version", "enabled", "host_id", "cluster_id", "host__name",
               "host__address", "cluster__name")
+
+
+# What the verdicts read of a connection (``security.verdicts.connection_views``: the applications that
+# run it, its port and the server's host for a probe's staleness): a 300-application map has 1,200
+# connections, and loading every column of their seven joined rows was most of the page's time.
+APP_RUN_FIELDS = ("name", "app_type", "version", "cluster", "scs_controlled")
+CONNECTION_FIELDS = (
+    "client", "port",
+    *(f"client__{name}" for name in APP_RUN_FIELDS), *(f"client__cluster__{name}" for name in APP_RUN_FIELDS),
+    "port__port_id", "port__number", "port__secured", "port__application", "port__application__host",
+    "port__application__host__address", "tls_check__worst",
+)
 
 
 @dataclass
@@ -181,8 +195,7 @@ def load_map(*, group_by: str = GROUP_BY_CLUSTER, application: Application | Non
     applications at the other ends. Eight queries for any number of applications and connections."""
     filters = {"application": application, "cluster": cluster, "host": host}
     connections = list(with_verdict_data(Connection.objects.filter(connection_filter(**filters)))
-                       .defer("created_at", "transport_params", "client__created_at", "client__updated_at",
-                              "port__application__created_at", "port__application__updated_at"))
+                       .only(*CONNECTION_FIELDS))
     views = connection_views(connections)
     ends = {c.client_id for c in connections} | {c.port.application_id for c in connections}
     # Without a filter every application (Q() | ... would be the ends alone), so those without a connection too.
@@ -237,11 +250,57 @@ def app_node(app: MapApp) -> str:
     ) + ";"
 
 
+def edge_tooltip(edge: MapEdge, names: dict[int, str]) -> str:
+    on = f" on {', '.join(edge.verdict.failing)}" if edge.verdict.failing else ""
+    return (f"{names.get(edge.client_id, '?')} → {names.get(edge.server_id, '?')}:{edge.port_id} ({edge.port_number}): "
+            f"{edge.verdict.label}{on}")
+
+
+def map_titles(picture: ConnectionMap) -> dict[str, str]:
+    """What hovering each box, group and arrow shows, by its SVG id. Put in by ``clean_svg``, not given to
+    Graphviz: it expands its escapes (``\\G``, ``\\N``) in a group's tooltip even when escaped."""
+    names = {a.pk: a.name for a in picture.apps}
+    titles = {f"app-{a.pk}": f"{a.name}: {TYPE_LABELS.get(a.app_type, a.app_type)} {a.version}"
+                             + (f", on {a.host_name}" if a.host_name else "") for a in picture.apps}
+    titles.update((f"group-{g.key}", g.label) for g in picture.groups()[0])
+    titles.update((f"connection-{e.pk}", edge_tooltip(e, names)) for e in picture.edges)
+    return titles
+
+
+# Up to this many applications that are only clients, they stay left of the servers; beyond, half of them
+# (whole boxes) go to the right, so the picture is half as tall and uses a wide screen.
+ONE_SIDE_UP_TO = 16
+
+
+def sides(groups: list[MapGroup], loose: list[MapApp], servers: set[int]) -> set[int]:
+    """The clients drawn right of the servers: whole boxes (and loose applications) by size, alternately,
+    so each side has about half of those that are only clients."""
+    units = [[a.pk for a in g.members if a.pk not in servers] for g in groups]
+    units += [[a.pk] for a in loose if a.pk not in servers]
+    units = [u for u in units if u]
+    if sum(len(u) for u in units) <= ONE_SIDE_UP_TO:
+        return set()
+    left = right = 0
+    on_right: set[int] = set()
+    for unit in units:
+        if right < left:
+            on_right.update(unit)
+            right += len(unit)
+        else:
+            left += len(unit)
+    return on_right
+
+
 def map_dot(picture: ConnectionMap) -> str:
+    """The picture, left to right: the clients, then the servers (every application with a connection to
+    it) in one column, then (on a large map) the other half of the clients, their arrows turned back."""
     groups, loose = picture.groups()
+    servers = {e.server_id for e in picture.edges}
+    right = sides(groups, loose, servers)
     lines = [
         "digraph connection_map {",
-        '  graph [rankdir="LR" ranksep="1.4" nodesep="0.12" fontname="Arial" fontsize="12" '
+        f'  graph [rankdir="LR" newrank="true" ranksep="{1.6 if len(picture.edges) <= EDGE_LABELS_UP_TO else 3}" '
+        'nodesep="0.12" fontname="Arial" fontsize="12" '
         'mclimit="0.3" remincross="false" outputorder="edgesfirst"];',
         '  node [shape="box" fontname="Arial" fontsize="10" height="0.3" margin="0.08,0.03" penwidth="0.8"];',
         '  edge [arrowsize="0.6" fontname="Arial" fontsize="8"];',
@@ -249,18 +308,30 @@ def map_dot(picture: ConnectionMap) -> str:
     for index, group in enumerate(groups):
         lines.append(f"  subgraph cluster_{index} {{")
         lines.append("    graph " + attrs(id=f"group-{group.key}", **{"class": "map-group"}, label=group.label,
-                                          URL=group.url, style="rounded", color="#adb5bd", labeljust="l",
-                                          fontsize="11") + ";")
+                                          URL=group.url, style="rounded", color="#adb5bd",
+                                          labeljust="l", fontsize="11") + ";")
         lines.extend("  " + app_node(app) for app in group.members)
         lines.append("  }")
     lines.extend(app_node(app) for app in loose)
+    if servers:
+        # One column of servers: no arrow crosses a column, so the layout has no long edges to route.
+        lines.append("  {rank=\"same\"; " + " ".join(f"a{pk};" for pk in sorted(servers)) + "}")
     labelled = len(picture.edges) <= EDGE_LABELS_UP_TO
     for edge in picture.edges:
         color, style, width = EDGE_STYLES[edge.verdict.state]
+        if not labelled:
+            # Many arrows meet at each server: translucent, each one still shows through the others (the
+            # one under the pointer is drawn opaque and thicker by the stylesheet).
+            color, width = f"{color}99", width * 0.8
         extra = {"label": edge.port_id} if labelled else {}
-        lines.append(f"  a{edge.client_id} -> a{edge.server_id} " + attrs(
+        back = edge.client_id in right
+        ends = f"a{edge.server_id} -> a{edge.client_id}" if back else f"a{edge.client_id} -> a{edge.server_id}"
+        if back:
+            extra["dir"] = "back"
+        lines.append(f"  {ends} " + attrs(
             id=f"connection-{edge.pk}", **{"class": f"map-connection verdict-{edge.verdict.state}"},
-            URL=edge.url, color=color, fontcolor=color, style=style, penwidth=str(width), **extra) + ";")
+            URL=edge.url, color=color, fontcolor=color, style=style,
+            penwidth=str(width), **extra) + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -284,11 +355,14 @@ def dot_program() -> str | None:
     return shutil.which("graphviz-pure")
 
 
-def render_svg(dot: str) -> str:
-    """The laid-out picture, cleaned (``clean_svg``). The same source gives the same picture, so it is
-    kept in the cache under the source's digest: a second look at an unchanged map does not lay it out
-    again, and any change (a verdict, a name, a connection) is another source."""
-    key = "connection-map:" + hashlib.sha256(dot.encode()).hexdigest()
+def render_svg(dot: str, titles: dict[str, str] | None = None) -> str:
+    """The laid-out picture, cleaned (``clean_svg``) with its ``titles``. The same source gives the same
+    picture, so it is kept in the cache under the digest of both: a second look at an unchanged map does
+    not lay it out again, and any change (a verdict, a name, a connection) is another source."""
+    titles = titles or {}
+    digest = hashlib.sha256(dot.encode())
+    digest.update(json.dumps(titles, sort_keys=True).encode())
+    key = "connection-map:" + digest.hexdigest()
     svg = cache.get(key)
     if svg is not None:
         return svg
@@ -306,7 +380,7 @@ def render_svg(dot: str) -> str:
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise LayoutError(f"the layout program failed: {message[-1] if message else done.returncode}")
-    svg = clean_svg(done.stdout)
+    svg = clean_svg(done.stdout, titles)
     cache.set(key, svg, getattr(settings, "CONNECTION_MAP_CACHE_SECONDS", 600))
     return svg
 
@@ -316,24 +390,40 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 ALLOWED_ELEMENTS = {"svg", "g", "a", "title", "polygon", "polyline", "path", "ellipse", "text"}
 ALLOWED_ATTRIBUTES = {
     "width", "height", "viewBox", "id", "class", "transform", "fill", "stroke", "stroke-width",
-    "stroke-dasharray", "points", "d", "cx", "cy", "rx", "ry", "x", "y", "text-anchor", "font-family",
+    "stroke-dasharray", "stroke-opacity", "fill-opacity",
+    "points", "d", "cx", "cy", "rx", "ry", "x", "y", "text-anchor", "font-family",
     "font-size", "font-weight", "font-style", f"{{{XLINK_NS}}}href", f"{{{XLINK_NS}}}title",
     "{http://www.w3.org/XML/1998/namespace}space",
 }
 
 
-def clean_svg(data: bytes) -> str:
+def clean_svg(data: bytes, titles: dict[str, str] | None = None) -> str:
     """Graphviz's SVG re-read as XML and written back with only the elements and attributes a map has
     (no comment, doctype, script, style, event handler or foreign link), every text and attribute
     escaped by the XML writer: what goes inline into the page cannot be anything but this picture."""
     root = ET.fromstring(data)
     strip(root)
+    set_titles(root, titles or {})
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     root.set("class", "connection-map-svg")
     root.set("role", "img")
     root.set("aria-label", "Connection map")
     return ET.tostring(root, encoding="unicode")
+
+
+def set_titles(root: ET.Element, titles: dict[str, str]) -> None:
+    """Each box's, group's and arrow's <title> (what a browser shows on hovering it) is ours, by its id;
+    Graphviz wrote its internal name there ("a12->a3") and the label into each link's title."""
+    for group in root.iter(f"{{{SVG_NS}}}g"):
+        title = group.find(f"{{{SVG_NS}}}title")
+        if title is not None:
+            title.text = titles.get(group.get("id", ""), "")
+        for link in group.findall(f"{{{SVG_NS}}}a"):
+            link.attrib.pop(f"{{{XLINK_NS}}}title", None)
+        for inner in group.findall(f"{{{SVG_NS}}}g"):
+            for link in inner.findall(f"{{{SVG_NS}}}a"):
+                link.attrib.pop(f"{{{XLINK_NS}}}title", None)
 
 
 def local(tag: str) -> str:

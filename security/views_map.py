@@ -14,6 +14,7 @@ from security.connection_map import (
     legend,
     load_map,
     map_dot,
+    map_titles,
     render_svg,
     scaled,
 )
@@ -85,7 +86,7 @@ def connection_map(request):
                    filtered=any(data[n] is not None for n in ("application", "cluster", "host")))
     if picture.apps:
         try:
-            context["svg"] = scaled(render_svg(map_dot(picture)), data["zoom"])
+            context["svg"] = scaled(render_svg(map_dot(picture), map_titles(picture)), data["zoom"])
         except LayoutError as exc:
             context["layout_error"] = str(exc)
     return render(request, "security/connection_map.html", context, status=503 if context["layout_error"] else 200)
