@@ -222,12 +222,14 @@ def load_map(*, group_by: str = GROUP_BY_CLUSTER, application: Application | Non
 # The picture in Graphviz's language.
 
 
+DOT_ESCAPES = {**{code: " " for code in (*range(32), 0x7F)}, ord("\\"): "\\\\", ord('"'): '\\"'}
+
+
 def dot_text(value: str) -> str:
     """Text inside a DOT quoted string that Graphviz shows exactly as given: the quote and the backslash
     escaped (a backslash would otherwise start one of Graphviz's escapes, ``\\N`` the node's name),
     control characters as spaces."""
-    text = "".join(" " if ord(ch) < 32 or ch == "\x7f" else ch for ch in str(value))
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    return str(value).translate(DOT_ESCAPES)
 
 
 def dot_string(value: str) -> str:
