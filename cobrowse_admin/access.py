@@ -117,6 +117,7 @@ BROWSER = {
     "security:findings_export": reads(VIEWER),
     "security:review": reads(VIEWER),
     "security:review_export": reads(VIEWER),
+    "security:map": reads(VIEWER),
     "security:probe": edits(SECURITY_OFFICER),
     "security:sweep_start": edits(OPERATOR),
     "security:sweep_detail": reads(VIEWER),

@@ -201,6 +201,11 @@ TLS_PROBE_TIMEOUT_SECONDS = env_int("TLS_PROBE_TIMEOUT_SECONDS", 5, minimum=1)
 # Probe every connection through a secure port at the end of each sweep (otherwise: on demand only).
 TLS_PROBE_IN_SWEEP = env_bool("TLS_PROBE_IN_SWEEP", False)
 
+# The connection map's layout program (empty: graphviz-pure, installed by requirements.txt next to Python)
+# and how long one layout may take.
+GRAPHVIZ_DOT = env_str("GRAPHVIZ_DOT", "")
+CONNECTION_MAP_TIMEOUT = env_int("CONNECTION_MAP_TIMEOUT", 30, minimum=1)
+
 # Celery. Without REDIS_URL the tasks run in-process, so a checkout needs nothing else running.
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from security import views_checks, views_findings
+from security import views_checks, views_findings, views_map
 
 urlpatterns = [
     path("findings/", views_findings.findings, name="findings"),
     path("findings/export.csv", views_findings.findings_export, name="findings_export"),
     path("review/", views_checks.review, name="review"),
     path("review/export.csv", views_checks.review_export, name="review_export"),
+    path("map/", views_map.connection_map, name="map"),
     path("review/connections/<int:pk>/probe/", views_checks.probe, name="probe"),
     path("sweeps/start/", views_checks.sweep_start, name="sweep_start"),
     path("sweeps/<int:pk>/", views_checks.sweep_detail, name="sweep_detail"),

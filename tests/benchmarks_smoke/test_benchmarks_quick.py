@@ -29,6 +29,7 @@ SCRIPTS = {
     "options_scale": "target: editor requests",
     "audit": "events; targets: at most",
     "api": "targets: lists p95",
+    "map": "target: map of the whole",
 }
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery, pytest.mark.interop]

@@ -51,6 +51,7 @@ ACCESS = {
     "security:findings_export": READ,
     "security:review": READ,
     "security:review_export": READ,
+    "security:map": READ,
     "security:probe": SECURITY_POST,
     "security:sweep_start": OPERATOR_POST,
     "security:sweep_detail": READ,
