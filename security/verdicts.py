@@ -94,7 +94,10 @@ def probe_config(probe: ProbeResult) -> TrustConfig:
 def endpoint_of(connection: Connection) -> Endpoint:
     port = connection.port
     host = port.application.host
-    return Endpoint(host.address if host else "", port.port_id, port.number, port.secured)
+    from security.probe import checks_host_name
+
+    return Endpoint(host.address if host else "", port.port_id, port.number, port.secured,
+                    checks_host_name(connection))
 
 
 def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[Runner]) -> ProbeView | None:
@@ -102,7 +105,7 @@ def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[
         return None
     return ProbeView(probe, probe_staleness(
         host=probe.host, port_id=probe.port_id, port_number=probe.port_number, config=probe_config(probe),
-        endpoint=endpoint_of(connection), current=[r.trust for r in runners]))
+        endpoint=endpoint_of(connection), current=[r.trust for r in runners], host_checked=probe.host_checked))
 
 
 @dataclass
