@@ -277,21 +277,26 @@ class ClientTrust:
     apps: list = field(default_factory=list)
 
 
-def client_trusts(connections: list[Connection]) -> dict[int, list[ClientTrust]]:
-    """Which store each client of these connections verifies servers with (a Cluster's connection:
-    each of its Nodes, grouped by identical configuration). The one place probes ask it; in a fixed
-    number of queries for any number of connections."""
+def trusts_of(clients) -> dict[int, list[ClientTrust]]:
+    """Which store each client application verifies servers with (a Cluster: each of its Nodes,
+    grouped by identical configuration). The one place probes and ``will_trust`` ask it; in a fixed
+    number of queries for any number of clients (each with ``cluster`` joined)."""
     from security.deployment import runners_for
 
-    runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
     result = {}
-    for connection in connections:
+    for client_id, runners in runners_for(clients, for_checks=True).items():
         groups: dict = {}
-        for runner in runners[connection.client_id]:
+        for runner in runners:
             group = groups.setdefault(runner.trust, ClientTrust(runner.trust, runner.store))
             group.apps.append(runner.app)
-        result[connection.pk] = list(groups.values())
+        result[client_id] = list(groups.values())
     return result
+
+
+def client_trusts(connections: list[Connection]) -> dict[int, list[ClientTrust]]:
+    """``trusts_of`` the client of each connection, by connection id."""
+    by_client = trusts_of({c.client_id: c.client for c in connections}.values())
+    return {c.pk: by_client[c.client_id] for c in connections}
 
 
 def store_cadata(store: TrustedStore | None) -> str | None:

@@ -8,11 +8,13 @@ connection, the applications that run it (each Node of a Cluster client) and the
 Loading is in bulk: a fixed number of queries for any number of connections.
 """
 
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
@@ -77,13 +79,27 @@ def probe_cell_html(probe: ProbeView | None) -> str:
                        probe.outcome_label)
     if probe.stale:
         html += mark_safe(' <span class="badge text-bg-warning probe-stale">stale</span>')
-    html += format_html('<div class="text-muted">{}: reached <span class="mono">{}</span>{}</div>',
+    html += format_html('<div class="text-muted">{}: reached <span class="mono">{}</span>{} '
+                        '<a class="probe-history-link" href="{}">history</a></div>',
                         localtime(result.at).strftime("%Y-%m-%d %H:%M"), probe.reached,
-                        f", {probe.trust}" if probe.trust else "")
+                        f", {probe.trust}" if probe.trust else "", history_url(result.connection_id))
     if probe.stale:
         html += format_html('<div class="probe-stale-why">No longer counts: {}. Probe again.</div>',
                             "; ".join(probe.stale))
     return html
+
+
+@functools.cache
+def history_url_parts() -> tuple[str, str]:
+    marker = 987654321
+    before, _, after = reverse("security:probe_history", args=[marker]).partition(str(marker))
+    return before, after
+
+
+def history_url(connection_id: int) -> str:
+    """The connection's probe history page (the pattern reversed once: the review shows fifty rows)."""
+    before, after = history_url_parts()
+    return f"{before}{int(connection_id)}{after}"
 
 
 def probe_config(probe: ProbeResult) -> TrustConfig:
