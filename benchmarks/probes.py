@@ -9,7 +9,7 @@ endpoint serves 5 clients), then probes every connection twice: in this process
 as the "Probe all" button does. Printed: the time of each run, handshakes made (accepted TCP
 connections counted by the listeners), the outcomes, and the peak memory (VmHWM) of each process.
 
-    .venv/bin/python benchmarks/probes.py [--database-url postgres://.../bench_probes] [--timeout 5]
+    .venv/bin/python benchmarks/probes.py [--database-url postgres://.../bench_probes] [--timeout 5] [--quick]
 """
 
 from __future__ import annotations
@@ -46,6 +46,17 @@ CLIENTS = 50
 ENDPOINTS = 200
 HUNG = 20
 PER_CLIENT = 20
+QUICK = {"CLIENTS": 5, "ENDPOINTS": 20, "HUNG": 2, "PER_CLIENT": 4}
+
+
+def set_scale(quick: bool) -> None:
+    if quick:
+        globals().update(QUICK)
+
+
+def trusting_a(count: int, share: float) -> int:
+    """How many of ``count`` (endpoints, clients) go with CA A: the rest with CA B."""
+    return count - max(1, round(count * share))
 PORT = 4443
 TARGET_SECONDS = 15
 TARGET_WORKER_MB = 300
@@ -90,7 +101,7 @@ def make_certificates(out: Path) -> None:
     for label, (cert, _) in cas.items():
         (out / f"ca-{label}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     for i in range(ENDPOINTS - HUNG):
-        ca_cert, ca_key = cas["A" if i < 170 else "B"]
+        ca_cert, ca_key = cas["A" if i < trusting_a(ENDPOINTS - HUNG, 1 / 18) else "B"]
         cert = (x509.CertificateBuilder().subject_name(name(address(i))).issuer_name(ca_cert.subject)
                 .public_key(leaf_key.public_key()).serial_number(x509.random_serial_number())
                 .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=90))
@@ -143,7 +154,8 @@ def serve(directory: Path) -> None:
 
 class Listeners:
     def __init__(self, directory: Path):
-        self.process = subprocess.Popen([PYTHON, __file__, "--serve", str(directory)], stdin=subprocess.PIPE,
+        scale = ["--quick"] if ENDPOINTS == QUICK["ENDPOINTS"] else []
+        self.process = subprocess.Popen([PYTHON, __file__, "--serve", str(directory), *scale], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True, cwd=BASE_DIR)
         line = self.process.stdout.readline()
         if line.strip() != "ready":
@@ -180,7 +192,7 @@ def seed(directory: Path) -> list[int]:
                     host=client_host) for i in range(CLIENTS)])
     options, assignments = [], []
     for i, client in enumerate(clients):
-        store = stores["A" if i < 45 else "B"]
+        store = stores["A" if i < trusting_a(CLIENTS, 1 / 10) else "B"]
         options += [Option(application=client, section="security", name="provider", value="PEM"),
                     Option(application=client, section="security", name="trusted-ca", value=store.path)]
         assignments.append(StoreAssignment(application=client, store=store))
@@ -242,7 +254,11 @@ def main() -> None:
                         help="database to recreate (its name must start with 'bench')")
     parser.add_argument("--timeout", type=int, default=5, help="TLS_PROBE_TIMEOUT_SECONDS (default 5)")
     parser.add_argument("--concurrency", type=int, default=64, help="PROBE_CONCURRENCY (default 64)")
+    parser.add_argument("--quick", action="store_true", help="5 clients, 20 endpoints, 1 s timeout: a smoke test")
     args = parser.parse_args()
+    set_scale(args.quick)
+    if args.quick:
+        args.timeout = 1
     if args.serve:
         serve(Path(args.serve))
         return

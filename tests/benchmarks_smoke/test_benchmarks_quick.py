@@ -29,6 +29,7 @@ SCRIPTS = {
     "options_scale": "target: editor requests",
     "audit": "events; targets: at most",
     "api": "targets: lists p95",
+    "probes": "The previous design (one probe after the other",
 }
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery, pytest.mark.interop]
