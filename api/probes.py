@@ -10,14 +10,14 @@ from api.forms import StrictIntegerField
 from api.problems import QueueUnavailable
 from applications.models import Connection
 from security.models import ProbeOutcome, ProbeResult
-from security.probe import enqueue_probe, probe_refusal, probeable_connections
+from security.probe import enqueue_probes, probe_refusal, probeable_connections
 
 
 class ProbeResultSerializer(serializers.ModelSerializer):
     class Meta:
         model = ProbeResult
         fields = ["id", "connection", "at", "host", "port_id", "port_number", "outcome", "detail", "provider",
-                  "store", "store_name", "store_digest", "used_by", "chain_pem", "duration_ms"]
+                  "store", "store_name", "store_digest", "used_by", "chain_pem", "duration_ms", "host_checked"]
         read_only_fields = fields
 
 
@@ -83,8 +83,9 @@ class ProbeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             refusal = probe_refusal(connection)
             if refusal:
                 refused.append({"connection": connection.pk, "reason": refusal})
-            elif enqueue_probe(connection.pk):
-                requested.append(connection.pk)
             else:
-                raise QueueUnavailable()
+                requested.append(connection.pk)
+        # One task for them all: one handshake per endpoint, PROBE_CONCURRENCY at once.
+        if requested and not enqueue_probes(requested):
+            raise QueueUnavailable()
         return Response(ProbeStarted({"requested": requested, "refused": refused}).data, status=202)

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p benchmarks/out
-for name in store_build pages sweep editors parse_bounds options_scale audit map; do
+for name in store_build pages sweep editors parse_bounds options_scale audit map probes; do
   echo "== benchmarks/$name.py $*"
   .venv/bin/python "benchmarks/$name.py" "$@" | tee "benchmarks/out/$name.txt"
   echo

@@ -119,6 +119,8 @@ BROWSER = {
     "security:review_export": reads(VIEWER),
     "security:map": reads(VIEWER),
     "security:probe": edits(SECURITY_OFFICER),
+    "security:probe_all": edits(SECURITY_OFFICER),
+    "security:probe_history": reads(VIEWER),
     "security:sweep_start": edits(OPERATOR),
     "security:sweep_detail": reads(VIEWER),
     "security:sweep_status": reads(VIEWER),

@@ -200,6 +200,10 @@ CERTIFICATE_EXPIRY_WARNING_DAYS = env_int("CERTIFICATE_EXPIRY_WARNING_DAYS", 30,
 TLS_PROBE_TIMEOUT_SECONDS = env_int("TLS_PROBE_TIMEOUT_SECONDS", 5, minimum=1)
 # Probe every connection through a secure port at the end of each sweep (otherwise: on demand only).
 TLS_PROBE_IN_SWEEP = env_bool("TLS_PROBE_IN_SWEEP", False)
+# Handshakes in flight at once when many connections are probed (a sweep, "Probe all", the API).
+PROBE_CONCURRENCY = env_int("PROBE_CONCURRENCY", 64, minimum=1)
+# The probe results each connection keeps (its history); older ones are deleted after each probe.
+PROBE_HISTORY = env_int("PROBE_HISTORY", 20, minimum=1)
 
 # The connection map's layout program (empty: graphviz-pure, installed by requirements.txt next to Python)
 # and how long one layout may take.

@@ -280,6 +280,8 @@ class ProbeResult(models.Model):
                                                      "configuration (each Node of a Cluster).")
     chain_pem = models.TextField(blank=True, help_text="The certificates the server presented.")
     duration_ms = models.PositiveIntegerField(default=0)
+    host_checked = models.BooleanField(default=False, help_text="Whether the host name was checked "
+                                                                "(tls-target-name-check=host on the connection).")
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -116,14 +116,11 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
     return finished
 
 
-def probe_all() -> None:
-    from security.probe import NothingToProbe, probe_connection, probeable_connections
+def probe_all():
+    """Every connection through a secure port, probed together (``security.probe.probe_connections``)."""
+    from security.probe import probe_connections, probeable_connections
 
-    for connection_id in probeable_connections().values_list("pk", flat=True):
-        try:
-            probe_connection(connection_id=connection_id)
-        except NothingToProbe:
-            continue
+    return probe_connections(list(probeable_connections().values_list("pk", flat=True)))
 
 
 def finding_counts() -> dict[str, int]:

@@ -73,3 +73,11 @@ def probe_connection(connection_id: int) -> None:
     except probe.NothingToProbe as refused:
         # The connection changed since the probe was asked for (its port no longer speaks TLS): no retry.
         probe.logger.info("Probe of connection %s not run: %s", connection_id, refused)
+
+
+@shared_task(**OPTIONS)
+def probe_batch(connection_ids: list[int]) -> None:
+    """Probe these connections together: one handshake per endpoint, ``PROBE_CONCURRENCY`` at once."""
+    from security import probe
+
+    probe.probe_connections(connection_ids)

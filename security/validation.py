@@ -320,7 +320,7 @@ def with_probe(facts: RunnerFacts, trust: TrustConfig, endpoint: Endpoint, probe
     """The runner's facts with the newest probe made with its trust configuration against ``endpoint``."""
     fresh = next((p for p in probes if not probe_staleness(
         host=p.host, port_id=p.port_id, port_number=p.port_number, config=probe_config(p), endpoint=endpoint,
-        current=[trust])), None)
+        current=[trust], host_checked=p.host_checked)), None)
     if fresh is None:
         return facts
     return replace(facts, probe=ProbeFacts(fresh.outcome, fresh.at, fresh.detail, fresh.store_name, fresh.host,

@@ -8,6 +8,7 @@ connection, the applications that run it (each Node of a Cluster client) and the
 Loading is in bulk: a fixed number of queries for any number of connections.
 """
 
+import functools
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -79,9 +80,10 @@ def probe_cell_html(probe: ProbeView | None) -> str:
                        probe.outcome_label)
     if probe.stale:
         html += mark_safe(' <span class="badge text-bg-warning probe-stale">stale</span>')
-    html += format_html('<div class="text-muted">{}: reached <span class="mono">{}</span>{}</div>',
+    html += format_html('<div class="text-muted">{}: reached <span class="mono">{}</span>{} '
+                        '<a class="probe-history-link" href="{}">history</a></div>',
                         localtime(result.at).strftime("%Y-%m-%d %H:%M"), probe.reached,
-                        f", {probe.trust}" if probe.trust else "")
+                        f", {probe.trust}" if probe.trust else "", history_url(result.connection_id))
     if probe.stale:
         html += format_html('<div class="probe-stale-why">No longer counts: {}. Probe again.</div>',
                             "; ".join(probe.stale))
@@ -97,6 +99,19 @@ def fetch_chain_url(probe: ProbeView | None) -> str:
     return f"{reverse('security:certificate_fetch')}?{query}"
 
 
+@functools.cache
+def history_url_parts() -> tuple[str, str]:
+    marker = 987654321
+    before, _, after = reverse("security:probe_history", args=[marker]).partition(str(marker))
+    return before, after
+
+
+def history_url(connection_id: int) -> str:
+    """The connection's probe history page (the pattern reversed once: the review shows fifty rows)."""
+    before, after = history_url_parts()
+    return f"{before}{int(connection_id)}{after}"
+
+
 def probe_config(probe: ProbeResult) -> TrustConfig:
     return TrustConfig(provider=probe.provider, store_id=probe.store_id, store_name=probe.store_name,
                        store_digest=probe.store_digest)
@@ -105,7 +120,10 @@ def probe_config(probe: ProbeResult) -> TrustConfig:
 def endpoint_of(connection: Connection) -> Endpoint:
     port = connection.port
     host = port.application.host
-    return Endpoint(host.address if host else "", port.port_id, port.number, port.secured)
+    from security.probe import checks_host_name
+
+    return Endpoint(host.address if host else "", port.port_id, port.number, port.secured,
+                    checks_host_name(connection))
 
 
 def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[Runner]) -> ProbeView | None:
@@ -113,7 +131,7 @@ def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[
         return None
     return ProbeView(probe, probe_staleness(
         host=probe.host, port_id=probe.port_id, port_number=probe.port_number, config=probe_config(probe),
-        endpoint=endpoint_of(connection), current=[r.trust for r in runners]))
+        endpoint=endpoint_of(connection), current=[r.trust for r in runners], host_checked=probe.host_checked))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from applications.sorting import page_query, sort_by
 from cobrowse_admin.access import access_required
 from security import sweeps
 from security.models import Sweep, TrustedStore
-from security.probe import enqueue_probe, probe_refusal
+from security.probe import enqueue_probe, enqueue_probes, probe_refusal, probeable_connections
 from security.review import (
     CSV_HEADER,
     REVIEW_COLUMNS,
@@ -73,6 +73,7 @@ def review(request):
     rows = rows_html(add_links(review_rows(connections)), can_secure=has_role(request.user, SECURITY_OFFICER),
                      csrf_token=get_token(request), this_page=this_page)
     return render(request, "security/review.html", {
+        "can_probe": has_role(request.user, SECURITY_OFFICER),
         "filter_form": form,
         "page": page,
         "rows": rows,
@@ -159,3 +160,32 @@ def probe(request, pk):
                                                      require_https=request.is_secure()):
         return redirect(next_url)
     return redirect("security:review")
+
+
+@access_required
+@require_POST
+def probe_all(request):
+    """Probe every connection through a secure port: one task, one handshake per endpoint."""
+    ids = list(probeable_connections().values_list("pk", flat=True))
+    if not ids:
+        messages.info(request, "No connection goes through a secure port: there is nothing to probe.")
+    elif enqueue_probes(ids):
+        messages.success(request, f"Probe of {len(ids)} connection(s) through a secure port requested; the results "
+                                  "show here when they are done.")
+    else:
+        messages.error(request, "The task queue could not be reached: the probes did not run. Try again later.")
+    return redirect("security:review")
+
+
+@access_required
+@require_safe
+def probe_history(request, pk):
+    from security.probe_history import connection_history
+
+    connection = get_object_or_404(Connection.objects.select_related(
+        "client__cluster", "client__host", "port__application__host"), pk=pk)
+    return render(request, "security/probe_history.html", {
+        "history": connection_history(connection),
+        "can_probe": has_role(request.user, SECURITY_OFFICER),
+        "refusal": probe_refusal(connection),
+    })

@@ -89,6 +89,8 @@ class Endpoint:
     port_id: str
     port_number: int
     secured: bool
+    # Whether the connection asks the client to check the server's host name; None: not known.
+    check_host: bool | None = None
 
 
 def connection_verdict(facts) -> list[Issue]:
@@ -182,7 +184,7 @@ def probe_issues(label: str, runner: RunnerFacts) -> list[Issue]:
 
 
 def probe_staleness(*, host: str, port_id: str, port_number: int, config: TrustConfig,
-                    endpoint: Endpoint, current: Iterable[TrustConfig]) -> list[str]:
+                    endpoint: Endpoint, current: Iterable[TrustConfig], host_checked: bool | None = None) -> list[str]:
     """Why a probe made against ``host``/``port_*`` with ``config`` no longer holds; [] while it does.
 
     ``current`` are the trust configurations the connection's applications have now (one per Node
@@ -198,6 +200,10 @@ def probe_staleness(*, host: str, port_id: str, port_number: int, config: TrustC
                        f"{endpoint.port_id} ({endpoint.port_number})")
     if host != endpoint.host:
         reasons.append(f"it reached the host {host or 'none'}; the server's host is now {endpoint.host or 'none'}")
+    if host_checked is not None and endpoint.check_host is not None and host_checked != endpoint.check_host:
+        reasons.append("it checked the host name; the connection no longer asks for it (tls-target-name-check)"
+                       if host_checked else "it did not check the host name; the connection now asks for it "
+                                            "(tls-target-name-check=host)")
     current = list(current)
     if current and config not in current:
         now = "; ".join(dict.fromkeys(c.describe() for c in current))

@@ -30,6 +30,7 @@ SCRIPTS = {
     "audit": "events; targets: at most",
     "api": "targets: lists p95",
     "map": "target: map of the whole",
+    "probes": "The previous design (one probe after the other",
 }
 
 pytestmark = [pytest.mark.postgres, pytest.mark.celery, pytest.mark.interop]

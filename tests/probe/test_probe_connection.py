@@ -54,12 +54,40 @@ def test_an_untrusted_server_becomes_a_finding_until_the_store_trusts_its_ca(pro
 
 
 def test_expired_and_wrong_host_certificates_become_findings(probe_world, serve):
-    for kind, code in (("expired", "connection.probe_expired"), ("wronghost", "connection.probe_hostname_mismatch")):
+    for kind, params, code in (("expired", "", "connection.probe_expired"),
+                               ("wronghost", "tls-target-name-check=host", "connection.probe_hostname_mismatch")):
         with serve(kind) as port:
             connection = listening_on(probe_world, port)
+            connection.transport_params = params
+            connection.save()
             probe_connection(connection_id=connection.pk)
         assert codes(connection) == {code}
         connection.delete()
+
+
+def test_the_host_name_is_checked_only_when_the_connection_asks_for_it(probe_world, serve):
+    """Genesys checks the server's name only with tls-target-name-check=host (its default: no check)."""
+    with serve("wronghost") as port:
+        connection = listening_on(probe_world, port)
+        probe_connection(connection_id=connection.pk)
+        first = ProbeResult.objects.get(connection=connection)
+        assert (first.outcome, first.host_checked) == ("ok", False)
+        assert codes(connection) == set()
+
+        connection.transport_params = "tls-target-name-check=host"
+        connection.save()
+        probe_world.validate(connection)
+        # The old result no longer says what the client would do: it decides nothing.
+        from security.verdicts import probe_view
+
+        assert probe_view(first, connection, []).stale == [
+            "it did not check the host name; the connection now asks for it (tls-target-name-check=host)"]
+        probe_connection(connection_id=connection.pk)
+
+    latest = ProbeResult.objects.filter(connection=connection).first()
+    assert (latest.outcome, latest.host_checked) == ("hostname_mismatch", True)
+    assert "does not match the host name 127.0.0.1" in latest.detail
+    assert codes(connection) == {"connection.probe_hostname_mismatch"}
 
 
 def test_a_refused_port_is_a_warning(probe_world):

@@ -57,7 +57,7 @@ def test_an_expired_server_certificate(serve, cert_files):
         report = probe(port, cadata(cert_files))
 
     assert report.outcome == "expired"
-    assert "has expired" in report.detail and "2021-06-01" in report.detail
+    assert "expired on 2021-06-01" in report.detail
 
 
 def test_a_certificate_for_another_host_name(serve, cert_files):
@@ -65,7 +65,7 @@ def test_a_certificate_for_another_host_name(serve, cert_files):
         report = probe(port, cadata(cert_files))
 
     assert report.outcome == "hostname_mismatch"
-    assert "'127.0.0.1'" in report.detail and "wrong.example" in report.detail
+    assert "does not match the host name 127.0.0.1" in report.detail and "wrong.example" in report.detail
 
 
 def test_a_closed_port_is_refused_at_once():

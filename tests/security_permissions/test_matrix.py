@@ -53,6 +53,8 @@ ACCESS = {
     "security:review_export": READ,
     "security:map": READ,
     "security:probe": SECURITY_POST,
+    "security:probe_all": SECURITY_POST,
+    "security:probe_history": READ,
     "security:sweep_start": OPERATOR_POST,
     "security:sweep_detail": READ,
     "security:sweep_status": READ,
@@ -104,6 +106,7 @@ def urls_for(name: str, env) -> list[str]:
         "setenv": {"pk": node.pk},
         "setenv_patched": {"pk": node.pk},
         "probe": {"pk": env.probe_connection.pk},
+        "probe_history": {"pk": env.probe_connection.pk},
         "sweep_detail": {"pk": env.sweep.pk},
         "sweep_status": {"pk": env.sweep.pk},
     }.get(short, {})
