@@ -18,7 +18,8 @@ T = dt.datetime(2031, 6, 1, 12, tzinfo=dt.UTC)
 
 
 def facts(fp, subject, issuer, days) -> CertFacts:
-    return CertFacts(fingerprint=fp, subject=subject, issuer=issuer, not_after=T + dt.timedelta(days=days), name=subject)
+    return CertFacts(fingerprint=fp, subject=subject, issuer=issuer, not_after=T + dt.timedelta(days=days),
+                     name=subject)
 
 
 def test_an_intermediate_whose_root_expires_first_expires_with_the_root():
