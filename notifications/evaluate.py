@@ -238,8 +238,8 @@ def audit_notices(cursor: Cursor, channels, result: Evaluated) -> None:
 
 def readiness_notices(channels, result: Evaluated) -> None:
     seen = {s.application_id: s for s in ReadinessSeen.objects.select_for_update()}
-    checks = ApplicationCheck.objects.filter(verdict__in=("ready", "not ready")).values_list(
-        "application_id", "verdict", "errors")
+    checks = ApplicationCheck.objects.filter(verdict__in=("ready", "not ready")).order_by(
+        "application__name").values_list("application_id", "verdict", "errors")
     names = {}
     for app_id, verdict, errors in checks:
         state = seen.get(app_id)
