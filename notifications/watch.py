@@ -110,3 +110,31 @@ def successor_of(old: Watched, every: dict[str, Watched], now: datetime) -> Watc
         if old.store_ids <= candidate.store_ids and (old.store_ids or candidate.library_id is not None):
             return candidate
     return None
+
+
+@dataclass
+class TierRow:
+    tier: str
+    label: str
+    certificates: list[Watched]
+
+    @property
+    def count(self) -> int:
+        return len(self.certificates)
+
+
+def upcoming_by_tier(now: datetime, shown: int = 5) -> list[TierRow]:
+    """The dashboard's rows: each tier (expired first, then the fewest days) with the watched
+    certificates in it, soonest first (the first ``shown`` of each kept for the page)."""
+    from notifications.expiry import EXPIRED, tier_label
+
+    groups: dict[str, list[Watched]] = {}
+    for w in watched(now).values():
+        if w.tier is not None:
+            groups.setdefault(w.tier, []).append(w)
+    order = [EXPIRED, *[str(d) for d in sorted(tiers())]]
+    rows = []
+    for tier in order:
+        found = sorted(groups.get(tier, []), key=lambda w: (w.expiry, w.facts.name))
+        rows.append(TierRow(tier, tier_label(tier), found))
+    return rows
