@@ -93,7 +93,8 @@ def test_a_user_subscribes_to_some_kinds(client_as, users, links):
     assert b"your account has no email address" in refused.content and not Channel.objects.exists()
     users["viewer"].email = "viewer@example.test"
     users["viewer"].save()
-    viewer.post(reverse("notifications:mine"), {"action": "subscribe", "enabled": "on", "events": ["expiry", "resolved"]})
+    viewer.post(reverse("notifications:mine"),
+                {"action": "subscribe", "enabled": "on", "events": ["expiry", "resolved"]})
     channel = Channel.objects.get(user=users["viewer"])
     assert (channel.kind, channel.target, channel.events) == ("email", "viewer@example.test", ["expiry", "resolved"])
     assert channel.wants("expiry") and not channel.wants("readiness")
