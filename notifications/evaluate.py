@@ -119,7 +119,8 @@ def certificate_notices(now, channels: list[Channel], result: Evaluated) -> None
     states = {s.fingerprint: s for s in WatchedCertificate.objects.select_for_update()}
     for fingerprint, w in every.items():
         state = states.get(fingerprint) or WatchedCertificate(
-            fingerprint=fingerprint, name=w.facts.name[:500], expiry=w.expiry, seen_at=now)
+            fingerprint=fingerprint, name=w.facts.name[:500], expiry=w.expiry, not_after=w.facts.not_after,
+            seen_at=now)
         if state.pk is not None and state.expiry != w.expiry:
             # Its chain changed (a renewed root, or one that ends earlier): a new date, tiers anew.
             if state.tier and not state.resolved and (w.tier is None or tier_rank(w.tier) > tier_rank(state.tier)):
@@ -134,6 +135,8 @@ def certificate_notices(now, channels: list[Channel], result: Evaluated) -> None
         else:
             state.resolved = False
         state.expiry, state.name, state.seen_at = w.expiry, w.facts.name[:500], now
+        state.not_after = w.facts.not_after
+        state.limited_by = w.effective.limited_by.name[:500] if w.effective.follows_issuer else ""
         if w.tier is not None and successor is None and (not state.tier or tier_rank(w.tier) < tier_rank(state.tier)):
             impact = impact_of.certificate_impact(store_ids=w.store_ids, connection_ids=w.connection_ids)
             subject, body = expiry_text(w, w.tier)

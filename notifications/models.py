@@ -127,7 +127,10 @@ class WatchedCertificate(models.Model):
 
     fingerprint = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=500)
-    expiry = models.DateTimeField()
+    expiry = models.DateTimeField(help_text="Its effective expiry at the last evaluation.")
+    not_after = models.DateTimeField(help_text="Its own end date.")
+    limited_by = models.CharField(max_length=500, blank=True,
+                                  help_text="The issuer whose end is its effective expiry; empty: its own.")
     tier = models.CharField(max_length=8, blank=True, help_text="The last tier noticed; empty: none yet.")
     resolved = models.BooleanField(default=False)
     seen_at = models.DateTimeField()

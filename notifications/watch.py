@@ -112,29 +112,42 @@ def successor_of(old: Watched, every: dict[str, Watched], now: datetime) -> Watc
     return None
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    name: str
+    expiry: datetime
+    library_id: int | None
+
+
 @dataclass
 class TierRow:
     tier: str
     label: str
-    certificates: list[Watched]
+    certificates: list[Upcoming]
 
     @property
     def count(self) -> int:
         return len(self.certificates)
 
 
-def upcoming_by_tier(now: datetime, shown: int = 5) -> list[TierRow]:
-    """The dashboard's rows: each tier (expired first, then the fewest days) with the watched
-    certificates in it, soonest first (the first ``shown`` of each kept for the page)."""
-    from notifications.expiry import EXPIRED, tier_label
+def upcoming_by_tier(now: datetime) -> list[TierRow]:
+    """The dashboard's rows: each tier (expired first, then the fewest days) with the certificates in
+    it, soonest first, at the effective expiry the last evaluation stored (``WatchedCertificate``):
+    one query over the certificates within the largest tier, however many connections were probed."""
+    from datetime import timedelta
 
-    groups: dict[str, list[Watched]] = {}
-    for w in watched(now).values():
-        if w.tier is not None:
-            groups.setdefault(w.tier, []).append(w)
-    order = [EXPIRED, *[str(d) for d in sorted(tiers())]]
-    rows = []
-    for tier in order:
-        found = sorted(groups.get(tier, []), key=lambda w: (w.expiry, w.facts.name))
-        rows.append(TierRow(tier, tier_label(tier), found))
-    return rows
+    from notifications.expiry import EXPIRED, tier_label
+    from notifications.models import WatchedCertificate
+
+    horizon = now + timedelta(days=max(tiers()))
+    rows = list(WatchedCertificate.objects.filter(expiry__lte=horizon).order_by("expiry", "name").values_list(
+        "fingerprint", "name", "expiry"))
+    ids = dict(Certificate.objects.filter(fingerprint_sha256__in=[r[0] for r in rows]).values_list(
+        "fingerprint_sha256", "pk"))
+    groups: dict[str, list[Upcoming]] = {}
+    for fingerprint, name, expiry in rows:
+        tier = tier_for(expiry, now, tiers())
+        if tier is not None:
+            groups.setdefault(tier, []).append(Upcoming(name, expiry, ids.get(fingerprint)))
+    return [TierRow(tier, tier_label(tier), groups.get(tier, []))
+            for tier in [EXPIRED, *[str(d) for d in sorted(tiers())]]]
