@@ -65,3 +65,23 @@ def test_a_worker_killed_between_send_and_record_sends_nothing_twice(broker, wor
     assert all(r["signed"] for r in receiver.requests)
     assert Delivery.objects.get(pk=claimed.pk).status == DeliveryStatus.SENDING  # shown unconfirmed later
     assert Delivery.objects.count() == 2
+
+
+def test_a_refused_webhook_is_retried_by_the_worker_after_its_backoff(broker, workers, receiver):
+    """The receiver answers 500 once: the worker records the failure, schedules the next attempt on
+    Celery after the backoff, and that attempt (no other run of the job) delivers it."""
+    now = timezone.now()
+    library(issue("Retried Root CA", now + dt.timedelta(days=3), serial=61))
+    webhook(receiver.url, SECRET)
+    receiver.statuses = [500]
+    worker = workers.start(broker.url, name="retrier", env={"NOTIFICATION_RETRY_BASE_SECONDS": "2"})
+    send_notifications.delay()
+    wait_until(lambda: Delivery.objects.filter(status=DeliveryStatus.SENT).exists(), timeout=60,
+               what="the retried delivery to be sent")
+    delivery = Delivery.objects.get()
+    assert delivery.attempts == 2 and delivery.last_error == ""
+    assert len(receiver.requests) == 2
+    assert receiver.requests[0]["raw"] == receiver.requests[1]["raw"]
+    assert "notifications.tasks.deliver[" in worker.output()
+    # The backoff (2 s) between the attempts, not an immediate retry.
+    assert receiver.requests[1]["at"] - receiver.requests[0]["at"] >= 1.9

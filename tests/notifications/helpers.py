@@ -9,6 +9,7 @@ import hmac
 import json
 import socket
 import threading
+import time
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -99,7 +100,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 expected = hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
                 receiver.requests.append({
-                    "body": json.loads(body), "raw": body, "headers": dict(self.headers),
+                    "body": json.loads(body), "raw": body, "headers": dict(self.headers), "at": time.monotonic(),
                     "signed": hmac.compare_digest(expected, self.headers.get("X-Signature", ""))})
                 receiver.received.set()
                 if receiver.hold is not None:
