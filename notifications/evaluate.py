@@ -42,7 +42,6 @@ from security.models import ApplicationCheck
 logger = logging.getLogger(__name__)
 
 STORE_FIELDS = {"certificates", "removed", "added", "password", "path", "windows_path", "provider", "name"}
-PORT_FIELDS = {"secured", "mutual_tls", "number", "port_id"}
 
 
 @dataclass
@@ -179,8 +178,8 @@ def is_tls_change(event: AuditEvent) -> bool:
     if event.object_type == "store":
         return event.action in ("create", "delete") or bool(STORE_FIELDS & changes.keys())
     if event.object_type == "port":
-        if event.action in ("create", "delete"):
-            return any(bool(v) for pair in [changes.get("secured", [None, None])] for v in pair)
+        if event.action in ("create", "delete"):  # a secure port added or removed
+            return any(changes.get("secured") or ())
         return bool({"secured", "mutual_tls"} & changes.keys())
     return False
 

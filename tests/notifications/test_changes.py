@@ -133,3 +133,15 @@ def test_ready_to_not_ready_and_back_once_each_and_the_presented_chain_is_watche
     assert leaf_notice.tier == "14"
     assert [c["text"] for c in leaf_notice.payload["impact"]["connections"]] == [
         "Cobrowse_Cluster → MessageServer (secure)"]
+
+
+def test_a_secure_port_added_is_noticed_a_plain_one_is_not(ready, receiver):
+    server = ready.secure_port.application
+    for port_id, number, secured in (("plain", 4030, ""), ("tls2", 4031, "on")):
+        form = PortForm({"port_id": port_id, "number": number, "secured": secured, "why": "new listener"},
+                        application=server)
+        assert form.is_valid(), form.errors
+        form.instance.application = server
+        save_object(form=form, actor="erin")
+    assert service.run().sent == 1
+    assert changes(receiver) == ["TLS settings changed: TLS of the port MessageServer:tls2 (4031) (create) by erin"]
