@@ -124,6 +124,16 @@ BROWSER = {
     "security:sweep_start": edits(OPERATOR),
     "security:sweep_detail": reads(VIEWER),
     "security:sweep_status": reads(VIEWER),
+    # Notifications: Administrators manage the channels and retry; everyone reads the log and sets their
+    # own subscription and calendar URL; the calendar feed is opened by its secret URL alone.
+    "notifications:channel_list": reads(ADMINISTRATOR),
+    "notifications:channel_new": edits(ADMINISTRATOR),
+    "notifications:channel_edit": edits(ADMINISTRATOR),
+    "notifications:channel_delete": edits(ADMINISTRATOR),
+    "notifications:deliveries": reads(VIEWER),
+    "notifications:delivery_retry": edits(ADMINISTRATOR),
+    "notifications:mine": edits(VIEWER),
+    "notifications:calendar_feed": reads(PUBLIC),
     "help:index": reads(VIEWER),
     "help:topic": reads(VIEWER),
 }

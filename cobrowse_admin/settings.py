@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "security",
     "help_pages",
     "api",
+    # Expiry, TLS-change and readiness notifications (email, webhooks, calendar): reads both.
+    "notifications",
     # The composition of the others: the dashboard and the demo environment (seed_demo), which read
     # and write both applications and security.
     "console",
@@ -197,6 +199,32 @@ SECRET_REFUSALS_WINDOW_SECONDS = env_int("SECRET_REFUSALS_WINDOW_SECONDS", 900, 
 CFG_IMPORT_PREVIEW_SECONDS = env_int("CFG_IMPORT_PREVIEW_SECONDS", 900, minimum=30)
 
 CERTIFICATE_EXPIRY_WARNING_DAYS = env_int("CERTIFICATE_EXPIRY_WARNING_DAYS", 30, minimum=1)
+
+# Notifications (notifications/). The tiers: days before a certificate's effective expiry at which one
+# notice goes out per channel (and one when it has expired).
+try:
+    from notifications.expiry import parse_tiers as _parse_tiers
+
+    NOTIFICATION_TIERS = _parse_tiers(env_str("NOTIFICATION_TIERS", "60,30,14,7,1"))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"NOTIFICATION_TIERS: {exc}") from None
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30, minimum=1)
+NOTIFICATION_HTTP_TIMEOUT = env_int("NOTIFICATION_HTTP_TIMEOUT", 10, minimum=1)
+# A delivery claimed this long ago and never recorded (its worker died while sending) shows as unconfirmed.
+NOTIFICATION_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFICATION_CLAIM_TIMEOUT_SECONDS", 600, minimum=1)
+# The console's address as operators reach it: the links in notifications and the calendar.
+CONSOLE_BASE_URL = env_str("CONSOLE_BASE_URL", "http://127.0.0.1:8000")
+# Email through Django's SMTP backend, as Django names the settings. Without EMAIL_HOST, email channels
+# are shown as not configured and their deliveries wait.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "cobrowse-admin@localhost")
 TLS_PROBE_TIMEOUT_SECONDS = env_int("TLS_PROBE_TIMEOUT_SECONDS", 5, minimum=1)
 # Probe every connection through a secure port at the end of each sweep (otherwise: on demand only).
 TLS_PROBE_IN_SWEEP = env_bool("TLS_PROBE_IN_SWEEP", False)
@@ -245,6 +273,11 @@ CELERY_BEAT_SCHEDULE = {
     "validate-pending": {
         "task": "security.tasks.validate_pending",
         "schedule": env_int("VALIDATION_PENDING_SECONDS", 60, minimum=1),
+    },
+    # Notifications: evaluate what is due and send it (as manage.py send_notifications).
+    "send-notifications": {
+        "task": "notifications.tasks.send_notifications",
+        "schedule": env_int("NOTIFICATION_SECONDS", 300, minimum=10),
     },
     # The audit page shows the last verification of the audit chain and when it ran.
     "verify-audit": {

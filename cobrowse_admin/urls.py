@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("security/", include("security.urls")),
     path("help/", include("help_pages.urls")),
+    path("notifications/", include("notifications.urls")),
     path("profile/tokens/", api_profile.profile_tokens, name="profile_tokens"),
     path("api/v1/", include("api.urls")),
 ]

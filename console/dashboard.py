@@ -116,3 +116,11 @@ def recent_changes(limit: int = 8) -> list[EventLine]:
     events = AuditEvent.objects.select_related("application").only(
         "at", "actor_name", "action", "object_type", "object_repr", "changes", "message", "application__name")
     return [EventLine(e, event_line(e)) for e in events[:limit]]
+
+
+def expiry_tiers():
+    """Upcoming expiries by notification tier: each watched certificate's effective expiry (along its
+    chain) as the notifications judge it (``notifications.watch``)."""
+    from notifications.watch import upcoming_by_tier
+
+    return upcoming_by_tier(timezone.now())

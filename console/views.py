@@ -6,7 +6,7 @@ from django.views.decorators.http import require_safe
 from applications.models import AppType, Host
 from applications.queries import type_counts
 from cobrowse_admin.access import access_required
-from console.dashboard import recent_changes, sweep_card, work_cards
+from console.dashboard import expiry_tiers, recent_changes, sweep_card, work_cards
 from security.models import Certificate, TrustedStore
 
 
@@ -23,4 +23,5 @@ def dashboard(request):
         "certificate_count": Certificate.objects.count(),
         "store_count": TrustedStore.objects.count(),
         "recent": recent_changes(),
+        "expiry_tiers": expiry_tiers(),
     })

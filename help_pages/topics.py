@@ -36,6 +36,8 @@ TOPICS = (
           "How the console decides whether TLS will work, what a probe proves, and when a probe is stale."),
     Topic("setenv", "Configuration Server and setenv",
           "Why the Configuration Server connection is set in setenv.sh / setenv.bat, not on the Connections tab."),
+    Topic("notifications", "Notifications and the expiry calendar",
+          "Expiry tiers along the chain, TLS changes and readiness turns: by email, webhook and calendar, once each."),
     Topic("roles", "Roles",
           "What a Viewer, an Operator, a Security officer and an Administrator may do."),
 )

@@ -29,6 +29,7 @@ from security.commands import CommandRefused, keytool_list, mscapi_commands
 from security.crypto.errors import CertificateError
 from security.forms_library import ConfirmImportForm, FetchForm, FetchImportForm, StoreForm, UploadForm
 from security.models import Certificate, Provider, TrustedStore
+from security.panels import certificate_panels
 from security.probe import FetchFailed, examine_server
 from security.review import url_for_ids
 from security.templatetags.security_text import fingerprint, role_label
@@ -118,6 +119,7 @@ def certificate_detail(request, pk):
         "warnings": cert_service.certificate_warnings(
             is_ca=cert.is_ca, not_before=cert.not_before, not_after=cert.not_after, now=now),
         "stores": TrustedStore.objects.filter(entries__certificate=cert),
+        "panels": certificate_panels(request, cert),
     })
 
 
@@ -137,7 +139,10 @@ def certificate_upload(request):
     if request.method == "POST" and "token" in request.POST:
         return certificate_import_confirm(request)
     # Bound on every POST, even one with only files in it (a script's upload): never a silent blank form.
-    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    # ``?store=ID``: the store the renewed CA goes into, chosen already (the link of an expiry notice).
+    chosen = request.GET.get("store", "")
+    form = (UploadForm(request.POST, request.FILES) if request.method == "POST"
+            else UploadForm(initial={"store": int(chosen)} if chosen.isascii() and chosen.isdigit() else None))
     if request.method == "POST" and form.is_valid():
         previews = cert_service.preview_upload(form.cleaned_data["files"], form.cleaned_data["password"])
         unreadable = cert_service.unreadable_reasons(previews)

@@ -51,6 +51,10 @@ MAIN_PAGES = [
     ("connection form", "applications:connection_new", "cluster"),
     ("help", "help:index", None),
     ("help: the security section", "help:topic", "help_topic"),
+    ("notifications: delivery log", "notifications:deliveries", None),
+    ("notifications: channels", "notifications:channel_list", None),
+    ("notifications: new channel", "notifications:channel_new", None),
+    ("my notifications and calendar", "notifications:mine", None),
 ]
 
 

@@ -53,6 +53,7 @@ def test_every_topic_is_linked_from_a_page_outside_the_help():
     ("security/_connections_placement.html", {"connections"}),
     ("applications/detail_general.html", {"restart"}),
     ("applications/user_list.html", {"roles"}),
+    ("console/dashboard.html", {"notifications"}),
 ])
 def test_the_pages_where_a_rule_applies_link_to_its_topic(template, topics):
     assert topics <= set(LINK.findall((TEMPLATES / template).read_text()))
@@ -70,6 +71,8 @@ def test_every_topic_has_its_page_and_each_page_explains_its_rule(client_as):
         "readiness": ["not checked yet", "stale", "Probe again", "code"],
         "setenv": ["setenv.sh", "setenv.bat", "Connections tab"],
         "roles": ["Viewer", "Operator", "Security officer", "Administrator"],
+        "notifications": ["effective expiry", "60, 30, 14, 7 and 1 days", "X-Signature", "HMAC-SHA256",
+                          "unconfirmed", "Revoke"],
     }
     assert set(says) == {t.slug for t in TOPICS}
     for topic in TOPICS:
