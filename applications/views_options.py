@@ -300,7 +300,9 @@ def options_edit(request, pk):
         revision = app.options_revision
     rows = [editor_row(form) for form in formset] if formset.is_bound else unbound_rows(formset)
     response = render(request, "applications/options_edit.html", {
-        "app": app, "tab": "options", "formset": formset, "rows": rows,
+        # The management form given apart: the template's lookup of formset.management_form would ask the
+        # formset for an item first, which builds every row form.
+        "app": app, "tab": "options", "formset": formset, "management_form": formset.management_form, "rows": rows,
         "revision": revision, "conflict": conflict,
         "refused": refused, **window_context(app, window, page),
         "why": WhyForm(request.POST if request.method == "POST" else None),
