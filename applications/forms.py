@@ -327,6 +327,29 @@ def relisted_connection_form(form: ConnectionForm, *, client: Application) -> Co
     return ConnectionForm(instance=form.instance, client=client, initial=data)
 
 
+def read_only_reason(section: str, secret: bool, may_edit_protected: bool) -> str:
+    """Why an editor row is shown but not editable, or "": the security section and secrets are the
+    Security officer's (the service checks too)."""
+    if may_edit_protected or not (is_protected_section(section) or secret):
+        return ""
+    return ("Security officers edit this section (Security tab)." if is_protected_section(section)
+            else "Security officers set secrets.")
+
+
+def value_choices(spec, *, known: bool, current: str | None) -> list[tuple[str, str]]:
+    """The catalogue's values of an editor row's select; the value shown now (stored, or typed and
+    refused) is one of them, marked invalid when it is not valid, so the select never shows another
+    value than it holds."""
+    valid = spec.valid_values
+    choices = [(v, v or "(empty)") for v in valid]
+    if known and "" not in valid:
+        # Not set yet: the first choice leaves it unset (it is not an invalid value).
+        choices.insert(0, ("", "(not set)"))
+    if current is not None and current not in (v for v, _label in choices):
+        choices.append((current, f"{current or '(empty)'} (invalid)"))
+    return choices
+
+
 class OptionRowForm(forms.Form):
     """One option in the editor. Existing rows have fixed names; blank rows add a new option.
 
@@ -366,32 +389,19 @@ class OptionRowForm(forms.Form):
             )
         elif self.spec and self.spec.valid_values is not None:
             self.fields["value"].widget = widgets.Select(choices=self.value_choices())
-        if not self.is_new_row and not may_edit_protected and (
-            is_protected_section(section) or self.is_secret
-        ):
-            # Shown, not editable: the security section and secrets are the Security officer's (the
-            # service checks too).
+        reason = "" if self.is_new_row else read_only_reason(section, self.is_secret, may_edit_protected)
+        if reason:
             self.fields["value"].disabled = True
             self.fields["delete"].disabled = True
-            self.read_only_reason = ("Security officers edit this section (Security tab)." if
-                                     is_protected_section(section) else "Security officers set secrets.")
+            self.read_only_reason = reason
         widget = self.fields["value"].widget
         widget.attrs.setdefault("class", "form-select form-select-sm" if isinstance(widget, forms.Select)
                                 else "form-control form-control-sm mono")
         widget.attrs.setdefault("aria-label", f"Value of {section} {name}".strip())
 
     def value_choices(self) -> list[tuple[str, str]]:
-        """The catalogue's values; the value shown now (stored, or typed and refused) is one of them,
-        marked invalid when it is not valid, so the select never shows another value than it holds."""
-        valid = self.spec.valid_values
-        choices = [(v, v or "(empty)") for v in valid]
-        if self.initial.get("known") and "" not in valid:
-            # Not set yet: the first choice leaves it unset (it is not an invalid value).
-            choices.insert(0, ("", "(not set)"))
         current = self.data.get(self.add_prefix("value")) if self.is_bound else self.initial.get("value")
-        if current is not None and current not in (v for v, _label in choices):
-            choices.append((current, f"{current or '(empty)'} (invalid)"))
-        return choices
+        return value_choices(self.spec, known=bool(self.initial.get("known")), current=current)
 
     @property
     def is_mandatory(self) -> bool:
@@ -414,6 +424,8 @@ class OptionRowFormSet(forms.BaseFormSet):
         bound fields are a cycle too. So every row of a 200-option editor (about 10,000 objects) was
         left to the garbage collector, whose full passes then cost 30 to 60 ms in the middle of later
         requests. Without the cycles, reference counting frees them when the view returns."""
+        if "forms" not in self.__dict__:
+            return  # never built (the editor's GET writes its rows without them)
         for form in self.forms:
             form._bound_fields_cache.clear()  # BoundField.form <-> form._bound_fields_cache
         self.forms.clear()

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
-from applications.catalogue import spec_for
-from applications.forms import NOTE_MAX_LENGTH, OptionFormSet, WhyForm
+from applications import widgets
+from applications.catalogue import is_secret, spec_for
+from applications.forms import NOTE_MAX_LENGTH, OptionFormSet, WhyForm, read_only_reason, value_choices
 from applications.models import Option
 from applications.numbers import parse_whole_number
 from applications.options import OptionChange, OptionsInvalid, StaleEdit, clear_value, events_since, options_apply
@@ -147,42 +148,110 @@ def editor_row(form) -> SafeString:
     """One row of the editor, as ``options_edit.html`` wrote it from the row's form, character for character
     (whitespace included): a page has a hundred rows, and the template engine's lookups for their dozen
     variables each were most of the page's time. The widgets render themselves (``applications.widgets``)."""
-    initial, spec, errors = form.initial, form.spec, form.errors
+    initial, errors = form.initial, form.errors
     if initial.get("existing") or initial.get("known"):
-        not_set = ' <span class="badge text-bg-light border">not set</span>' if initial.get("known") else ""
-        names = (f'\n          <td class="mono">{form["section"]}{esc(initial.get("section", ""))}</td>'
-                 f'\n          <td class="mono">{form["name"]}{esc(initial.get("name", ""))}{not_set}</td>\n        ')
+        names = (str(form["section"]), str(form["name"]))
     else:
-        section, name = form["section"], form["name"]
-        names = (f'\n          <td><input type="text" name="{esc(section.html_name)}" id="{esc(section.auto_id)}" '
-                 f'value="{esc(section.value() or "")}" class="form-control form-control-sm mono" '
-                 f'placeholder="new section" aria-label="Section"></td>'
-                 f'\n          <td><input type="text" name="{esc(name.html_name)}" id="{esc(name.auto_id)}" '
-                 f'value="{esc(name.value() or "")}" class="form-control form-control-sm mono" '
-                 f'placeholder="new option" aria-label="Option name"></td>\n        ')
+        names = tuple((bound.html_name, bound.auto_id, bound.value() or "")
+                      for bound in (form["section"], form["name"]))
     shown_errors = ""
     if errors:
         shown_errors = "\n          {}\n          {}\n          ".format(*(
             "".join(f'<div class="text-danger small">{esc(error)}</div>' for error in messages_)
             for messages_ in (form.non_field_errors(), form["value"].errors)))
-    remove = str(form["delete"]) if initial.get("existing") and not form.is_mandatory else ""
-    read_only = (f'<div class="small text-muted">{esc(form.read_only_reason)}</div>'
-                 if form.read_only_reason else "")
+    return row_markup(initial, names=names, value=str(form["value"]) + str(form["existing"]),
+                      delete=form["delete"], errors=shown_errors, has_errors=bool(errors), spec=form.spec,
+                      mandatory=form.is_mandatory, secret=form.is_secret, read_only=form.read_only_reason)
+
+
+def row_markup(initial: dict, *, names: tuple, value: str, delete, errors: str, has_errors: bool, spec,
+               mandatory: bool, secret: bool, read_only: str) -> SafeString:
+    """The HTML of an editor row from its parts (``editor_row``, ``unbound_rows``). ``names``: the hidden
+    section and name inputs of an existing or known row, or ``(html name, id, value)`` of the new row's two
+    text inputs; ``delete``: the Remove checkbox (rendered only when shown)."""
+    if initial.get("existing") or initial.get("known"):
+        not_set = ' <span class="badge text-bg-light border">not set</span>' if initial.get("known") else ""
+        names_html = (f'\n          <td class="mono">{names[0]}{esc(initial.get("section", ""))}</td>'
+                      f'\n          <td class="mono">{names[1]}{esc(initial.get("name", ""))}{not_set}</td>\n        ')
+    else:
+        (section_name, section_id, section_value), (name_name, name_id, name_value) = names
+        names_html = (f'\n          <td><input type="text" name="{esc(section_name)}" id="{esc(section_id)}" '
+                      f'value="{esc(section_value)}" class="form-control form-control-sm mono" '
+                      f'placeholder="new section" aria-label="Section"></td>'
+                      f'\n          <td><input type="text" name="{esc(name_name)}" id="{esc(name_id)}" '
+                      f'value="{esc(name_value)}" class="form-control form-control-sm mono" '
+                      f'placeholder="new option" aria-label="Option name"></td>\n        ')
+    remove = str(delete) if initial.get("existing") and not mandatory else ""
+    read_only_html = f'<div class="small text-muted">{esc(read_only)}</div>' if read_only else ""
     if spec:
-        about = ('<span class="badge text-bg-light border">mandatory</span> ' if form.is_mandatory else "") + (
+        about = ('<span class="badge text-bg-light border">mandatory</span> ' if mandatory else "") + (
             f'{esc(spec.description)} <span class="text-muted">Valid: {esc(spec.value_hint)}. '
             f'Default: {esc(spec.default or "none")}. Takes effect {esc(spec.takes_effect)}.'
-            f'{" Write-only: leave empty to keep." if spec.secret else ""}</span>{read_only}')
+            f'{" Write-only: leave empty to keep." if spec.secret else ""}</span>{read_only_html}')
     elif initial.get("existing"):
-        secret = " A secret (by its name): write-only, leave empty to keep." if form.is_secret else ""
-        about = (f'<span class="text-muted">Not in the catalogue: free text, takes effect after restart.{secret}'
-                 f'</span>{read_only}')
+        secret_note = " A secret (by its name): write-only, leave empty to keep." if secret else ""
+        about = (f'<span class="text-muted">Not in the catalogue: free text, takes effect after restart.{secret_note}'
+                 f'</span>{read_only_html}')
     else:
         about = ""
     return mark_safe(
-        f'\n      \n      <tr class="{"table-danger" if errors else ""}">\n        {names}'
-        f'\n        <td>\n          {form["value"]}{form["existing"]}\n          {shown_errors}\n        </td>'
+        f'\n      \n      <tr class="{"table-danger" if has_errors else ""}">\n        {names_html}'
+        f'\n        <td>\n          {value}\n          {errors}\n        </td>'
         f'\n        <td>{remove}</td>\n        <td class="small">{about}</td>\n      </tr>\n      \n    ')
+
+
+# The widgets of a page's rows on GET, shared: rendering reads them and changes nothing.
+HIDDEN, TEXT, CHECKBOX = widgets.HiddenInput(), widgets.TextInput(), widgets.CheckboxInput()
+
+
+def unbound_rows(formset) -> list[SafeString]:
+    """The rows an unbound ``OptionFormSet`` shows (a GET of the editor), as ``editor_row`` writes them from
+    its forms, without building the forms: two hundred rows were two hundred Django forms and a thousand
+    bound fields, most of the page's time. The same decisions as ``OptionRowForm`` (``read_only_reason``,
+    ``value_choices``, its widgets and their attributes); a test compares both for every kind of row."""
+    app, may_edit_protected = formset.application, formset.may_edit_protected
+    rows = []
+    for index in range(formset.total_form_count()):
+        initial = formset.initial[index] if formset.initial and index < len(formset.initial) else {}
+        prefix = formset.add_prefix(index)
+        section, name = initial.get("section") or "", initial.get("name") or ""
+        existing_or_known = bool(initial.get("existing") or initial.get("known"))
+        spec = spec_for(app.app_type, app.version, section, name) if existing_or_known else None
+        secret = is_secret(section, name)
+        read_only = read_only_reason(section, secret, may_edit_protected) if existing_or_known else ""
+        value = initial.get("value")
+        attrs = {}
+        if secret:
+            widget = widgets.PasswordInput(render_value=False, attrs={
+                "placeholder": "leave empty to keep" if initial.get("existing") else "secret, never shown",
+                "autocomplete": "new-password"})
+        elif spec and spec.valid_values is not None:
+            widget = widgets.Select(choices=value_choices(spec, known=bool(initial.get("known")), current=value))
+        else:
+            widget = TEXT
+        attrs["class"] = "form-select form-select-sm" if isinstance(widget, widgets.Select) else (
+            "form-control form-control-sm mono")
+        attrs["aria-label"] = f"Value of {section} {name}".strip()
+        if secret:
+            attrs = {**widget.attrs, **attrs}
+        if read_only:
+            attrs["disabled"] = True
+        attrs["id"] = f"id_{prefix}-value"
+        value_html = widget.render(f"{prefix}-value", value, attrs)
+        existing_html = HIDDEN.render(f"{prefix}-existing", initial.get("existing"), {"id": f"id_{prefix}-existing"})
+        if existing_or_known:
+            names = tuple(HIDDEN.render(f"{prefix}-{field}", initial.get(field), {"id": f"id_{prefix}-{field}"})
+                          for field in ("section", "name"))
+        else:
+            names = tuple((f"{prefix}-{field}", f"id_{prefix}-{field}", initial.get(field) or "")
+                          for field in ("section", "name"))
+        delete = CHECKBOX.render(f"{prefix}-delete", initial.get("delete"),
+                                 {"disabled": True, "id": f"id_{prefix}-delete"} if read_only
+                                 else {"id": f"id_{prefix}-delete"})
+        rows.append(row_markup(initial, names=names, value=value_html + existing_html, delete=delete, errors="",
+                               has_errors=False, spec=spec, mandatory=bool(spec and spec.is_mandatory(app.app_type)),
+                               secret=secret, read_only=read_only))
+    return rows
 
 
 def posted_note(request) -> str:
@@ -229,8 +298,11 @@ def options_edit(request, pk):
         formset = OptionFormSet(application=app, initial=editor_initial(app, window, list(page.object_list)),
                                 may_edit_protected=may_edit_protected)
         revision = app.options_revision
+    rows = [editor_row(form) for form in formset] if formset.is_bound else unbound_rows(formset)
     response = render(request, "applications/options_edit.html", {
-        "app": app, "tab": "options", "formset": formset, "rows": [editor_row(form) for form in formset],
+        # The management form given apart: the template's lookup of formset.management_form would ask the
+        # formset for an item first, which builds every row form.
+        "app": app, "tab": "options", "formset": formset, "management_form": formset.management_form, "rows": rows,
         "revision": revision, "conflict": conflict,
         "refused": refused, **window_context(app, window, page),
         "why": WhyForm(request.POST if request.method == "POST" else None),

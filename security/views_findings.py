@@ -16,12 +16,14 @@ from security.findings import (
     KINDS,
     SEVERITIES,
     SEVERITY_LABELS,
+    TEXT_COUNT_LIMIT,
     FindingFilters,
     FindingsOrder,
     csv_row,
     facets,
     findings_queryset,
     rows_for,
+    text_search,
 )
 
 PAGE_SIZE = 50
@@ -65,13 +67,20 @@ class FindingFilterForm(forms.Form):
                               app_type=data.get("app_type") or "", host=data.get("host"),
                               cluster=data.get("cluster"), text=(data.get("q") or "").strip())
 
-    def add_counts(self, counts) -> None:
-        """Each choice says how many findings it gives with the other filters as they are."""
+    def add_counts(self, counts, *, by_severity: dict | None = None) -> None:
+        """Each choice says how many findings it gives with the other filters as they are. ``counts`` None:
+        not counted (a text matching more than the page counts), the choices show no numbers; the
+        severities then show ``by_severity`` (a number, or "1,000+" for None)."""
         def label(text, n):
+            if n is None:
+                return f"{text} ({TEXT_COUNT_LIMIT:,}+)"
             return f"{text} ({n:,})"
 
+        severities = by_severity if counts is None else counts.severity
         self.fields["severity"].choices = [("", "any severity")] + [
-            (s, label(s, counts.severity[s])) for s in SEVERITIES]
+            (s, label(s, severities[s])) for s in SEVERITIES]
+        if counts is None:
+            return
         self.fields["kind"].choices = [("", "any object")] + [
             (k, label(text, counts.kind[k])) for k, text in KINDS.items()]
         self.fields["app_type"].choices = [("", "any type")] + [
@@ -87,23 +96,36 @@ class FindingFilterForm(forms.Form):
 def findings(request):
     form = FindingFilterForm(request.GET or None)
     filters = form.filters()
-    counts = facets(filters)
-    form.add_counts(counts)
-    order = FindingsOrder(filters, counts.matched_by_severity(filters))
-    page = Paginator(order, PAGE_SIZE).get_page(request.GET.get("page"))
+    if filters.text:
+        # Counted up to TEXT_COUNT_LIMIT: past it "1,000+" and the first ones listed (security.findings).
+        search = text_search(filters)
+        counts = search.facets  # None: not counted
+        form.add_counts(counts, by_severity=search.by_severity)
+        page = Paginator(search.ids, PAGE_SIZE).get_page(request.GET.get("page"))
+        by_severity, total, more = search.by_severity, search.total, search.more
+    else:
+        counts = facets(filters)
+        form.add_counts(counts)
+        order = FindingsOrder(filters, counts.matched_by_severity(filters))
+        page = Paginator(order, PAGE_SIZE).get_page(request.GET.get("page"))
+        by_severity, total, more = counts.severity, counts.total, False
     query = request.GET.copy()
     query.pop("page", None)
     severity_query = request.GET.copy()
     for name in ("page", "severity"):
         severity_query.pop(name, None)
+    known = [by_severity[s] for s in SEVERITIES]
     return render(request, "security/findings.html", {
         "filter_form": form,
         "filters": filters,
         "counts": counts,
-        "severity_chips": [(s, SEVERITY_LABELS[s], counts.severity[s]) for s in SEVERITIES
-                           if counts.severity[s] or s != "info"],
+        "total": total,
+        "more": more,
+        "limit_label": f"{TEXT_COUNT_LIMIT:,}",
+        "severity_chips": [(s, SEVERITY_LABELS[s], by_severity[s]) for s in SEVERITIES
+                           if by_severity[s] != 0 or s != "info"],
         "severity_query": severity_query.urlencode(),
-        "severity_all": sum(counts.severity.values()),
+        "severity_all": None if None in known else sum(known),
         "page": page,
         "rows": rows_for(list(page.object_list)),
         "query": query.urlencode(),

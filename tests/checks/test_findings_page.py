@@ -233,3 +233,51 @@ def test_the_migration_gives_findings_stored_before_it_the_placement_the_checks_
 
     assert placements() == written
     assert {kind for _, kind, *_ in written} == {"store", "application", "connection"}
+
+
+def test_a_text_search_lists_the_same_findings_in_the_same_order_as_the_whole_list(estate):
+    """``text_search`` (the page's reads that stop at the limit) against the whole filtered list: same ids,
+    same order, the same counts per filter value as ``facets`` counts them, for several texts and filters."""
+    from security.findings import text_search
+
+    for filters in (FindingFilters(text="expired"), FindingFilters(text="TLS"), FindingFilters(text="cb-linux"),
+                    FindingFilters(text="Old CA"), FindingFilters(text="tls", severity="error"),
+                    FindingFilters(text="tls", kind="connection", host=estate.other_host.pk),
+                    FindingFilters(text="nothing matches this")):
+        everything = list(findings_queryset(filters).values_list("id", flat=True))
+        search = text_search(filters)
+        assert search.ids == everything and not search.more, filters
+        assert search.total == len(everything)
+        exact = facets(filters)
+        assert search.by_severity == {s: exact.severity[s] for s in SEVERITIES}, filters
+        assert search.facets == exact, filters
+
+
+def test_a_text_matching_more_than_the_limit_says_so_and_lists_the_first_ones(client_as, estate, monkeypatch):
+    """Past ``TEXT_COUNT_LIMIT`` matches the page counts no further: "More than N", the first N listed in the
+    page's order, each severity's count exact up to N and "N+" past it, the other choices without numbers
+    (never numbers counted over a part of the matches)."""
+    from security import findings as module
+    from security import views_findings
+
+    text = "tls"
+    filters = FindingFilters(text=text)
+    everything = list(findings_queryset(filters).values_list("id", flat=True))
+    per_severity = {s: findings_queryset(filters).filter(severity=s).count() for s in SEVERITIES}
+    limit = 2
+    assert len(everything) > limit and any(0 < n <= limit for n in per_severity.values()), per_severity
+    monkeypatch.setattr(module, "TEXT_COUNT_LIMIT", limit)
+    monkeypatch.setattr(views_findings, "TEXT_COUNT_LIMIT", limit)
+
+    response = client_as("viewer").get(URL, {"q": text})
+
+    assert [row.finding.pk for row in response.context["rows"]] == everything[:limit]
+    page = html.unescape(response.content.decode())
+    assert f"More than {limit}" in re.sub(r"<[^>]+>", "", page)
+    for severity, n in per_severity.items():
+        shown = f"{limit}+" if n > limit else str(n)
+        if n or severity != "info":
+            chip = rf'data-severity="{severity}"[^>]*>[^<]*<span class="badge [^"]*">{re.escape(shown)}</span>'
+            assert re.search(chip, page), (severity, shown)
+    assert response.context["counts"] is None
+    assert re.search(r">cb-linux-02</option>", page)  # no number rather than a number of a part

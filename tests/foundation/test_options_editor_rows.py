@@ -8,7 +8,7 @@ from django.template import Context, Template
 from applications.forms import OptionFormSet
 from applications.models import Option
 from applications.options_window import OptionWindow
-from applications.views_options import editor_initial, editor_row
+from applications.views_options import editor_initial, editor_row, unbound_rows
 from cobrowse_admin import secret_box
 
 # The loop of options_edit.html before the rows were written in Python.
@@ -70,6 +70,19 @@ def test_the_rows_of_a_page_are_those_the_template_wrote(odd_options, officer):
         template, python = both(editor_formset(app, may_edit_protected=officer))
         assert python == template
         assert "<tr" in python
+
+
+@pytest.mark.parametrize("officer", [True, False], ids=["security officer", "operator"])
+def test_the_rows_of_a_get_written_without_forms_are_those_of_the_forms(odd_options, officer):
+    """The editor's GET writes its rows without building a form per row (``unbound_rows``): the same HTML
+    as the forms' (``editor_row``), for existing, known-not-set, new, secret, read-only, select and
+    invalid-select rows."""
+    for app in (odd_options.cluster, odd_options.node, odd_options.message):
+        formset = editor_formset(app, may_edit_protected=officer)
+        without_forms = "".join(unbound_rows(formset))
+        assert "forms" not in formset.__dict__  # nothing built
+        assert without_forms == "".join(editor_row(form) for form in formset)
+        assert without_forms.count("<tr") == len(formset.forms) > 3
 
 
 @pytest.mark.parametrize("officer", [True, False], ids=["security officer", "operator"])
