@@ -26,7 +26,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("security", "0012_connection_check_insecure_index"),
+        ("security", "0013_probe_result_host_checked"),
     ]
 
     operations = [
