@@ -85,7 +85,7 @@ class ApplicationForm(WhyMixin, forms.ModelForm):
         model = Application
         fields = [
             "name", "app_type", "version", "host", "enabled", "cluster", "scs_controlled",
-            "service_account", "working_directory",
+            "service_account", "working_directory", "backup_server",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -96,6 +96,8 @@ class ApplicationForm(WhyMixin, forms.ModelForm):
         if self.instance.pk:
             clusters = clusters.exclude(pk=self.instance.pk)
         self.fields["cluster"].queryset = clusters
+        # Every application is offered (the type may change in the same form): clean() says which fit.
+        self.fields["backup_server"].queryset = Application.objects.order_by("name").only("name", "app_type")
         self.add_why()
 
     def clean_name(self):
@@ -116,7 +118,26 @@ class ApplicationForm(WhyMixin, forms.ModelForm):
         if self.instance.pk and app_type and app_type != self.instance.app_type:
             if self.instance.app_type == AppType.COBROWSE_CLUSTER and self.instance.nodes.exists():
                 self.add_error("app_type", "This Cluster still has Nodes: move them first.")
+            if self.instance.primaries.exclude(app_type=app_type).exists():
+                names = ", ".join(self.instance.primaries.order_by("name").values_list("name", flat=True)[:5])
+                self.add_error("app_type", f"This application is the backup server of {names}: a backup server "
+                                           "has the type of its primary. Remove it there first.")
+        backup_problem = backup_server_problem(self.instance, data.get("backup_server"), app_type)
+        if backup_problem:
+            self.add_error("backup_server", backup_problem)
         return data
+
+
+def backup_server_problem(app: Application, backup: Application | None, app_type: str | None) -> str:
+    """Why ``backup`` cannot be the backup server of ``app`` (of type ``app_type``); "" when it can."""
+    if backup is None:
+        return ""
+    if app.pk and backup.pk == app.pk:
+        return "An application cannot be its own backup server: choose another application of the same type."
+    if app_type and backup.app_type != app_type:
+        return (f"{backup.name} is a {backup.get_app_type_display()}: the backup server of a "
+                f"{AppType(app_type).label} is another {AppType(app_type).label}.")
+    return ""
 
 
 class ServerInfoForm(WhyMixin, forms.ModelForm):

@@ -27,7 +27,9 @@ from applications.models import Application, ApplicationVersion, AppType, AuditE
 from cobrowse_admin import secret_box
 
 GENERAL_FIELDS = ["name", "app_type", "version", "host", "enabled", "cluster", "scs_controlled",
-                  "service_account", "working_directory"]
+                  "service_account", "working_directory", "backup_server"]
+# The general fields that are foreign keys: kept as ids, shown by name (``names``).
+FOREIGN_KEYS = ("host", "cluster", "backup_server")
 NOTE_MAX = 1000
 
 _batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("history_batch", default=None)
@@ -48,13 +50,20 @@ def snapshots_of(app_ids: list[int], models=None) -> dict[int, dict]:
     m = models or _Models
     type_labels = dict(AppType.choices)
     result: dict[int, dict] = {}
+    # A historical model of a data migration may predate a field: only the fields it has.
+    fields = [name for name in GENERAL_FIELDS if any(f.name == name for f in m.Application._meta.get_fields())]
     apps = m.Application.objects.filter(pk__in=app_ids).values(
-        "pk", *(f"{name}_id" if name in ("host", "cluster") else name for name in GENERAL_FIELDS),
-        "host__name", "cluster__name")
+        "pk", *(f"{name}_id" if name in FOREIGN_KEYS else name for name in fields),
+        *(f"{name}__name" for name in FOREIGN_KEYS if name in fields))
     for row in apps:
+        general = {name: row[f"{name}_id" if name in FOREIGN_KEYS else name] for name in fields}
+        if general.get("backup_server") is None:
+            # Absent rather than None: versions written before the backup server existed compare equal.
+            general.pop("backup_server", None)
         result[row["pk"]] = {
-            "general": {name: row[f"{name}_id" if name in ("host", "cluster") else name] for name in GENERAL_FIELDS},
+            "general": general,
             "names": {"host": row["host__name"] or "", "cluster": row["cluster__name"] or "",
+                      **({"backup_server": row["backup_server__name"]} if general.get("backup_server") else {}),
                       "type": type_labels.get(row["app_type"], row["app_type"])},
             "options": {}, "ports": {}, "connections": {},
         }
@@ -183,6 +192,8 @@ def display_groups(snapshot: dict) -> dict[str, dict]:
         general["host"] = names.get("host") or None
     if "cluster" in general:
         general["cluster"] = names.get("cluster") or None
+    if "backup_server" in general:
+        general["backup_server"] = names.get("backup_server") or None
     if "app_type" in general:
         general["app_type"] = names.get("type") or general["app_type"]
     groups: dict[str, dict] = {"General": {label(k): v for k, v in general.items()}}
@@ -194,7 +205,8 @@ def display_groups(snapshot: dict) -> dict[str, dict]:
     return groups
 
 
-FIELD_LABELS = {"app_type": "type", "scs_controlled": "controlled by SCS", "service_account": "service account",
+FIELD_LABELS = {"app_type": "type", "backup_server": "backup server", "scs_controlled": "controlled by SCS",
+                "service_account": "service account",
                 "working_directory": "working directory"}
 
 

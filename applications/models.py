@@ -85,6 +85,18 @@ class Application(models.Model):
         help_text="When SCS controls the deployment, a Cluster's security section cannot be used: "
         "each Node holds its own.",
     )
+    # Genesys Administrator's "Backup Server" of a server application: the server of the same type that
+    # takes over when this one fails (the pair must listen the same way: the TLS policy compares them).
+    backup_server = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="primaries",
+        verbose_name="backup server",
+        help_text="The application of the same type that takes over when this one fails (Genesys Administrator's "
+        "Backup Server).",
+    )
     service_account = models.CharField(
         max_length=255,
         blank=True,
@@ -115,6 +127,7 @@ class Application(models.Model):
         indexes = [models.Index(fields=["app_type", "version_key"])]
         constraints = [
             models.CheckConstraint(condition=~Q(cluster=models.F("id")), name="application_not_own_cluster"),
+            models.CheckConstraint(condition=~Q(backup_server=models.F("id")), name="application_not_own_backup"),
         ]
 
     def __str__(self) -> str:

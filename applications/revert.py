@@ -131,7 +131,8 @@ def apply_snapshot(app: Application, snapshot: dict, *, actor, note: str) -> Non
 def revert_general(app: Application, current: dict, target: dict, *, actor, note: str) -> None:
     if current["general"] == target.get("general"):
         return
-    data = {**current["general"], **(target.get("general") or {})}
+    # A version without a backup server had none (the snapshot leaves an empty one out).
+    data = {**current["general"], "backup_server": None, **(target.get("general") or {})}
     data = {key: ("" if value is None else value) for key, value in data.items()}
     for flag in ("enabled", "scs_controlled"):
         if not data.get(flag):
