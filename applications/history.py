@@ -72,11 +72,15 @@ def snapshots_of(app_ids: list[int], models=None) -> dict[int, dict]:
                                                  .values_list("application_id", "section", "name", "value",
                                                               "is_secret")):
         result[app_id]["options"].setdefault(section, {})[name] = secret_value(value) if secret else value
-    for app_id, port_id, number, secured, mutual in (m.Port.objects.filter(application_id__in=app_ids)
-                                                     .order_by("port_id")
-                                                     .values_list("application_id", "port_id", "number", "secured",
-                                                                  "mutual_tls")):
-        result[app_id]["ports"][port_id] = {"number": number, "secured": secured, "mutual_tls": mutual}
+    # A port's transport parameters and mode exist from migration 0015: a data migration before it
+    # passes historical models without them.
+    port_fields = [name for name in ("mode", "transport_params")
+                   if name in {f.name for f in m.Port._meta.get_fields()}]
+    for row in (m.Port.objects.filter(application_id__in=app_ids).order_by("port_id")
+                .values("application_id", "port_id", "number", "secured", "mutual_tls", *port_fields)):
+        result[row["application_id"]]["ports"][row["port_id"]] = {
+            "number": row["number"], "secured": row["secured"], "mutual_tls": row["mutual_tls"],
+            **{name: row[name] for name in port_fields}}
     for row in (m.Connection.objects.filter(client_id__in=app_ids).order_by("pk")
                 .values("client_id", "port__application_id", "port__application__name", "port__port_id", "protocol",
                         "addp_local_timeout", "addp_remote_timeout", "addp_trace", "transport_params")):
@@ -215,7 +219,12 @@ def label(field: str) -> str:
 
 
 def port_text(port: dict) -> str:
-    return f"{port['number']}" + (", TLS" if port["secured"] else "") + (", mutual TLS" if port["mutual_tls"] else "")
+    text = f"{port['number']}" + (", TLS" if port["secured"] else "") + (", mutual TLS" if port["mutual_tls"] else "")
+    if port.get("mode") and port["mode"] != "default":
+        text += f", mode {port['mode']}"
+    if port.get("transport_params"):
+        text += f"; {port['transport_params']}"
+    return text
 
 
 def connection_text(c: dict) -> str:

@@ -19,7 +19,8 @@ AUDITED_FIELDS = {
         "name", "app_type", "version", "host", "enabled", "cluster", "scs_controlled",
         "service_account", "working_directory", "command_line", "command_line_arguments", "backup_server",
     ],
-    Port: ["port_id", "number", "secured", "mutual_tls"],
+    # secured / mutual_tls are derived from transport_params on save: audited, never edited alone.
+    Port: ["port_id", "number", "mode", "transport_params", "secured", "mutual_tls"],
     Connection: [
         "port", "protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace", "transport_params",
     ],
@@ -242,7 +243,7 @@ def clone_application(*, source: Application, name: str, actor) -> Application:
         command_line_arguments=source.command_line_arguments,
     )
     Port.objects.bulk_create(
-        Port(application=clone, port_id=p.port_id, number=p.number, secured=p.secured, mutual_tls=p.mutual_tls)
+        Port(application=clone, port_id=p.port_id, number=p.number, mode=p.mode, transport_params=p.transport_params)
         for p in source.ports.all()
     )
     Option.objects.bulk_create(

@@ -26,6 +26,7 @@ ACCESS = {
     "applications:host_detail": READ,
     "applications:host_edit": WRITE,
     "applications:host_delete": WRITE,
+    "applications:host_options": WRITE,
     "applications:list": READ,
     "applications:new": WRITE,
     "applications:detail": READ,
