@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0014_audit_event_type_action_index'),
+        ('applications', '0015_port_transport_params_mode_host_options'),
     ]
 
     operations = [
