@@ -201,6 +201,17 @@ TLS_PROBE_TIMEOUT_SECONDS = env_int("TLS_PROBE_TIMEOUT_SECONDS", 5, minimum=1)
 # Probe every connection through a secure port at the end of each sweep (otherwise: on demand only).
 TLS_PROBE_IN_SWEEP = env_bool("TLS_PROBE_IN_SWEEP", False)
 
+# The TLS policy (security.checks.policy, README "TLS policy and the compliance report"): every rule is on
+# unless named in "disabled" (rule names or finding codes); "min_protocol" is the lowest sec-protocol allowed
+# and "allowed_ciphers" the ciphers a cipher-list may name. Checked at start-up (security.apps): a wrong
+# name or protocol stops the console with a message naming it.
+TLS_POLICY = {
+    "disabled": env_list("TLS_POLICY_DISABLED", []),
+    "min_protocol": env_str("TLS_POLICY_MIN_PROTOCOL", "TLSv12"),
+    **({"allowed_ciphers": env_list("TLS_POLICY_ALLOWED_CIPHERS", [])} if env_str("TLS_POLICY_ALLOWED_CIPHERS")
+       else {}),
+}
+
 # Celery. Without REDIS_URL the tasks run in-process, so a checkout needs nothing else running.
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

@@ -34,6 +34,7 @@ from security.checks.verdict import (
 from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
 from security.models import ApplicationCheck, ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
+from security.policy import application_policy_issues, connection_policy_issues
 from security.stores import contents_digest, member_ders, store_password
 from security.verdicts import endpoint_of, probe_config
 
@@ -380,7 +381,8 @@ def validate_connections_of(connections, cache: ValidationCache | None = None) -
     """Replace the findings of these connections; inside the caller's transaction."""
     connections = list(connections)
     facts = connections_facts(connections, cache)
-    replace_findings_of([(c, connection_verdict(facts[c.pk])) for c in connections])
+    policy = connection_policy_issues(connections)
+    replace_findings_of([(c, connection_verdict(facts[c.pk]) + policy[c.pk]) for c in connections])
 
 
 def validate_applications(*, application_ids: list[int], cache: ValidationCache, sweep: Sweep | None = None) -> int:
@@ -402,8 +404,12 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
         connections = list(Connection.objects.select_for_update(of=("self",), no_key=True).filter(client__in=apps)
                            .select_related(*CONNECTION_JOINS).order_by("pk"))
         connection_facts = connections_facts(connections, cache)
-        replace_findings_of([(app, check_application(facts[app.pk])) for app in apps]
-                            + [(c, connection_verdict(connection_facts[c.pk])) for c in connections],
+        # The TLS policy, on the effective parameters: each application's ports and backup pair, each connection.
+        app_policy = application_policy_issues(apps)
+        connection_policy = connection_policy_issues(connections)
+        replace_findings_of([(app, check_application(facts[app.pk]) + app_policy[app.pk]) for app in apps]
+                            + [(c, connection_verdict(connection_facts[c.pk]) + connection_policy[c.pk])
+                               for c in connections],
                             refresh=sweep is None)
         Application.objects.filter(pk__in=[a.pk for a in apps]).update(checks_requested_at=None)
         if sweep is not None:
