@@ -116,6 +116,9 @@ BROWSER = {
     "security:setenv_download": reads(VIEWER),
     "security:findings": reads(VIEWER),
     "security:findings_export": reads(VIEWER),
+    # The TLS compliance report reads the findings: whoever sees them sees it.
+    "security:compliance": reads(VIEWER),
+    "security:compliance_export": reads(VIEWER),
     "security:review": reads(VIEWER),
     "security:review_export": reads(VIEWER),
     "security:probe": edits(SECURITY_OFFICER),

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from security import views_checks, views_findings
+from security import views_checks, views_compliance, views_findings
 
 urlpatterns = [
     path("findings/", views_findings.findings, name="findings"),
     path("findings/export.csv", views_findings.findings_export, name="findings_export"),
+    path("compliance/", views_compliance.compliance, name="compliance"),
+    path("compliance/report.csv", views_compliance.compliance_export, name="compliance_export"),
     path("review/", views_checks.review, name="review"),
     path("review/export.csv", views_checks.review_export, name="review_export"),
     path("review/connections/<int:pk>/probe/", views_checks.probe, name="probe"),

@@ -48,6 +48,8 @@ ACCESS = {
     # findings, review, sweeps and probes (security/urls_checks.py)
     "security:findings": READ,
     "security:findings_export": READ,
+    "security:compliance": READ,
+    "security:compliance_export": READ,
     "security:review": READ,
     "security:review_export": READ,
     "security:probe": SECURITY_POST,
