@@ -97,8 +97,14 @@ class ApplicationForm(WhyMixin, forms.ModelForm):
         if self.instance.pk:
             clusters = clusters.exclude(pk=self.instance.pk)
         self.fields["cluster"].queryset = clusters
-        # Every application is offered (the type may change in the same form): clean() says which fit.
-        self.fields["backup_server"].queryset = Application.objects.order_by("name").only("name", "app_type")
+        # Any application is accepted by the field (the type may change in the same form; clean() says which
+        # fit), the list offers those of the application's type, names only (a large estate has thousands).
+        self.fields["backup_server"].queryset = Application.objects.order_by("name")
+        offered_type = (self.data.get("app_type") if self.is_bound else None) or self.instance.app_type
+        offered = Application.objects.filter(app_type=offered_type) if offered_type else Application.objects.all()
+        if self.instance.pk:
+            offered = offered.exclude(pk=self.instance.pk)
+        self.fields["backup_server"].choices = [("", "---------"), *offered.order_by("name").values_list("pk", "name")]
         self.add_why()
 
     def clean_name(self):

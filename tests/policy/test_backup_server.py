@@ -32,6 +32,10 @@ def test_the_form_sets_the_backup_server_audited_and_versioned(env, pair, sessio
     primary, backup = pair
     client, _ = sessions("operator")
     page = opened(client, edit_url(primary))
+    form = client.get(edit_url(primary)).content.decode()
+    offered = form[form.index('name="backup_server"'):form.index("</select>", form.index('name="backup_server"'))]
+    assert f'value="{backup.pk}"' in offered and f'value="{env.node_b.pk}"' not in offered  # its type only
+    assert f'value="{primary.pk}"' not in offered
 
     response = client.post(edit_url(primary), {**page, "backup_server": only(backup.pk)})
 
