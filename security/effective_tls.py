@@ -76,6 +76,15 @@ class EffectiveTls:
     def secure(self) -> bool:
         return self.value("tls") == "1"
 
+    @property
+    def value_mutual(self) -> bool:
+        return self.secure and self.value("tls-mutual") == "1"
+
+    @property
+    def rows(self) -> list[EffectiveParameter]:
+        """The parameters in ``PARAMETERS`` order (for the pages)."""
+        return [self.parameters[name] for name in PARAMETERS]
+
     def as_json(self) -> dict:
         """``{"parameters": {NAME: {"value", "source", "object"}}}`` (the command's and the API's shape)."""
         return {"side": self.side, "parameters": {
