@@ -15,7 +15,7 @@ def page_data(response) -> dict:
     """The values of the form as the page shows them (what a browser would post back)."""
     form = response.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if isinstance(value, bool):
             if value:

@@ -9,7 +9,6 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from applications.models import Port
-from tests.api.conftest import api, tokens  # noqa: F401
 from tests.effective_tls.conftest import set_app_option, set_host_option
 
 
