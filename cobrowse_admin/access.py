@@ -58,6 +58,8 @@ BROWSER = {
     "applications:host_delete": edits(OPERATOR),
     # The [security] section of a host: the service allows it to Security officers only.
     "applications:host_options": edits(OPERATOR),
+    "applications:host_options_export": reads(VIEWER),
+    "applications:host_options_import": edits(OPERATOR),
     "applications:list": reads(VIEWER),
     "applications:new": edits(OPERATOR),
     "applications:detail": reads(VIEWER),
