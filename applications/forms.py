@@ -183,8 +183,7 @@ class PortForm(WhyMixin, forms.ModelForm):
     """A listening port. Its TLS settings are its transport parameters (``tls=1``, ``tls-mutual=1``,
     as Genesys keeps them); the TLS and mutual TLS boxes are a convenience that writes them.
 
-    A box ticked or unticked writes its parameter; parameters typed win over a box left as it was; a
-    box and a parameter both changed and disagreeing is an error (the operator says which)."""
+    A box ticked or unticked writes its parameter; parameters typed win over a box left as it was."""
 
     number = forms.IntegerField(min_value=1, max_value=65535)
     # One word per idea: a port is "TLS" or "not secure" on every page, its form says the same.
@@ -243,11 +242,9 @@ class PortForm(WhyMixin, forms.ModelForm):
         initial_typed = params_dict(self.instance.transport_params).get(param) == "1" if self.instance.pk else False
         if ticked != initial_box and typed == initial_typed:
             return with_flag(params, param, ticked)  # the box changed: it writes its parameter
-        if typed != initial_typed and ticked == initial_box:
-            self.cleaned_data[box] = typed  # the parameters changed: they win over the box left as it was
-            return params
-        self.add_error(box, f"{self.fields[box].label} is {'ticked' if ticked else 'unticked'} but the transport "
-                            f"parameters say {param}={'1' if typed else 'absent or 0'}: make them agree.")
+        # The parameters changed (a box has two states: both changed means both say the same): they win
+        # over the box left as it was.
+        self.cleaned_data[box] = typed
         return params
 
     def clean(self):

@@ -156,3 +156,39 @@ def host_options_apply(*, host: Host, changes: list[OptionChange], actor, expect
     audit.record(actor=actor, action="update", object_type=OBJECT_TYPE, obj=locked,
                  object_repr=f"options of {locked.name}", changes=audit_changes, message=note)
     return len(work)
+
+
+def export_host_cfg(host: Host) -> str:
+    """The host's options as .cfg text (hosts hold no secrets). An option a .cfg file cannot carry (stored
+    before today's rules) is left out and named in the header."""
+    from applications.cfg import render_cfg, writable
+
+    rows, left_out = [], []
+    for section, name, value in host.options.order_by("section", "name").values_list("section", "name", "value"):
+        if writable(section, name, value):
+            rows.append((section, name, value))
+        else:
+            left_out.append(option_label(section, name))
+    header = f"Options of the host {host.name} ({host.get_os_type_display()})."
+    if left_out:
+        header += f"\nNot exported (a line break or control character): {', '.join(left_out)}"
+    return render_cfg(rows, header=header)
+
+
+def import_host_cfg(*, host: Host, data: bytes, actor, expected_revision: int | None, note: str = "",
+                    filename: str = "") -> int:
+    """Set every option of a .cfg file on the host, all or nothing, through ``host_options_apply`` (the same
+    validation, permissions, stale-edit check and audit); options not in the file stay. ``CfgError`` for a
+    file that cannot be read, ``OptionsInvalid`` naming each refused line."""
+    from applications.cfg import parse_cfg
+
+    entries = parse_cfg(data)
+    changes = [OptionChange(e.section, e.name, e.value) for e in entries]
+    try:
+        note = " ".join(part for part in (f"Imported from {filename}." if filename else "", note) if part)
+        return host_options_apply(host=host, changes=changes, actor=actor, expected_revision=expected_revision,
+                                  note=note)
+    except OptionsInvalid as invalid:
+        errors = {f"line {entries[i].line}: {option_label(entries[i].section, entries[i].name)}": message
+                  for i, message in invalid.row_errors.items()}
+        raise OptionsInvalid(errors, row_errors=invalid.row_errors, general=invalid.general) from None

@@ -7,11 +7,15 @@ back as typed with its error; a page opened before someone else saved is refused
 
 from django import forms
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST, require_safe
 
-from applications.forms import WhyMixin
-from applications.host_options import HOST_CATALOGUE, SECTION, host_options_apply
+from applications.cfg import CfgError
+from applications.forms import CfgImportForm, WhyMixin
+from applications.host_options import HOST_CATALOGUE, SECTION, export_host_cfg, host_options_apply, import_host_cfg
 from applications.models import Host
 from applications.options import OptionChange, OptionsInvalid, StaleEdit
 from cobrowse_admin.access import access_required
@@ -107,4 +111,41 @@ def host_options(request, pk):
         "others": [(key, form[value], form[remove]) for key, value, remove in form.other_rows],
         "new_rows": [tuple(form[n] for n in names) for names in form.new_rows],
         "cancel_url": reverse("applications:host_detail", args=[host.pk]),
+        "import_form": CfgImportForm(),
     })
+
+
+@access_required
+@require_safe
+def host_options_export(request, pk):
+    host = get_object_or_404(Host, pk=pk)
+    response = HttpResponse(export_host_cfg(host), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="host-{slugify(host.name) or "host"}.cfg"'
+    return response
+
+
+@access_required
+@require_POST
+def host_options_import(request, pk):
+    """A .cfg file applied at once, all or nothing, against the revision of the page it was chosen on."""
+    host = get_object_or_404(Host, pk=pk)
+    form = CfgImportForm(request.POST, request.FILES)
+    back = reverse("applications:host_options", args=[host.pk])
+    revision = request.POST.get("revision", "")
+    if not form.is_valid():
+        messages.error(request, "Nothing was imported: " + " ".join(m for ms in form.errors.values() for m in ms))
+        return redirect(back)
+    upload = form.cleaned_data["file"]
+    try:
+        changed = import_host_cfg(host=host, data=upload.read(), actor=request.user, filename=upload.name,
+                                  expected_revision=int(revision) if revision.isdigit() and len(revision) < 12 else -1,
+                                  note=request.POST.get("note", "").strip()[:1000])
+    except StaleEdit:
+        messages.error(request, f"Nothing was imported: the options of {host} changed since you opened this page. "
+                                "They are shown as they are now: check them and import again.")
+    except (CfgError, OptionsInvalid) as exc:
+        messages.error(request, f"Nothing was imported: {exc.summary() if isinstance(exc, OptionsInvalid) else exc}")
+    else:
+        messages.success(request, f"Imported {upload.name}: {changed} option(s) of {host} changed.")
+        return redirect(host.get_absolute_url())
+    return redirect(back)

@@ -58,6 +58,8 @@ BROWSER = {
     "applications:host_delete": edits(OPERATOR),
     # The [security] section of a host: the service allows it to Security officers only.
     "applications:host_options": edits(OPERATOR),
+    "applications:host_options_export": reads(VIEWER),
+    "applications:host_options_import": edits(OPERATOR),
     "applications:list": reads(VIEWER),
     "applications:new": edits(OPERATOR),
     "applications:detail": reads(VIEWER),
@@ -121,6 +123,8 @@ BROWSER = {
     "security:compliance_export": reads(VIEWER),
     "security:review": reads(VIEWER),
     "security:review_export": reads(VIEWER),
+    "security:connection_tls": reads(VIEWER),
+    "security:port_tls": reads(VIEWER),
     "security:probe": edits(SECURITY_OFFICER),
     "security:sweep_start": edits(OPERATOR),
     "security:sweep_detail": reads(VIEWER),
@@ -138,6 +142,8 @@ API = {
     # the Security officer, as the options service decides).
     "api:host-list": Rule(read=VIEWER, write=OPERATOR),
     "api:host-detail": Rule(read=VIEWER, write=OPERATOR),
+    # [security] of a host: the service allows it to Security officers only.
+    "api:host-options": Rule(read=VIEWER, write=OPERATOR),
     "api:application-list": Rule(read=VIEWER, write=OPERATOR),
     "api:application-detail": Rule(read=VIEWER, write=OPERATOR),
     "api:application-clone": edits(OPERATOR),
@@ -147,6 +153,8 @@ API = {
     "api:port-detail": Rule(read=VIEWER, write=OPERATOR),
     "api:connection-list": Rule(read=VIEWER, write=OPERATOR),
     "api:connection-detail": Rule(read=VIEWER, write=OPERATOR),
+    "api:connection-effective-tls": reads(VIEWER),
+    "api:port-effective-tls": reads(VIEWER),
     "api:application-options": Rule(read=VIEWER, write=OPERATOR),
     "api:application-security": Rule(read=VIEWER, write=SECURITY_OFFICER),
     "api:application-cluster-apply": Rule(read=VIEWER, write=SECURITY_OFFICER),

@@ -76,6 +76,15 @@ class EffectiveTls:
     def secure(self) -> bool:
         return self.value("tls") == "1"
 
+    @property
+    def value_mutual(self) -> bool:
+        return self.secure and self.value("tls-mutual") == "1"
+
+    @property
+    def rows(self) -> list[EffectiveParameter]:
+        """The parameters in ``PARAMETERS`` order (for the pages)."""
+        return [self.parameters[name] for name in PARAMETERS]
+
     def as_json(self) -> dict:
         """``{"parameters": {NAME: {"value", "source", "object"}}}`` (the command's and the API's shape)."""
         return {"side": self.side, "parameters": {
@@ -104,6 +113,21 @@ def resolve(levels: Sequence[tuple[Source, Mapping[str, str]]]) -> dict[str, Eff
 
 
 # Loading: rows, not objects, in a fixed number of queries.
+
+_MARKERS = (987654321, 987654323)
+_url_templates: dict[tuple[str, int], str] = {}
+
+
+def url(name: str, *ids: int) -> str:
+    """``reverse(name, args=ids)`` with the pattern reversed once per name: a page of the review has
+    two hundred of these links, and each ``reverse`` cost more than the rest of the resolution."""
+    key = (name, len(ids))
+    if key not in _url_templates:
+        _url_templates[key] = reverse(name, args=_MARKERS[:len(ids)])
+    text = _url_templates[key]
+    for marker, pk in zip(_MARKERS, ids, strict=False):
+        text = text.replace(str(marker), str(int(pk)), 1)
+    return text
 
 
 @dataclass(frozen=True)
@@ -196,22 +220,22 @@ class _World:
         owner = self.section_owner(runner)
         if owner is not None:
             values = {k: v for k, v in self.options.get(owner.pk, {}).items() if k in PARAMETERS}
-            url = (reverse("security:section", args=[owner.pk]) if owner.app_type in COBROWSE_TYPES
-                   else reverse("applications:options_edit", args=[owner.pk]))
-            levels.append((Source("application", owner.name, url), values))
+            link = (url("security:section", owner.pk) if owner.app_type in COBROWSE_TYPES
+                    else url("applications:options_edit", owner.pk))
+            levels.append((Source("application", owner.name, link), values))
         if runner.host_id:
-            url = reverse("applications:host_options", args=[runner.host_id])
-            levels.append((Source("host", runner.host_name, url), dict(self.host_options.get(runner.host_id, {}))))
+            link = url("applications:host_options", runner.host_id)
+            levels.append((Source("host", runner.host_name, link), dict(self.host_options.get(runner.host_id, {}))))
         return levels
 
 
 def port_source(app_id: int, app_name: str, port_pk: int, port_id: str) -> Source:
-    return Source("port", f"{app_name}:{port_id}", reverse("applications:port_edit", args=[app_id, port_pk]))
+    return Source("port", f"{app_name}:{port_id}", url("applications:port_edit", app_id, port_pk))
 
 
 def connection_source(row: dict) -> Source:
     name = f"{row['client__name']} → {row['port__application__name']}:{row['port__port_id']}"
-    return Source("connection", name, reverse("applications:connection_edit", args=[row["client_id"], row["pk"]]))
+    return Source("connection", name, url("applications:connection_edit", row["client_id"], row["pk"]))
 
 
 def _ids(objects) -> list[int]:

@@ -125,8 +125,10 @@ class NothingToProbe(Exception):
 def probe_refusal(connection: Connection) -> str:
     """Why this connection cannot be probed, or "" when it can. A probe tests the TLS handshake on
     the connection's own port: a port that does not speak TLS is never probed under its name."""
+    from security.effective_tls import effective_client_tls
+
     port, server = connection.port, connection.port.application
-    if not port.secured:
+    if not effective_client_tls(connection).secure:
         secure = Port.objects.filter(application_id=server.pk, secured=True).order_by("port_id").first()
         instead = (f" Connect through {secure.port_id} ({secure.number}) and probe that connection."
                    if secure else f" {server.name} has no secure port.")
@@ -182,6 +184,11 @@ def probe_connection(*, connection_id: int) -> list[ProbeResult]:
         raise NothingToProbe(refusal)
     server, port = connection.port.application, connection.port
     host = server.host.address
+    # The name the certificate must carry: the effective tls-target-name when one is set (Genesys checks it
+    # instead of the host name), else the host's address, as the client connects to it.
+    from security.effective_tls import effective_client_tls
+
+    target_name = effective_client_tls(connection).value("tls-target-name") or host
     configs: dict = {}
     for runner in runners_for([connection.client], for_checks=True)[connection.client_id]:
         configs.setdefault(runner.trust, []).append(runner)
@@ -189,7 +196,7 @@ def probe_connection(*, connection_id: int) -> list[ProbeResult]:
     for trust, runners in configs.items():
         store = runners[0].store
         report = probe_tls(host, port.number, cadata=store_cadata(store) if trust.provider else None,
-                           server_hostname=host, timeout=settings.TLS_PROBE_TIMEOUT_SECONDS)
+                           server_hostname=target_name, timeout=settings.TLS_PROBE_TIMEOUT_SECONDS)
         results.append(ProbeResult.objects.create(
             connection=connection, host=host, port_id=port.port_id, port_number=port.number, outcome=report.outcome,
             detail=report.detail, provider=trust.provider, store=store, store_name=trust.store_name,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from security import views_checks, views_compliance, views_findings
+from security import views_checks, views_compliance, views_effective, views_findings
 
 urlpatterns = [
     path("findings/", views_findings.findings, name="findings"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("review/", views_checks.review, name="review"),
     path("review/export.csv", views_checks.review_export, name="review_export"),
     path("review/connections/<int:pk>/probe/", views_checks.probe, name="probe"),
+    path("connections/<int:pk>/tls/", views_effective.connection_tls, name="connection_tls"),
+    path("ports/<int:pk>/tls/", views_effective.port_tls, name="port_tls"),
     path("sweeps/start/", views_checks.sweep_start, name="sweep_start"),
     path("sweeps/<int:pk>/", views_checks.sweep_detail, name="sweep_detail"),
     path("sweeps/<int:pk>/status/", views_checks.sweep_status, name="sweep_status"),

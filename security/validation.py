@@ -33,6 +33,7 @@ from security.checks.verdict import (
 )
 from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
+from security.effective_tls import effective_client_tls_many
 from security.models import ApplicationCheck, ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
 from security.policy import application_policy_issues, connection_policy_issues
 from security.stores import contents_digest, member_ders, store_password
@@ -344,7 +345,11 @@ def connections_facts(connections: list[Connection],
     # Every probe of a secure connection, newest first: each application takes the newest one made
     # with its current trust configuration against the connection's current endpoint.
     probes: dict[int, list[ProbeResult]] = {}
-    secure_ids = [c.pk for c in connections if c.port.secured]
+    # Whether a connection is secure: the effective tls of its client side (security.effective_tls, the one
+    # place that knows where it is read: the target port's tls=1).
+    effective = effective_client_tls_many(connections)
+    secure = {c.pk: effective[c.pk].secure if c.pk in effective else c.port.secured for c in connections}
+    secure_ids = [c.pk for c in connections if secure[c.pk]]
     if secure_ids:
         for probe in ProbeResult.objects.filter(connection_id__in=secure_ids).defer("chain_pem", "used_by").order_by(
                 "-at", "-id"):
@@ -369,10 +374,10 @@ def connections_facts(connections: list[Connection],
             server_type=server.app_type,
             port_id=connection.port.port_id,
             port_number=connection.port.number,
-            secured=connection.port.secured,
+            secured=secure[connection.pk],
             server_secure_ports=tuple(secure_ports.get(server.pk, [])),
             runners=tuple(with_probe(judged(r), r.trust, endpoint, found) for r in runners[connection.client_id])
-            if connection.port.secured else (),
+            if secure[connection.pk] else (),
         )
     return facts
 

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from applications.models import Application, AppType, Connection, Host, HostOption, Option, Port
+from tests.api.conftest import api, tokens  # noqa: F401  (the API client per role)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ def page_data(response) -> dict:
     """The values of the form as the page shows them (what a browser would post back)."""
     form = response.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if isinstance(value, bool):
             if value:
@@ -121,3 +121,37 @@ def test_a_host_holds_no_secrets(tls_world, users):
     assert "holds no secrets" in refused.value.summary()
     assert not HostOption.objects.exists()
     assert "s3cret" not in str(list(AuditEvent.objects.values_list("changes", "message")))
+
+
+def test_host_options_cfg_round_trip(tls_world, client_as, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.models import Host
+
+    host = tls_world.client_host
+    host_options_apply(host=host, changes=[OptionChange("security", "trusted-ca", "/opt/ca dir/ca.pem"),
+                                           OptionChange("security", "cipher-list", "HIGH:!aNULL"),
+                                           OptionChange("log", "verbose", "debug")], actor=users["security"])
+    browser = client_as("security")
+    exported = browser.get(reverse("applications:host_options_export", args=[host.pk]))
+    assert exported["Content-Disposition"] == 'attachment; filename="host-cb-linux-01.cfg"'
+    text = exported.content
+    other = Host.objects.create(name="cb-linux-09", address="10.0.0.9", os_type="linux")
+    response = browser.post(reverse("applications:host_options_import", args=[other.pk]),
+                            {"file": SimpleUploadedFile("h.cfg", text), "revision": "0"})
+    assert response.status_code == 302 and response["Location"] == other.get_absolute_url()
+    assert sorted(other.options.values_list("section", "name", "value")) == sorted(
+        host.options.values_list("section", "name", "value"))
+    assert AuditEvent.objects.filter(object_type="host_options", object_id=str(other.pk),
+                                     message__contains="Imported from h.cfg").exists()
+    # A bad value in a file: nothing imported, the line named; a stale page: nothing imported.
+    bad = b"[security]\nsec-protocol = TLSv9\ntrusted-ca = /opt/new.pem\n"
+    response = browser.post(reverse("applications:host_options_import", args=[other.pk]),
+                            {"file": SimpleUploadedFile("bad.cfg", bad), "revision": "1"}, follow=True)
+    assert "line 2: [security] sec-protocol" in response.content.decode()
+    assert other.options.get(name="trusted-ca").value == "/opt/ca dir/ca.pem"
+    good = b"[security]\ntrusted-ca = /opt/new.pem\n"
+    response = browser.post(reverse("applications:host_options_import", args=[other.pk]),
+                            {"file": SimpleUploadedFile("good.cfg", good), "revision": "0"}, follow=True)
+    assert "changed since you opened this page" in response.content.decode()
+    assert other.options.get(name="trusted-ca").value == "/opt/ca dir/ca.pem"

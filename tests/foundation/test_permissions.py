@@ -27,6 +27,8 @@ ACCESS = {
     "applications:host_edit": WRITE,
     "applications:host_delete": WRITE,
     "applications:host_options": WRITE,
+    "applications:host_options_export": READ,
+    "applications:host_options_import": POST_ONLY,
     "applications:list": READ,
     "applications:new": WRITE,
     "applications:detail": READ,
