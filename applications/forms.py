@@ -104,7 +104,9 @@ class ApplicationForm(WhyMixin, forms.ModelForm):
         offered = Application.objects.filter(app_type=offered_type) if offered_type else Application.objects.all()
         if self.instance.pk:
             offered = offered.exclude(pk=self.instance.pk)
-        self.fields["backup_server"].choices = [("", "---------"), *offered.order_by("name").values_list("pk", "name")]
+        # A callable: read when the list is rendered, never when the form is built (the API builds one at import).
+        self.fields["backup_server"].choices = lambda: [("", "---------"),
+                                                        *offered.order_by("name").values_list("pk", "name")]
         self.add_why()
 
     def clean_name(self):
