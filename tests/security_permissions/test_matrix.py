@@ -50,6 +50,8 @@ ACCESS = {
     "security:findings_export": READ,
     "security:compliance": READ,
     "security:compliance_export": READ,
+    "security:connection_tls": READ,
+    "security:port_tls": READ,
     "security:review": READ,
     "security:review_export": READ,
     "security:probe": SECURITY_POST,
@@ -104,6 +106,8 @@ def urls_for(name: str, env) -> list[str]:
         "setenv": {"pk": node.pk},
         "setenv_patched": {"pk": node.pk},
         "probe": {"pk": env.probe_connection.pk},
+        "connection_tls": {"pk": env.probe_connection.pk},
+        "port_tls": {"pk": env.probe_connection.port_id},
         "sweep_detail": {"pk": env.sweep.pk},
         "sweep_status": {"pk": env.sweep.pk},
     }.get(short, {})
