@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 
 from applications.models import Connection, Port
+from applications.text import quoted
 from security.effective_tls import PARAMETERS, effective_client_tls, effective_port_tls
 from security.management.commands._cli import OperatorCommand
 
@@ -18,7 +19,8 @@ from security.management.commands._cli import OperatorCommand
 def parse_id(text: str, what: str) -> int:
     text = text.strip()
     if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) == 0:
-        raise CommandError(f"--{what} {text!r}: give the id of a {what} (a whole number, see the API or the page URL)")
+        raise CommandError(f"--{what} {quoted(text)}: give the id of a {what} (a whole number, see the API or the "
+                           "page URL)")
     return int(text)
 
 
