@@ -28,6 +28,12 @@ class Rule:
     title: str
     codes: tuple[str, ...]
 
+    @property
+    def search(self) -> str:
+        """The findings page's text that finds every code of the rule (a port's and a client's share a tail)."""
+        tails = {code.split("_", 1)[1] for code in self.codes}
+        return self.codes[0] if len(self.codes) == 1 or len(tails) != 1 else tails.pop()
+
 
 RULES: tuple[Rule, ...] = (
     Rule("min_protocol", "sec-protocol is at least the minimum on every secure port and client",

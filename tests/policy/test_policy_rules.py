@@ -34,6 +34,11 @@ def test_every_policy_code_is_a_finding_code_with_its_rule():
     assert len({rule.name for rule in RULES}) == len(RULES) == 8
 
 
+def test_a_rule_s_search_text_finds_each_of_its_codes_and_no_other():
+    for rule in RULES:
+        assert [c for c in CODES if rule.search in c] == sorted(rule.codes, key=list(CODES).index), rule.name
+
+
 def test_a_rule_switched_off_in_the_settings_produces_nothing(world, settings):
     connection = client_of_secure_port(world)
     assert "policy.client_no_name_check" in world.validate(connection)
