@@ -138,3 +138,20 @@ def test_the_api_shows_and_writes_the_backup_server(env, pair, client_as):
     assert stale.status_code == 412
     primary.refresh_from_db()
     assert primary.backup_server_id == backup.pk
+
+
+def test_a_revert_to_a_version_before_the_backup_server_clears_it(env, pair, sessions):
+    from applications import history, revert
+
+    primary, backup = pair
+    history.baseline(actor="tests")  # version 1: no backup server (left out of the snapshot)
+    client, _ = sessions("operator")
+    page = opened(client, edit_url(primary))
+    assert client.post(edit_url(primary), {**page, "backup_server": only(backup.pk)}).status_code == 302
+    assert history.latest_number(primary.pk) == 2
+
+    revert.revert_application(application=primary, to=1, actor=env.users["operator"], note="back")
+
+    primary.refresh_from_db()
+    assert primary.backup_server_id is None
+    assert "backup server" in history.latest_version(primary).summary
