@@ -57,6 +57,8 @@ def pending_rows(app: Application) -> list[dict]:
 class ApplicationSerializer(serializers.ModelSerializer):
     host_name = serializers.CharField(source="host.name", default=None, read_only=True, allow_null=True)
     cluster_name = serializers.CharField(source="cluster.name", default=None, read_only=True, allow_null=True)
+    backup_server_name = serializers.CharField(source="backup_server.name", default=None, read_only=True,
+                                               allow_null=True)
     restart_required = serializers.BooleanField(read_only=True)
     readiness = serializers.SerializerMethodField()
     options_etag = serializers.SerializerMethodField(
@@ -65,9 +67,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Application
         fields = ["id", "name", "app_type", "version", "host", "host_name", "enabled", "cluster", "cluster_name",
-                  "scs_controlled", "service_account", "working_directory", "command_line",
-                  "command_line_arguments", "restart_required", "last_restarted_at", "readiness", "options_etag",
-                  "created_at", "updated_at"]
+                  "backup_server", "backup_server_name", "scs_controlled", "service_account", "working_directory",
+                  "command_line", "command_line_arguments", "restart_required", "last_restarted_at", "readiness",
+                  "options_etag", "created_at", "updated_at"]
         read_only_fields = fields
 
     @extend_schema_field(ReadinessSerializer)

@@ -22,8 +22,8 @@ class PortSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Port
-        fields = ["id", "application", "application_name", "port_id", "number", "secured", "mutual_tls",
-                  "connection_count"]
+        fields = ["id", "application", "application_name", "port_id", "number", "mode", "transport_params",
+                  "secured", "mutual_tls", "connection_count"]
         read_only_fields = fields
 
 
@@ -70,6 +70,12 @@ class PortViewSet(FormBackedViewSet):
 
     def form_kwargs(self, instance, sent: dict) -> dict:
         return {"application": instance.application}
+
+    def bound_data(self, instance, sent: dict, form_class=None) -> dict:
+        # The TLS boxes are not columns (they write tls / tls-mutual): a PATCH that leaves them out
+        # leaves them as the port is.
+        current = {} if instance is None else {"secured": instance.secured, "mutual_tls": instance.mutual_tls}
+        return {**current, **super().bound_data(instance, sent, form_class)}
 
 
 class ConnectionSerializer(serializers.ModelSerializer):

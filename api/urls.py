@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from api.applications import ApplicationViewSet
 from api.audit import AuditEventViewSet
 from api.certificates import CertificateViewSet
+from api.effective_tls import ConnectionEffectiveTlsView, HostOptionsView, PortEffectiveTlsView
 from api.filters import ID_PATTERN
 from api.findings import FindingViewSet
 from api.history import CompareView, RevertView, VersionDetailView, VersionListView
@@ -54,6 +55,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("applications/<id:pk>/options/", ApplicationOptionsView.as_view(), name="application-options"),
+    path("hosts/<id:pk>/options/", HostOptionsView.as_view(), name="host-options"),
+    path("connections/<id:pk>/effective-tls/", ConnectionEffectiveTlsView.as_view(), name="connection-effective-tls"),
+    path("ports/<id:pk>/effective-tls/", PortEffectiveTlsView.as_view(), name="port-effective-tls"),
     path("applications/<id:pk>/security/", SecuritySectionView.as_view(), name="application-security"),
     path("applications/<id:pk>/security/cluster-apply/", ClusterApplyView.as_view(),
          name="application-cluster-apply"),

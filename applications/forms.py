@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from applications import widgets
 from applications.catalogue import is_protected_section, is_secret, spec_for
 from applications.limits import EDITOR_NEW_ROWS, EDITOR_PAGE_ROWS, MAX_CFG_BYTES
-from applications.models import Application, AppType, Connection, Host, OperatingSystem, Port, Protocol
+from applications.models import Application, AppType, Connection, Host, OperatingSystem, Port, PortMode, Protocol
 from applications.names import name_problem, validate_object_name
 from applications.paths import path_problem
 from applications.text import quoted
+from applications.transport import TLS, TLS_MUTUAL, params_dict, with_flag
 from applications.validators import validate_transport_params, validate_version
 
 NOTE_MAX_LENGTH = 1000
@@ -85,7 +86,7 @@ class ApplicationForm(WhyMixin, forms.ModelForm):
         model = Application
         fields = [
             "name", "app_type", "version", "host", "enabled", "cluster", "scs_controlled",
-            "service_account", "working_directory",
+            "service_account", "working_directory", "backup_server",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -96,6 +97,16 @@ class ApplicationForm(WhyMixin, forms.ModelForm):
         if self.instance.pk:
             clusters = clusters.exclude(pk=self.instance.pk)
         self.fields["cluster"].queryset = clusters
+        # Any application is accepted by the field (the type may change in the same form; clean() says which
+        # fit), the list offers those of the application's type, names only (a large estate has thousands).
+        self.fields["backup_server"].queryset = Application.objects.order_by("name")
+        offered_type = (self.data.get("app_type") if self.is_bound else None) or self.instance.app_type
+        offered = Application.objects.filter(app_type=offered_type) if offered_type else Application.objects.all()
+        if self.instance.pk:
+            offered = offered.exclude(pk=self.instance.pk)
+        # A callable: read when the list is rendered, never when the form is built (the API builds one at import).
+        self.fields["backup_server"].choices = lambda: [("", "---------"),
+                                                        *offered.order_by("name").values_list("pk", "name")]
         self.add_why()
 
     def clean_name(self):
@@ -116,7 +127,26 @@ class ApplicationForm(WhyMixin, forms.ModelForm):
         if self.instance.pk and app_type and app_type != self.instance.app_type:
             if self.instance.app_type == AppType.COBROWSE_CLUSTER and self.instance.nodes.exists():
                 self.add_error("app_type", "This Cluster still has Nodes: move them first.")
+            if self.instance.primaries.exclude(app_type=app_type).exists():
+                names = ", ".join(self.instance.primaries.order_by("name").values_list("name", flat=True)[:5])
+                self.add_error("app_type", f"This application is the backup server of {names}: a backup server "
+                                           "has the type of its primary. Remove it there first.")
+        backup_problem = backup_server_problem(self.instance, data.get("backup_server"), app_type)
+        if backup_problem:
+            self.add_error("backup_server", backup_problem)
         return data
+
+
+def backup_server_problem(app: Application, backup: Application | None, app_type: str | None) -> str:
+    """Why ``backup`` cannot be the backup server of ``app`` (of type ``app_type``); "" when it can."""
+    if backup is None:
+        return ""
+    if app.pk and backup.pk == app.pk:
+        return "An application cannot be its own backup server: choose another application of the same type."
+    if app_type and backup.app_type != app_type:
+        return (f"{backup.name} is a {backup.get_app_type_display()}: the backup server of a "
+                f"{AppType(app_type).label} is another {AppType(app_type).label}.")
+    return ""
 
 
 class ServerInfoForm(WhyMixin, forms.ModelForm):
@@ -152,19 +182,33 @@ class CloneForm(forms.Form):
 
 
 class PortForm(WhyMixin, forms.ModelForm):
+    """A listening port. Its TLS settings are its transport parameters (``tls=1``, ``tls-mutual=1``,
+    as Genesys keeps them); the TLS and mutual TLS boxes are a convenience that writes them.
+
+    A box ticked or unticked writes its parameter; parameters typed win over a box left as it was."""
+
     number = forms.IntegerField(min_value=1, max_value=65535)
+    # One word per idea: a port is "TLS" or "not secure" on every page, its form says the same.
+    secured = forms.BooleanField(label="TLS", required=False,
+                                 help_text="The port speaks TLS (a secure port): writes tls=1 into the transport "
+                                           "parameters. Unticked: not secure.")
+    mutual_tls = forms.BooleanField(label="Mutual TLS", required=False,
+                                    help_text="The server also asks the client for a certificate of its own: "
+                                              "writes tls-mutual=1. Needs TLS.")
 
     class Meta:
         model = Port
-        fields = ["port_id", "number", "secured", "mutual_tls"]
-        # One word per idea: a port is "TLS" or "not secure" on every page, its form says the same.
-        labels = {"secured": "TLS"}
-        help_texts = {"secured": "The port speaks TLS (a secure port). Unticked: not secure.",
-                      "mutual_tls": "The server also asks Co-browse for a certificate of its own. Needs TLS."}
+        fields = ["port_id", "number", "mode", "transport_params"]
+
+    field_order = ["port_id", "number", "mode", "secured", "mutual_tls", "transport_params"]
 
     def __init__(self, *args, application: Application, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.application = application
+        # Left out (an older client of the API, a revert of an old version): the port's mode stays.
+        self.fields["mode"].required = False
+        self.fields["secured"].initial = self.instance.secured
+        self.fields["mutual_tls"].initial = self.instance.mutual_tls
         self.add_why()
 
     def clean_port_id(self):
@@ -178,10 +222,52 @@ class PortForm(WhyMixin, forms.ModelForm):
             raise ValidationError(f"This application already has a port with ID {quoted(port_id)}.")
         return port_id
 
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or (self.instance.mode if self.instance.pk else PortMode.DEFAULT)
+
+    def clean_transport_params(self):
+        text = self.cleaned_data["transport_params"]
+        params = params_dict(text)
+        for name in (TLS, TLS_MUTUAL):
+            if name in params and params[name] not in ("0", "1"):
+                raise ValidationError(f"Transport parameters: {name} is 1 (on) or 0 (off), not "
+                                      f"{quoted(params[name])}.")
+        return text
+
+    def reconcile_box(self, box: str, param: str, params: str) -> str:
+        """The parameters after the ``box`` (TLS or mutual TLS) is taken into account."""
+        ticked = bool(self.cleaned_data.get(box))
+        typed = params_dict(params).get(param) == "1"
+        if ticked == typed:
+            return params
+        initial_box = bool(getattr(self.instance, box)) if self.instance.pk else False
+        initial_typed = params_dict(self.instance.transport_params).get(param) == "1" if self.instance.pk else False
+        if ticked != initial_box and typed == initial_typed:
+            return with_flag(params, param, ticked)  # the box changed: it writes its parameter
+        # The parameters changed (a box has two states: both changed means both say the same): they win
+        # over the box left as it was.
+        self.cleaned_data[box] = typed
+        return params
+
     def clean(self):
         data = super().clean()
-        if data.get("mutual_tls") and not data.get("secured"):
-            self.add_error("mutual_tls", "Mutual TLS needs a secure port: tick TLS too.")
+        if "transport_params" not in data:
+            return data
+        params = self.reconcile_box("secured", TLS, data["transport_params"])
+        params = self.reconcile_box("mutual_tls", TLS_MUTUAL, params)
+        if self.errors:
+            return data
+        secured, mutual = params_dict(params).get(TLS) == "1", params_dict(params).get(TLS_MUTUAL) == "1"
+        if mutual and not secured:
+            self.add_error("mutual_tls", "Mutual TLS needs a secure port: tick TLS too. (tls-mutual=1 needs tls=1.)")
+        mode = data.get("mode")
+        if mode == PortMode.SECURE and not secured:
+            self.add_error("mode", "A secure-mode port speaks TLS from the first byte: tick TLS (tls=1).")
+        if mode == PortMode.UPGRADE and self.instance.application.app_type != AppType.CONFIG_SERVER:
+            self.add_error("mode", "Only a Configuration Server has upgrade-mode ports.")
+        if len(params) > Port._meta.get_field("transport_params").max_length:
+            self.add_error("transport_params", "The transport parameters are too long with tls=1 added.")
+        data["transport_params"] = params
         return data
 
 

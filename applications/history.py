@@ -27,7 +27,9 @@ from applications.models import Application, ApplicationVersion, AppType, AuditE
 from cobrowse_admin import secret_box
 
 GENERAL_FIELDS = ["name", "app_type", "version", "host", "enabled", "cluster", "scs_controlled",
-                  "service_account", "working_directory"]
+                  "service_account", "working_directory", "backup_server"]
+# The general fields that are foreign keys: kept as ids, shown by name (``names``).
+FOREIGN_KEYS = ("host", "cluster", "backup_server")
 NOTE_MAX = 1000
 
 _batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("history_batch", default=None)
@@ -48,13 +50,20 @@ def snapshots_of(app_ids: list[int], models=None) -> dict[int, dict]:
     m = models or _Models
     type_labels = dict(AppType.choices)
     result: dict[int, dict] = {}
+    # A historical model of a data migration may predate a field: only the fields it has.
+    fields = [name for name in GENERAL_FIELDS if any(f.name == name for f in m.Application._meta.get_fields())]
     apps = m.Application.objects.filter(pk__in=app_ids).values(
-        "pk", *(f"{name}_id" if name in ("host", "cluster") else name for name in GENERAL_FIELDS),
-        "host__name", "cluster__name")
+        "pk", *(f"{name}_id" if name in FOREIGN_KEYS else name for name in fields),
+        *(f"{name}__name" for name in FOREIGN_KEYS if name in fields))
     for row in apps:
+        general = {name: row[f"{name}_id" if name in FOREIGN_KEYS else name] for name in fields}
+        if general.get("backup_server") is None:
+            # Absent rather than None: versions written before the backup server existed compare equal.
+            general.pop("backup_server", None)
         result[row["pk"]] = {
-            "general": {name: row[f"{name}_id" if name in ("host", "cluster") else name] for name in GENERAL_FIELDS},
+            "general": general,
             "names": {"host": row["host__name"] or "", "cluster": row["cluster__name"] or "",
+                      **({"backup_server": row["backup_server__name"]} if general.get("backup_server") else {}),
                       "type": type_labels.get(row["app_type"], row["app_type"])},
             "options": {}, "ports": {}, "connections": {},
         }
@@ -63,11 +72,15 @@ def snapshots_of(app_ids: list[int], models=None) -> dict[int, dict]:
                                                  .values_list("application_id", "section", "name", "value",
                                                               "is_secret")):
         result[app_id]["options"].setdefault(section, {})[name] = secret_value(value) if secret else value
-    for app_id, port_id, number, secured, mutual in (m.Port.objects.filter(application_id__in=app_ids)
-                                                     .order_by("port_id")
-                                                     .values_list("application_id", "port_id", "number", "secured",
-                                                                  "mutual_tls")):
-        result[app_id]["ports"][port_id] = {"number": number, "secured": secured, "mutual_tls": mutual}
+    # A port's transport parameters and mode exist from migration 0015: a data migration before it
+    # passes historical models without them.
+    port_fields = [name for name in ("mode", "transport_params")
+                   if name in {f.name for f in m.Port._meta.get_fields()}]
+    for row in (m.Port.objects.filter(application_id__in=app_ids).order_by("port_id")
+                .values("application_id", "port_id", "number", "secured", "mutual_tls", *port_fields)):
+        result[row["application_id"]]["ports"][row["port_id"]] = {
+            "number": row["number"], "secured": row["secured"], "mutual_tls": row["mutual_tls"],
+            **{name: row[name] for name in port_fields}}
     for row in (m.Connection.objects.filter(client_id__in=app_ids).order_by("pk")
                 .values("client_id", "port__application_id", "port__application__name", "port__port_id", "protocol",
                         "addp_local_timeout", "addp_remote_timeout", "addp_trace", "transport_params")):
@@ -183,6 +196,8 @@ def display_groups(snapshot: dict) -> dict[str, dict]:
         general["host"] = names.get("host") or None
     if "cluster" in general:
         general["cluster"] = names.get("cluster") or None
+    if "backup_server" in general:
+        general["backup_server"] = names.get("backup_server") or None
     if "app_type" in general:
         general["app_type"] = names.get("type") or general["app_type"]
     groups: dict[str, dict] = {"General": {label(k): v for k, v in general.items()}}
@@ -194,7 +209,8 @@ def display_groups(snapshot: dict) -> dict[str, dict]:
     return groups
 
 
-FIELD_LABELS = {"app_type": "type", "scs_controlled": "controlled by SCS", "service_account": "service account",
+FIELD_LABELS = {"app_type": "type", "backup_server": "backup server", "scs_controlled": "controlled by SCS",
+                "service_account": "service account",
                 "working_directory": "working directory"}
 
 
@@ -203,7 +219,12 @@ def label(field: str) -> str:
 
 
 def port_text(port: dict) -> str:
-    return f"{port['number']}" + (", TLS" if port["secured"] else "") + (", mutual TLS" if port["mutual_tls"] else "")
+    text = f"{port['number']}" + (", TLS" if port["secured"] else "") + (", mutual TLS" if port["mutual_tls"] else "")
+    if port.get("mode") and port["mode"] != "default":
+        text += f", mode {port['mode']}"
+    if port.get("transport_params"):
+        text += f"; {port['transport_params']}"
+    return text
 
 
 def connection_text(c: dict) -> str:

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.names import validate_host_address, validate_object_name
+from applications.transport import params_with_flags, port_flags
+from applications.validators import validate_transport_params
 from applications.versions import version_key
 
 
@@ -31,6 +33,9 @@ class Host(models.Model):
                                validators=[validate_host_address])
     os_type = models.CharField("operating system", max_length=16, choices=OperatingSystem.choices)
     description = models.TextField(blank=True)
+    # Incremented by every write of the host's options; the options form carries the revision it was
+    # opened at (as an application's options editor does).
+    options_revision = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -85,6 +90,18 @@ class Application(models.Model):
         help_text="When SCS controls the deployment, a Cluster's security section cannot be used: "
         "each Node holds its own.",
     )
+    # Genesys Administrator's "Backup Server" of a server application: the server of the same type that
+    # takes over when this one fails (the pair must listen the same way: the TLS policy compares them).
+    backup_server = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="primaries",
+        verbose_name="backup server",
+        help_text="The application of the same type that takes over when this one fails (Genesys Administrator's "
+        "Backup Server).",
+    )
     service_account = models.CharField(
         max_length=255,
         blank=True,
@@ -115,6 +132,7 @@ class Application(models.Model):
         indexes = [models.Index(fields=["app_type", "version_key"])]
         constraints = [
             models.CheckConstraint(condition=~Q(cluster=models.F("id")), name="application_not_own_cluster"),
+            models.CheckConstraint(condition=~Q(backup_server=models.F("id")), name="application_not_own_backup"),
         ]
 
     def __str__(self) -> str:
@@ -140,14 +158,33 @@ class Application(models.Model):
         return bool(self.cluster_id and self.cluster and self.cluster.scs_controlled)
 
 
+class PortMode(models.TextChoices):
+    DEFAULT = "default", "default (plain)"
+    UPGRADE = "upgrade", "upgrade (TLS after the settings arrive; Configuration Server only)"
+    SECURE = "secure", "secure (TLS from the first byte)"
+
+
 class Port(models.Model):
-    """A listening port of a server application (Genesys Administrator's Server Info tab)."""
+    """A listening port of a server application (Genesys Administrator's Server Info tab).
+
+    Its TLS settings are its transport parameters, as in Genesys: ``tls=1`` makes it a secure port,
+    ``tls-mutual=1`` asks the client for a certificate. ``secured`` and ``mutual_tls`` are stored views
+    of those two parameters (many queries filter on them), derived on every save and never edited on
+    their own. ``Port(secured=True)`` still works: it writes ``tls=1`` into the parameters."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="ports")
     port_id = models.CharField("port ID", max_length=64, help_text="default, secure, …")
     number = models.PositiveIntegerField()
-    secured = models.BooleanField(default=False, help_text="The port speaks TLS.")
-    mutual_tls = models.BooleanField("mutual TLS", default=False)
+    mode = models.CharField(max_length=16, choices=PortMode.choices, default=PortMode.DEFAULT)
+    transport_params = models.CharField(
+        "transport parameters", max_length=1000, blank=True, validators=[validate_transport_params],
+        help_text="name=value;name=value — tls=1 makes the port secure, tls-mutual=1 asks the client for "
+                  "a certificate; also certificate, certificate-key, trusted-ca, cipher-list, sec-protocol, …",
+    )
+    # Derived from transport_params (tls=1, tls-mutual=1) on every save.
+    secured = models.BooleanField(default=False, editable=False, help_text="The port speaks TLS (tls=1).")
+    mutual_tls = models.BooleanField("mutual TLS", default=False, editable=False,
+                                     help_text="tls-mutual=1 (with tls=1).")
 
     class Meta:
         ordering = ["application__name", "port_id"]
@@ -157,8 +194,26 @@ class Port(models.Model):
             models.CheckConstraint(condition=Q(mutual_tls=False) | Q(secured=True), name="mutual_tls_needs_tls"),
         ]
 
+    def __init__(self, *args, **kwargs):
+        # Flags given by a caller (not the database: it passes positional values) are what the
+        # parameters must say: write them there, where they live.
+        flags = {key: kwargs.pop(key) for key in ("secured", "mutual_tls") if key in kwargs}
+        super().__init__(*args, **kwargs)
+        if flags:
+            self.transport_params = params_with_flags(self.transport_params, flags.get("secured", False),
+                                                      flags.get("mutual_tls", False))
+        if not args:
+            self.secured, self.mutual_tls = port_flags(self.transport_params)
+
     def __str__(self) -> str:
         return f"{self.application.name}:{self.port_id} ({self.number})"
+
+    def save(self, *args, **kwargs):
+        self.secured, self.mutual_tls = port_flags(self.transport_params)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "transport_params" in update_fields:
+            kwargs["update_fields"] = sorted(set(update_fields) | {"secured", "mutual_tls"})
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         """The Server Info tab of its application, which lists it."""
@@ -217,6 +272,28 @@ class Connection(models.Model):
     def secure(self) -> bool:
         """A connection is secure exactly when its port is secured."""
         return self.port.secured
+
+
+class HostOption(models.Model):
+    """One option of a host: section → name → value, like an application's (Genesys Administrator's
+    host Options tab). The ``security`` section holds the host level of the TLS parameters
+    (``security.effective_tls``). Hosts hold no secrets: a secret's name is refused by the service."""
+
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="options")
+    section = models.CharField(max_length=255)
+    name = models.CharField(max_length=255)
+    value = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["section", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["host", "section", "name"], name="one_value_per_host_option"),
+            models.CheckConstraint(condition=~Q(section="") & ~Q(name=""), name="host_option_names_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.host.name} [{self.section}] {self.name}"
 
 
 def secret_name_q() -> Q:

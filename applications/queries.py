@@ -13,8 +13,8 @@ def with_restart_flag(qs: QuerySet[Application]) -> QuerySet[Application]:
 
 
 def applications_with_flags() -> QuerySet[Application]:
-    """Applications with host and cluster joined and the restart flag as one subquery."""
-    return with_restart_flag(Application.objects.select_related("host", "cluster"))
+    """Applications with host, cluster and backup server joined and the restart flag as one subquery."""
+    return with_restart_flag(Application.objects.select_related("host", "cluster", "backup_server"))
 
 
 def application_page(filters: dict | None, sorting: Sorting, number, size: int) -> Page:

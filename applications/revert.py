@@ -26,6 +26,7 @@ from applications.forms import ApplicationForm, ConnectionForm, PortForm
 from applications.models import Application, ApplicationVersion, AuditEvent, Connection, Port
 from applications.options import OptionChange, options_apply
 from applications.restart import option_label
+from applications.transport import params_with_flags
 from applications.versioning import EditConflict
 from cobrowse_admin import secret_box
 
@@ -131,7 +132,8 @@ def apply_snapshot(app: Application, snapshot: dict, *, actor, note: str) -> Non
 def revert_general(app: Application, current: dict, target: dict, *, actor, note: str) -> None:
     if current["general"] == target.get("general"):
         return
-    data = {**current["general"], **(target.get("general") or {})}
+    # A version without a backup server had none (the snapshot leaves an empty one out).
+    data = {**current["general"], "backup_server": None, **(target.get("general") or {})}
     data = {key: ("" if value is None else value) for key, value in data.items()}
     for flag in ("enabled", "scs_controlled"):
         if not data.get(flag):
@@ -154,6 +156,10 @@ def revert_ports(app: Application, current: dict, target: dict, *, actor, note: 
         values = then[port_id]
         data = {"port_id": port_id, "number": values["number"], "note": note[:1000]}
         data.update({flag: "on" for flag in ("secured", "mutual_tls") if values.get(flag)})
+        # A version from before ports had transport parameters: its flags say them.
+        data["transport_params"] = (values["transport_params"] if "transport_params" in values else
+                                    params_with_flags("", bool(values.get("secured")), bool(values.get("mutual_tls"))))
+        data["mode"] = values.get("mode") or ("secure" if values.get("secured") else "default")
         form = PortForm(data=data, instance=ports.get(port_id) or Port(application=app), application=app)
         if not form.is_valid():
             raise RevertRefused(form_errors(form, f"The port {port_id}"))

@@ -17,9 +17,10 @@ AUDITED_FIELDS = {
     Host: ["name", "address", "os_type", "description"],
     Application: [
         "name", "app_type", "version", "host", "enabled", "cluster", "scs_controlled",
-        "service_account", "working_directory", "command_line", "command_line_arguments",
+        "service_account", "working_directory", "command_line", "command_line_arguments", "backup_server",
     ],
-    Port: ["port_id", "number", "secured", "mutual_tls"],
+    # secured / mutual_tls are derived from transport_params on save: audited, never edited alone.
+    Port: ["port_id", "number", "mode", "transport_params", "secured", "mutual_tls"],
     Connection: [
         "port", "protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace", "transport_params",
     ],
@@ -39,13 +40,19 @@ def owning_application(obj: Model) -> Application | None:
 
 
 def affected_applications(obj: Model) -> list[int]:
-    """Applications whose checks depend on this object (a port matters to its clients too)."""
+    """Applications whose checks depend on this object (a port matters to its clients too), with the
+    primary servers of those (a primary's checks compare it with its backup server)."""
     if isinstance(obj, Host):
-        return list(obj.applications.values_list("pk", flat=True))
-    if isinstance(obj, Port):
-        return [obj.application_id, *obj.connections.values_list("client_id", flat=True)]
-    app = owning_application(obj)
-    return [app.pk] if app and app.pk else []
+        ids = list(obj.applications.values_list("pk", flat=True))
+    elif isinstance(obj, Port):
+        ids = [obj.application_id, *obj.connections.values_list("client_id", flat=True)]
+    else:
+        app = owning_application(obj)
+        ids = [app.pk] if app and app.pk else []
+    if ids:
+        ids += [pk for pk in Application.objects.filter(backup_server_id__in=ids).values_list("pk", flat=True)
+                if pk not in ids]
+    return ids
 
 
 def describe(obj: Model) -> str:
@@ -236,7 +243,7 @@ def clone_application(*, source: Application, name: str, actor) -> Application:
         command_line_arguments=source.command_line_arguments,
     )
     Port.objects.bulk_create(
-        Port(application=clone, port_id=p.port_id, number=p.number, secured=p.secured, mutual_tls=p.mutual_tls)
+        Port(application=clone, port_id=p.port_id, number=p.number, mode=p.mode, transport_params=p.transport_params)
         for p in source.ports.all()
     )
     Option.objects.bulk_create(

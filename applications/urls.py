@@ -1,6 +1,15 @@
 from django.urls import path
 
-from applications import users, views, views_audit, views_history, views_options, views_options_io, views_ports
+from applications import (
+    users,
+    views,
+    views_audit,
+    views_history,
+    views_host_options,
+    views_options,
+    views_options_io,
+    views_ports,
+)
 
 app_name = "applications"
 urlpatterns = [
@@ -9,6 +18,9 @@ urlpatterns = [
     path("hosts/<int:pk>/", views.host_detail, name="host_detail"),
     path("hosts/<int:pk>/edit/", views.host_edit, name="host_edit"),
     path("hosts/<int:pk>/delete/", views.host_delete, name="host_delete"),
+    path("hosts/<int:pk>/options/", views_host_options.host_options, name="host_options"),
+    path("hosts/<int:pk>/options/export/", views_host_options.host_options_export, name="host_options_export"),
+    path("hosts/<int:pk>/options/import/", views_host_options.host_options_import, name="host_options_import"),
     path("applications/", views.application_list, name="list"),
     path("applications/new/", views.application_edit, name="new"),
     path("applications/<int:pk>/", views.application_detail, name="detail"),

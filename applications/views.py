@@ -130,7 +130,8 @@ def host_detail(request, pk):
     health = health_of(apps)
     for app in apps:
         app.health = health.get(app.pk)
-    return render(request, "applications/host_detail.html", {"host": host, "applications": apps})
+    return render(request, "applications/host_detail.html", {"host": host, "applications": apps,
+                                                             "host_options": list(host.options.all())})
 
 
 def warn_paths_not_fitting(request, applications) -> None:

@@ -45,6 +45,7 @@ def port_edit(request, pk, port_pk=None):
                        done_url=lambda saved: reverse("applications:ports", args=[app.pk]),
                        context={"app": app, "title": f"Port {port.port_id}" if port_pk else f"New port of {app}",
                                 "help_topic": "connections", "help_label": "ports, secure ports and mutual TLS",
+                                "tls_port": port,
                                 "cancel_url": reverse("applications:ports", args=[app.pk])})
 
 

@@ -6,6 +6,9 @@ task modules import ``cobrowse_admin.celery`` themselves, so a task is always bo
 ``celery -A cobrowse_admin`` finds ``cobrowse_admin.celery.app`` on its own.
 """
 
+# The console's version: the one place it is written (the compliance report is signed with it).
+__version__ = "1.14.0"
+
 
 def __getattr__(name: str):
     if name == "celery_app":
@@ -15,4 +18,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ("celery_app",)
+__all__ = ("__version__", "celery_app")

@@ -56,6 +56,10 @@ BROWSER = {
     "applications:host_detail": reads(VIEWER),
     "applications:host_edit": edits(OPERATOR),
     "applications:host_delete": edits(OPERATOR),
+    # The [security] section of a host: the service allows it to Security officers only.
+    "applications:host_options": edits(OPERATOR),
+    "applications:host_options_export": reads(VIEWER),
+    "applications:host_options_import": edits(OPERATOR),
     "applications:list": reads(VIEWER),
     "applications:new": edits(OPERATOR),
     "applications:detail": reads(VIEWER),
@@ -115,9 +119,14 @@ BROWSER = {
     "security:setenv_download": reads(VIEWER),
     "security:findings": reads(VIEWER),
     "security:findings_export": reads(VIEWER),
+    # The TLS compliance report reads the findings: whoever sees them sees it.
+    "security:compliance": reads(VIEWER),
+    "security:compliance_export": reads(VIEWER),
     "security:review": reads(VIEWER),
     "security:review_export": reads(VIEWER),
     "security:map": reads(VIEWER),
+    "security:connection_tls": reads(VIEWER),
+    "security:port_tls": reads(VIEWER),
     "security:probe": edits(SECURITY_OFFICER),
     "security:probe_all": edits(SECURITY_OFFICER),
     "security:probe_history": reads(VIEWER),
@@ -147,6 +156,8 @@ API = {
     # the Security officer, as the options service decides).
     "api:host-list": Rule(read=VIEWER, write=OPERATOR),
     "api:host-detail": Rule(read=VIEWER, write=OPERATOR),
+    # [security] of a host: the service allows it to Security officers only.
+    "api:host-options": Rule(read=VIEWER, write=OPERATOR),
     "api:application-list": Rule(read=VIEWER, write=OPERATOR),
     "api:application-detail": Rule(read=VIEWER, write=OPERATOR),
     "api:application-clone": edits(OPERATOR),
@@ -156,6 +167,8 @@ API = {
     "api:port-detail": Rule(read=VIEWER, write=OPERATOR),
     "api:connection-list": Rule(read=VIEWER, write=OPERATOR),
     "api:connection-detail": Rule(read=VIEWER, write=OPERATOR),
+    "api:connection-effective-tls": reads(VIEWER),
+    "api:port-effective-tls": reads(VIEWER),
     "api:application-options": Rule(read=VIEWER, write=OPERATOR),
     "api:application-security": Rule(read=VIEWER, write=SECURITY_OFFICER),
     "api:application-cluster-apply": Rule(read=VIEWER, write=SECURITY_OFFICER),

@@ -238,6 +238,17 @@ PROBE_HISTORY = env_int("PROBE_HISTORY", 20, minimum=1)
 GRAPHVIZ_DOT = env_str("GRAPHVIZ_DOT", "")
 CONNECTION_MAP_TIMEOUT = env_int("CONNECTION_MAP_TIMEOUT", 30, minimum=1)
 
+# The TLS policy (security.checks.policy, README "TLS policy and the compliance report"): every rule is on
+# unless named in "disabled" (rule names or finding codes); "min_protocol" is the lowest sec-protocol allowed
+# and "allowed_ciphers" the ciphers a cipher-list may name. Checked at start-up (security.apps): a wrong
+# name or protocol stops the console with a message naming it.
+TLS_POLICY = {
+    "disabled": env_list("TLS_POLICY_DISABLED", []),
+    "min_protocol": env_str("TLS_POLICY_MIN_PROTOCOL", "TLSv12"),
+    **({"allowed_ciphers": env_list("TLS_POLICY_ALLOWED_CIPHERS", [])} if env_str("TLS_POLICY_ALLOWED_CIPHERS")
+       else {}),
+}
+
 # Celery. Without REDIS_URL the tasks run in-process, so a checkout needs nothing else running.
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

@@ -34,3 +34,7 @@ class SecurityConfig(AppConfig):
         from security.views_store_history import store_event_url
 
         register_event_resolver(store_event_url)
+        # A TLS_POLICY the rules cannot use stops the start, naming what is wrong (as the other settings do).
+        from security.policy import policy_settings
+
+        policy_settings()

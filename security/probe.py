@@ -33,7 +33,6 @@ from django.db.models.functions import RowNumber
 
 from applications.models import Connection, Port
 from applications.text import quoted
-from applications.validators import TransportParamsError, parse_transport_params
 from security.models import ProbeOutcome, ProbeResult, TrustedStore
 from security.trust import will_trust
 
@@ -284,8 +283,10 @@ class NothingToProbe(Exception):
 def probe_refusal(connection: Connection) -> str:
     """Why this connection cannot be probed, or "" when it can. A probe tests the TLS handshake on
     the connection's own port: a port that does not speak TLS is never probed under its name."""
+    from security.effective_tls import effective_client_tls
+
     port, server = connection.port, connection.port.application
-    if not port.secured:
+    if not effective_client_tls(connection).secure:
         secure = Port.objects.filter(application_id=server.pk, secured=True).order_by("port_id").first()
         instead = (f" Connect through {secure.port_id} ({secure.number}) and probe that connection."
                    if secure else f" {server.name} has no secure port.")
@@ -307,14 +308,20 @@ def probe_target(connection: Connection) -> Port | None:
     return None if probe_refusal(connection) else connection.port
 
 
-def checks_host_name(connection: Connection) -> bool:
-    """Whether the client checks the server's host name on this connection: Genesys does when the
-    connection's transport parameters say ``tls-target-name-check=host`` (its default: no check)."""
-    try:
-        params = dict(parse_transport_params(connection.transport_params))
-    except TransportParamsError:
-        return False
-    return params.get("tls-target-name-check", "").strip().lower() == "host"
+def checks_host_name(connection: Connection, effective=None) -> bool:
+    """Whether the client checks the server's host name on this connection: Genesys does when its
+    effective ``tls-target-name-check`` is ``host`` (its default: no check). ``effective``: the
+    connection's ``EffectiveTls`` when the caller has it (lists resolve many at once)."""
+    from security.effective_tls import effective_client_tls
+
+    effective = effective or effective_client_tls(connection)
+    return (effective.value("tls-target-name-check") or "").strip().lower() == "host"
+
+
+def target_name(connection: Connection, effective) -> str:
+    """The name the server's certificate must carry: the effective ``tls-target-name`` when one is set
+    (Genesys checks it instead of the host name), else the host's address, as the client connects to it."""
+    return (effective.value("tls-target-name") or "").strip() or connection.port.application.host.address
 
 
 @dataclass
@@ -406,9 +413,13 @@ def probe_connections(connection_ids: Iterable[int], *, timeout: float | None = 
         run.seconds = time.monotonic() - started
         return run
 
+    from security.effective_tls import effective_client_tls_many
+
+    effective = effective_client_tls_many(probed)
+
     def target_of(connection: Connection) -> Target:
-        host = connection.port.application.host.address
-        return Target(host, connection.port.number, host)
+        return Target(connection.port.application.host.address, connection.port.number,
+                      target_name(connection, effective[connection.pk]))
 
     trusts = client_trusts(probed)
     presented = handshake_all([target_of(c) for c in probed], timeout=timeout, concurrency=concurrency)
@@ -417,11 +428,11 @@ def probe_connections(connection_ids: Iterable[int], *, timeout: float | None = 
     rows = []
     for connection in probed:
         target = target_of(connection)
-        check_host = checks_host_name(connection)
+        check_host = checks_host_name(connection, effective[connection.pk])
         for trust in trusts[connection.pk]:
             config = trust.config
             store_ders = certificates.get(trust.store.pk) if trust.store else None
-            report = judge(presented[target], store_ders, host_name=target.host, check_host=check_host,
+            report = judge(presented[target], store_ders, host_name=target.server_name, check_host=check_host,
                            tls_enabled=bool(config.provider))
             rows.append(ProbeResult(
                 connection=connection, host=target.host, port_id=connection.port.port_id,

@@ -21,6 +21,7 @@ from applications.sorting import Column
 from applications.text import csv_cell
 from security.checks import ERROR
 from security.checks.verdict import SEVERITY_RANK, Verdict
+from security.effective_tls import PARAMETERS, EffectiveTls, effective_client_tls_many
 from security.models import ConnectionCheck, Finding, TrustedStore
 from security.verdicts import (
     ConnectionView,
@@ -77,6 +78,7 @@ REVIEW_COLUMNS = [
     Column("verdict", "Verdict", ["worst", "client_name", "server_name", "port_id", "connection_id"]),
     Column("provider", "Client's provider"),
     Column("store", "Trusted store"),
+    Column("effective", "Effective TLS"),
     Column("probe", "Last probe"),
     Column("findings", "Findings"),
 ]
@@ -226,6 +228,9 @@ class ReviewRow:
     stores_html: str = ""
     probe_html: str = ""
     fetch_url: str = ""  # the last probe found the chain untrusted: fetch it to import its CA
+    effective_html: str = ""
+    # The client side's effective TLS parameters (``security.effective_tls``), set by review_rows.
+    effective: EffectiveTls | None = None
 
     @property
     def client(self) -> Application:
@@ -264,6 +269,7 @@ class ReviewRow:
 
 def review_rows(connections: list[Connection]) -> list[ReviewRow]:
     views = connection_views(connections)
+    effective = effective_client_tls_many(connections)  # a fixed number of queries for the page or chunk
     stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(
@@ -282,7 +288,8 @@ def review_rows(connections: list[Connection]) -> list[ReviewRow]:
             store_status=store_status(r.section, r.store, store_severity),
             failing=r.app.name in failing,
         ) for r in view.runners]
-        rows.append(ReviewRow(connection=connection, view=view, runners=cells, verdict=verdict))
+        rows.append(ReviewRow(connection=connection, view=view, runners=cells, verdict=verdict,
+                              effective=effective.get(connection.pk)))
     return rows
 
 
@@ -302,8 +309,8 @@ APP_TYPE_LABELS = dict(AppType.choices)
 def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
     """Links and display labels of a page's rows, computed here once rather than looked up by the
     template through ``get_FOO_display`` (which rebuilds the choices on every call)."""
-    connections, detail, probe = (url_for_ids(name) for name in (
-        "applications:connections", "applications:detail", "security:probe"))
+    connections, detail, probe, tls = (url_for_ids(name) for name in (
+        "applications:connections", "applications:detail", "security:probe", "security:connection_tls"))
     for row in rows:
         row.client_url = connections(row.client.pk)
         row.server_url = detail(row.server.pk)
@@ -316,7 +323,30 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
         row.stores_html = mark_safe(grouped_html(row.runners, row.several_runners, store_key, store_html))
         row.probe_html = probe_cell_html(row.probe)
         row.fetch_url = fetch_chain_url(row.probe)
+        row.effective_html = mark_safe(effective_html(row.effective, tls(row.connection.pk)))
     return rows
+
+
+# The review's Effective TLS cell: the parameters that decide whether the handshake works, each with
+# the level it comes from (tls and tls-mutual are the Port column's badge).
+REVIEW_PARAMETERS = ("provider", "trusted-ca", "certificate", "tls-target-name-check", "sec-protocol", "cipher-list")
+
+
+def effective_html(effective: EffectiveTls | None, link: str) -> str:
+    if effective is None:
+        return ""
+    lines = []
+    for name in REVIEW_PARAMETERS:
+        parameter = effective.parameters[name]
+        if parameter.source is None:
+            continue
+        lines.append(f'<div><span class="mono">{escape(name)}</span> = <span class="mono text-break">'
+                     f'{escape(parameter.value)}</span> <span class="text-muted">({escape(parameter.source.label)})'
+                     "</span></div>")
+    if not lines:
+        lines.append('<div class="text-muted">none set</div>')
+    lines.append(f'<a href="{escape(link)}">all parameters</a>')
+    return "".join(lines)
 
 
 class SharedBadges:
@@ -388,6 +418,7 @@ def row_html(row: ReviewRow, *, badges: SharedBadges, can_secure: bool, csrf_tok
         f'\n      <td>{badges.verdict(verdict)}{on_nodes}</td>'
         f'\n      <td class="small">{row.providers_html}</td>'
         f'\n      <td class="small">{row.stores_html}</td>'
+        f'\n      <td class="small">{row.effective_html}</td>'
         f'\n      <td class="small">{probe}</td>'
         f'\n      <td class="small">{findings}</td>'
         f'\n    </tr>\n  ')
@@ -417,6 +448,8 @@ CSV_HEADER = [
     "client", "client type", "server", "server type", "host", "port ID", "port", "secured", "client provider",
     "provider from", "trusted store", "store status", "last probe", "last probe at", "findings",
     "client restart required", "verdict", "not ready on", "last probe reached", "last probe stale",
+    # The client side's effective TLS (security.effective_tls): each parameter's value and where it comes from.
+    *(f"effective {name}{suffix}" for name in PARAMETERS for suffix in ("", " from")),
 ]
 
 
@@ -443,4 +476,14 @@ def csv_row(row: ReviewRow) -> list[str]:
         "yes" if connection.client_restart_required else "no",
         row.verdict.label, ", ".join(row.verdict.failing),
         probe.reached if probe else "", "; ".join(probe.stale) if probe else "",
+        *effective_cells(row.effective),
     )]
+
+
+def effective_cells(effective: EffectiveTls | None) -> list[str]:
+    """Per parameter: its effective value and "<Level> <object>" (empty when set nowhere)."""
+    cells = []
+    for name in PARAMETERS:
+        parameter = effective.parameters[name] if effective else None
+        cells += [parameter.value or "", parameter.source.label] if parameter and parameter.source else ["", ""]
+    return cells

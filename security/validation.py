@@ -33,7 +33,9 @@ from security.checks.verdict import (
 )
 from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
+from security.effective_tls import effective_client_tls_many
 from security.models import ApplicationCheck, ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
+from security.policy import application_policy_issues, connection_policy_issues
 from security.stores import contents_digest, member_ders, store_password
 from security.verdicts import endpoint_of, probe_config
 
@@ -343,7 +345,11 @@ def connections_facts(connections: list[Connection],
     # Every probe of a secure connection, newest first: each application takes the newest one made
     # with its current trust configuration against the connection's current endpoint.
     probes: dict[int, list[ProbeResult]] = {}
-    secure_ids = [c.pk for c in connections if c.port.secured]
+    # Whether a connection is secure: the effective tls of its client side (security.effective_tls, the one
+    # place that knows where it is read: the target port's tls=1).
+    effective = effective_client_tls_many(connections)
+    secure = {c.pk: effective[c.pk].secure if c.pk in effective else c.port.secured for c in connections}
+    secure_ids = [c.pk for c in connections if secure[c.pk]]
     if secure_ids:
         for probe in ProbeResult.objects.filter(connection_id__in=secure_ids).defer("chain_pem", "used_by").order_by(
                 "-at", "-id"):
@@ -368,10 +374,10 @@ def connections_facts(connections: list[Connection],
             server_type=server.app_type,
             port_id=connection.port.port_id,
             port_number=connection.port.number,
-            secured=connection.port.secured,
+            secured=secure[connection.pk],
             server_secure_ports=tuple(secure_ports.get(server.pk, [])),
             runners=tuple(with_probe(judged(r), r.trust, endpoint, found) for r in runners[connection.client_id])
-            if connection.port.secured else (),
+            if secure[connection.pk] else (),
         )
     return facts
 
@@ -380,7 +386,8 @@ def validate_connections_of(connections, cache: ValidationCache | None = None) -
     """Replace the findings of these connections; inside the caller's transaction."""
     connections = list(connections)
     facts = connections_facts(connections, cache)
-    replace_findings_of([(c, connection_verdict(facts[c.pk])) for c in connections])
+    policy = connection_policy_issues(connections)
+    replace_findings_of([(c, connection_verdict(facts[c.pk]) + policy[c.pk]) for c in connections])
 
 
 def validate_applications(*, application_ids: list[int], cache: ValidationCache, sweep: Sweep | None = None) -> int:
@@ -402,8 +409,12 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
         connections = list(Connection.objects.select_for_update(of=("self",), no_key=True).filter(client__in=apps)
                            .select_related(*CONNECTION_JOINS).order_by("pk"))
         connection_facts = connections_facts(connections, cache)
-        replace_findings_of([(app, check_application(facts[app.pk])) for app in apps]
-                            + [(c, connection_verdict(connection_facts[c.pk])) for c in connections],
+        # The TLS policy, on the effective parameters: each application's ports and backup pair, each connection.
+        app_policy = application_policy_issues(apps)
+        connection_policy = connection_policy_issues(connections)
+        replace_findings_of([(app, check_application(facts[app.pk]) + app_policy[app.pk]) for app in apps]
+                            + [(c, connection_verdict(connection_facts[c.pk]) + connection_policy[c.pk])
+                               for c in connections],
                             refresh=sweep is None)
         Application.objects.filter(pk__in=[a.pk for a in apps]).update(checks_requested_at=None)
         if sweep is not None:

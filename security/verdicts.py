@@ -117,21 +117,23 @@ def probe_config(probe: ProbeResult) -> TrustConfig:
                        store_digest=probe.store_digest)
 
 
-def endpoint_of(connection: Connection) -> Endpoint:
+def endpoint_of(connection: Connection, effective=None) -> Endpoint:
     port = connection.port
     host = port.application.host
     from security.probe import checks_host_name
 
     return Endpoint(host.address if host else "", port.port_id, port.number, port.secured,
-                    checks_host_name(connection))
+                    checks_host_name(connection, effective))
 
 
-def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[Runner]) -> ProbeView | None:
+def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[Runner],
+               effective=None) -> ProbeView | None:
     if probe is None:
         return None
     return ProbeView(probe, probe_staleness(
         host=probe.host, port_id=probe.port_id, port_number=probe.port_number, config=probe_config(probe),
-        endpoint=endpoint_of(connection), current=[r.trust for r in runners], host_checked=probe.host_checked))
+        endpoint=endpoint_of(connection, effective), current=[r.trust for r in runners],
+        host_checked=probe.host_checked))
 
 
 @dataclass
@@ -180,6 +182,11 @@ def connection_views(connections: list[Connection]) -> dict[int, ConnectionView]
         findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
     probes = ProbeResult.objects.defer("chain_pem").in_bulk(probe_ids) if probe_ids else {}
+    # Whether a probe's host check is still the connection's: its effective TLS, resolved at once.
+    from security.effective_tls import effective_client_tls_many
+
+    effective = effective_client_tls_many(
+        [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes]) if probes else {}
     views = {}
     for connection in connections:
         client_runners = runners[connection.client_id]
@@ -188,6 +195,7 @@ def connection_views(connections: list[Connection]) -> dict[int, ConnectionView]
             runners=client_runners,
             findings=findings.get(connection.pk, []),
             checked=is_checked(connection),
-            probe=probe_view(probes.get(getattr(connection, "last_probe_id", None)), connection, client_runners),
+            probe=probe_view(probes.get(getattr(connection, "last_probe_id", None)), connection, client_runners,
+                             effective.get(connection.pk)),
         )
     return views

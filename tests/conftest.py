@@ -51,6 +51,20 @@ def client_as(client, users):
     return login
 
 
+# The TLS policy (issue 14: security.checks.policy) is off in the tests unless a test asks for it with
+# ``@pytest.mark.tls_policy``: the worlds the other tests build (secure ports whose servers have no
+# certificate, clients that do not check host names) would each gain policy findings their counts do not
+# expect. The environment is for the processes tests start (Celery workers); the fixture for this one.
+os.environ["TLS_POLICY_DISABLED"] = "all"
+POLICY_OFF = {"disabled": ["all"], "min_protocol": "TLSv12"}
+POLICY_ON = {"min_protocol": "TLSv12"}  # every rule on, the default thresholds
+
+
+@pytest.fixture(autouse=True)
+def tls_policy(request, settings):
+    settings.TLS_POLICY = POLICY_ON if request.node.get_closest_marker("tls_policy") else POLICY_OFF
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Users of every role are created for many tests; the production hasher would dominate the run."""

@@ -58,6 +58,20 @@ _ALL = (
     Code("connection.client_misconfigured", ERROR, "The security section the TLS connection runs with has an error"),
     Code("connection.trust_unknown", ERROR, "The console does not know the store the connection is verified with"),
     Code("connection.store_failing", ERROR, "The trusted store the connection is verified with has errors"),
+    # The TLS policy (security.checks.policy): the effective TLS parameters against the settings' TLS_POLICY.
+    Code("policy.port_protocol_below_minimum", ERROR, "A secure port's sec-protocol is below the minimum"),
+    Code("policy.client_protocol_below_minimum", ERROR, "A secure connection's sec-protocol is below the minimum"),
+    Code("policy.client_no_name_check", WARNING, "A client of a secure port does not check the server's host name"),
+    Code("policy.mutual_client_no_certificate", ERROR, "A client of a mutual TLS port has no certificate"),
+    Code("policy.mutual_no_crl", WARNING, "A mutual TLS port has no certificate revocation list (tls-crl)"),
+    Code("policy.port_cipher_not_allowed", ERROR,
+         "A secure port's cipher-list holds a cipher the policy does not allow"),
+    Code("policy.client_cipher_not_allowed", ERROR,
+         "A secure connection's cipher-list holds a cipher the policy does not allow"),
+    Code("policy.server_no_certificate", ERROR, "A secure port's server has no certificate"),
+    Code("policy.upgrade_port_misused", ERROR, "A port in upgrade mode is used by a connection to a server that is "
+                                                "not Configuration Server"),
+    Code("policy.backup_mismatch", ERROR, "A primary server and its backup listen with different TLS"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from cryptography.fernet import Fernet
 
-from applications.models import AppType
+from applications.models import Application, AppType
 from security.checks.codes import CODES
 from security.models import Certificate, ProbeOutcome, ProbeResult, TrustedStore
 from tests.checks.world import World, codes, finding
@@ -206,6 +206,83 @@ def store_failing(w: World, fixed: bool):
     return both_nodes(w, store=w.store("Store", certs=("ca.pem",) if fixed else ()))
 
 
+# The TLS policy (security.checks.policy): a Genesys client (Stat Server) of the Message Server.
+
+
+def stat_server(w: World) -> Application:
+    return w.app("StatServer", AppType.OTHER, "8.5.100.01", host=w.core)
+
+
+def server_port(w: World, params: str, *, certificate: bool = True, mode: str = "default"):
+    """A Message Server port with these transport parameters; its server has a certificate unless told."""
+    if certificate:
+        w.tls_options(w.message, certificate="/opt/genesys/certs/ms.pem", certificate_key="/opt/genesys/certs/ms.key")
+    return w.port(w.message, "policy", 4030, params=params, mode=mode)
+
+
+def port_protocol_below_minimum(w: World, fixed: bool):
+    server_port(w, f"tls=1;sec-protocol={'TLSv12' if fixed else 'TLSv1'}")
+    return w.message
+
+
+def client_protocol_below_minimum(w: World, fixed: bool):
+    # Set on the client's Host: the resolver finds it there.
+    w.host_tls_options(w.core, sec_protocol="TLSv13" if fixed else "TLSv11", tls_target_name_check="host")
+    return w.connect(stat_server(w), server_port(w, "tls=1"))
+
+
+def client_no_name_check(w: World, fixed: bool):
+    client = w.tls_options(stat_server(w), tls_target_name_check="host") if fixed else stat_server(w)
+    return w.connect(client, server_port(w, "tls=1"))
+
+
+def mutual_client_no_certificate(w: World, fixed: bool):
+    port = server_port(w, "tls=1;tls-mutual=1;tls-crl=/opt/genesys/certs/crl.pem")
+    client = stat_server(w)
+    params = "tls-target-name-check=host" + (";certificate=/opt/stat/cert.pem;certificate-key=/opt/stat/key.pem"
+                                              if fixed else "")
+    return w.connect(client, port, params)
+
+
+def mutual_no_crl(w: World, fixed: bool):
+    if fixed:
+        w.host_tls_options(w.core, tls_crl="/opt/genesys/certs/crl.pem")
+    server_port(w, "tls=1;tls-mutual=1")
+    return w.message
+
+
+def port_cipher_not_allowed(w: World, fixed: bool):
+    server_port(w, "tls=1;cipher-list=" + ("ECDHE-RSA-AES128-GCM-SHA256:!RC4" if fixed else "AES128-SHA:RC4-MD5"))
+    return w.message
+
+
+def client_cipher_not_allowed(w: World, fixed: bool):
+    client = w.tls_options(stat_server(w), tls_target_name_check="host",
+                           cipher_list="TLS_AES_128_GCM_SHA256" if fixed else "TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+    return w.connect(client, server_port(w, "tls=1"))
+
+
+def server_no_certificate(w: World, fixed: bool):
+    server_port(w, "tls=1", certificate=fixed)
+    return w.message
+
+
+def upgrade_port_misused(w: World, fixed: bool):
+    # An upgrade-mode port is Configuration Server's: fixed, the Message Server's port is secure mode.
+    port = server_port(w, "tls=1", mode="secure" if fixed else "upgrade")
+    return w.connect(w.tls_options(stat_server(w), tls_target_name_check="host"), port)
+
+
+def backup_mismatch(w: World, fixed: bool):
+    backup = w.app("MessageServer_B", AppType.MESSAGE_SERVER, "8.5.100.03", host=w.linux)
+    w.port(backup, "secure", 4021, params="tls=1" if fixed else "tls=1;tls-mutual=1")
+    w.tls_options(w.message, certificate="/opt/genesys/certs/ms.pem")
+    w.tls_options(backup, certificate="/opt/genesys/certs/ms.pem")
+    w.message.backup_server = backup
+    w.message.save()
+    return w.message
+
+
 CASES = {
     "store.unreadable": store_unreadable,
     "store.jks_wrong_password": store_jks_wrong_password,
@@ -241,7 +318,21 @@ CASES = {
     "connection.client_misconfigured": client_misconfigured,
     "connection.trust_unknown": trust_unknown,
     "connection.store_failing": store_failing,
+    "policy.port_protocol_below_minimum": port_protocol_below_minimum,
+    "policy.client_protocol_below_minimum": client_protocol_below_minimum,
+    "policy.client_no_name_check": client_no_name_check,
+    "policy.mutual_client_no_certificate": mutual_client_no_certificate,
+    "policy.mutual_no_crl": mutual_no_crl,
+    "policy.port_cipher_not_allowed": port_cipher_not_allowed,
+    "policy.client_cipher_not_allowed": client_cipher_not_allowed,
+    "policy.server_no_certificate": server_no_certificate,
+    "policy.upgrade_port_misused": upgrade_port_misused,
+    "policy.backup_mismatch": backup_mismatch,
 }
+
+
+# Every rule runs here, the TLS policy's too (tests/conftest.py turns it off elsewhere).
+pytestmark = pytest.mark.tls_policy
 
 
 @pytest.mark.parametrize("code", sorted(CODES))

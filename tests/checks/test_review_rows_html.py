@@ -24,6 +24,7 @@ TEMPLATE_ROWS = Template(
     '      <td>{% include "security/_verdict_badge.html" with verdict=row.verdict %}{% if row.verdict.failing and '
     'row.several_runners %}<div class="small">on {{ row.verdict.failing|join:", " }}</div>{% endif %}</td>\n'
     '      <td class="small">{{ row.providers_html }}</td>\n      <td class="small">{{ row.stores_html }}</td>\n'
+    '      <td class="small">{{ row.effective_html }}</td>\n'
     '      <td class="small">{{ row.probe_html }}{% if can_secure %}{% if row.server.host and '
     'row.connection.port.secured %}<form method="post" action="{{ row.probe_url }}" class="mt-1">{% csrf_token %}'
     '<input type="hidden" name="next" value="{{ this_page }}"><button class="btn btn-sm btn-outline-secondary" '

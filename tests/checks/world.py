@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from applications.models import Application, AppType, Connection, Host, OperatingSystem, Option, Port
+from applications.models import Application, AppType, Connection, Host, HostOption, OperatingSystem, Option, Port
 from cobrowse_admin import secret_box
 from security import validation
 from security.certificates import import_certificates
@@ -53,11 +53,30 @@ class World:
         return Application.objects.create(name=name, app_type=app_type, version=version, host=host, cluster=cluster,
                                           scs_controlled=scs)
 
-    def port(self, app: Application, port_id: str, number: int, *, secured: bool = False) -> Port:
-        return Port.objects.create(application=app, port_id=port_id, number=number, secured=secured)
+    def port(self, app: Application, port_id: str, number: int, *, secured: bool = False, params: str = "",
+             mode: str = "default") -> Port:
+        """A listening port; ``params``: its transport parameters (``tls=1`` there makes it secure)."""
+        if params:
+            return Port.objects.create(application=app, port_id=port_id, number=number, transport_params=params,
+                                       mode=mode)
+        return Port.objects.create(application=app, port_id=port_id, number=number, secured=secured, mode=mode)
 
-    def connect(self, client: Application, port: Port) -> Connection:
-        return Connection.objects.create(client=client, port=port)
+    def connect(self, client: Application, port: Port, params: str = "") -> Connection:
+        return Connection.objects.create(client=client, port=port, transport_params=params)
+
+    def tls_options(self, app: Application, **values: str) -> Application:
+        """TLS parameters in the application's ``security`` section (``tls_crl="..."`` is tls-crl)."""
+        for name, value in values.items():
+            Option.objects.update_or_create(application=app, section="security", name=name.replace("_", "-"),
+                                            defaults={"value": value})
+        return app
+
+    def host_tls_options(self, host: Host, **values: str) -> Host:
+        """TLS parameters in the host's ``security`` options."""
+        for name, value in values.items():
+            HostOption.objects.update_or_create(host=host, section="security", name=name.replace("_", "-"),
+                                                defaults={"value": value})
+        return host
 
     def security(self, app: Application, *, provider: str | None = None, trusted_ca: str | None = None,
                  password: str | None = None, store: TrustedStore | None = None) -> Application:

@@ -49,6 +49,10 @@ ACCESS = {
     # findings, review, sweeps and probes (security/urls_checks.py)
     "security:findings": READ,
     "security:findings_export": READ,
+    "security:compliance": READ,
+    "security:compliance_export": READ,
+    "security:connection_tls": READ,
+    "security:port_tls": READ,
     "security:review": READ,
     "security:review_export": READ,
     "security:map": READ,
@@ -107,6 +111,8 @@ def urls_for(name: str, env) -> list[str]:
         "setenv_patched": {"pk": node.pk},
         "probe": {"pk": env.probe_connection.pk},
         "probe_history": {"pk": env.probe_connection.pk},
+        "connection_tls": {"pk": env.probe_connection.pk},
+        "port_tls": {"pk": env.probe_connection.port_id},
         "sweep_detail": {"pk": env.sweep.pk},
         "sweep_status": {"pk": env.sweep.pk},
     }.get(short, {})

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from applications import audit, history
-from applications.models import Application, AppType, Connection, Host, OperatingSystem, Option, Port
+from applications.models import Application, AppType, Connection, Host, HostOption, OperatingSystem, Option, Port
 from applications.options import new_option
 from applications.restart import take_running_snapshot
 from applications.roles import ADMINISTRATOR, OPERATOR, SECURITY_OFFICER, VIEWER, ensure_role_groups
@@ -41,17 +41,34 @@ APPLICATIONS = [
     ("Cobrowse_Node_SCS_1", AppType.COBROWSE_NODE, "8.5.003.04", "cb-linux-02", "Cobrowse_Cluster_SCS", False, ""),
 ]
 
-# server, port id, number, secured
+# server, port id, number, mode, transport parameters (tls=1: a secure port)
 PORTS = [
-    ("ConfigServer", "default", 2020, False),
-    ("ConfigServer", "secure", 2021, True),
-    ("MessageServer", "default", 4020, False),
-    ("MessageServer", "secure", 4021, True),
-    ("ChatServer", "default", 4120, False),
-    ("ChatServer", "secure", 4121, True),
-    ("SCS", "default", 4000, False),
-    ("Cobrowse_Cluster", "default", 8700, False),
-    ("Cobrowse_Cluster_SCS", "default", 8800, False),
+    ("ConfigServer", "default", 2020, "default", ""),
+    ("ConfigServer", "secure", 2021, "secure", "tls=1;sec-protocol=TLSv12"),
+    ("MessageServer", "default", 4020, "default", ""),
+    ("MessageServer", "secure", 4021, "secure", "tls=1;sec-protocol=TLSv12"),
+    ("ChatServer", "default", 4120, "default", ""),
+    ("ChatServer", "secure", 4121, "secure",
+     "tls=1;cipher-list=ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"),
+    ("SCS", "default", 4000, "default", ""),
+    ("Cobrowse_Cluster", "default", 8700, "default", ""),
+    ("Cobrowse_Cluster_SCS", "default", 8800, "default", ""),
+]
+
+# The host level of the TLS parameters (each host's [security] options).
+HOST_OPTIONS = [
+    ("genesys-core-01", "security", "provider", "PEM"),
+    ("genesys-core-01", "security", "certificate", "/opt/genesys/certs/genesys-core-01.pem"),
+    ("genesys-core-01", "security", "certificate-key", "/opt/genesys/certs/genesys-core-01.key"),
+    ("genesys-core-01", "security", "trusted-ca", "/opt/genesys/certs/ca.pem"),
+    ("cb-linux-01", "security", "tls-target-name-check", "host"),
+    ("cb-linux-01", "security", "sec-protocol", "TLSv12"),
+    ("cb-linux-02", "security", "sec-protocol", "TLSv12"),
+]
+
+# client, server, port id, transport parameters of the connection
+CONNECTION_PARAMS = [
+    ("Cobrowse_Cluster", "MessageServer", "secure", "tls-target-name-check=host"),
 ]
 
 # client, server, port id: secure and non-secure, on the right and the wrong objects (R2, R3)
@@ -153,14 +170,22 @@ class Command(BaseCommand):
             if new:
                 new_apps.append(app)
                 created += 1
-        for server, port_id, number, secured in PORTS:
+        for server, port_id, number, mode, params in PORTS:
             _, new = Port.objects.get_or_create(
-                application=apps[server], port_id=port_id, defaults={"number": number, "secured": secured}
+                application=apps[server], port_id=port_id,
+                defaults={"number": number, "mode": mode, "transport_params": params},
             )
             created += new
+        connection_params = {(c, s, p): params for c, s, p, params in CONNECTION_PARAMS}
         for client, server, port_id in CONNECTIONS:
             port = Port.objects.get(application=apps[server], port_id=port_id)
-            _, new = Connection.objects.get_or_create(client=apps[client], port=port)
+            _, new = Connection.objects.get_or_create(
+                client=apps[client], port=port,
+                defaults={"transport_params": connection_params.get((client, server, port_id), "")})
+            created += new
+        for host, section, name, value in HOST_OPTIONS:
+            _, new = HostOption.objects.get_or_create(host=hosts[host], section=section, name=name,
+                                                      defaults={"value": value})
             created += new
         for app, section, name, value in OPTIONS:
             if not Option.objects.filter(application=apps[app], section=section, name=name).exists():

@@ -1,0 +1,292 @@
+"""Effective TLS: every TLS parameter of a connection or a port as Genesys resolves it, with where it
+came from and what it overrode.
+
+The ONE place that knows the order (the Platform SDK's): for a **client** connection, the
+Connection's transport parameters, then the client Application's ``security`` options, then its
+Host's ``security`` options, then the target server's Port; for a **server** port, the Port's
+transport parameters, then the server Application, then its Host. ``tls`` and ``tls-mutual`` are read
+from the Port only: a client connection is secure exactly when it targets a ``tls=1`` port.
+
+For a Co-browse application, the Application level is its Co-browse ``security`` section, placed by
+R1 (``security.rules``): a Node's own section, else its Cluster's when the Cluster may hold it; a
+Cluster's connections run on its Nodes, so a Cluster client reads the first Node's (by name) section
+and host unless ``runner`` names another Node. A section R1 does not allow (a Cluster under SCS, a
+Server from 8.5.001) is ignored, as Co-browse ignores it.
+
+An empty value is "not set" (Genesys reads ``trusted-ca=`` as nothing configured): the next level
+applies. ``resolve`` is pure; the loaders read the database in a fixed number of queries, however
+many connections or ports (``*_many``), so a list of any length costs the same number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from applications.models import COBROWSE_TYPES, Application, AppType, Connection, HostOption, Option, Port
+from applications.transport import params_dict
+from security.rules import security_section_placement
+
+PARAMETERS = ("tls", "tls-mutual", "provider", "certificate", "certificate-key", "trusted-ca",
+              "tls-crl", "tls-target-name-check", "tls-target-name", "cipher-list", "sec-protocol")
+# Read from the Port level only.
+PORT_ONLY = frozenset({"tls", "tls-mutual"})
+LEVELS = ("connection", "application", "host", "port")
+LEVEL_LABELS = {"connection": "Connection", "application": "Application", "host": "Host", "port": "Port"}
+SECTION = "security"
+# What makes a Co-browse security section "set" (``security.section.SectionState.is_set``).
+COBROWSE_SECTION_NAMES = ("provider", "trusted-ca", "truststore-password")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a value was set: the level, the object, and the page where the operator edits it there."""
+
+    level: str  # "connection" | "application" | "host" | "port"
+    object_name: str
+    edit_url: str
+
+    @property
+    def label(self) -> str:
+        """"Host cb-linux-01"."""
+        return f"{LEVEL_LABELS.get(self.level, self.level)} {self.object_name}"
+
+
+@dataclass(frozen=True)
+class EffectiveParameter:
+    name: str
+    value: str | None  # None: set nowhere
+    source: Source | None
+    overridden: tuple[tuple[Source, str], ...]  # lower-precedence values it overrode, in order
+
+
+@dataclass(frozen=True)
+class EffectiveTls:
+    side: str  # "client" | "server"
+    parameters: dict[str, EffectiveParameter]  # every name in PARAMETERS
+    # The levels read, highest first (for a page that lists where it looked).
+    levels: tuple[Source, ...] = ()
+
+    def value(self, name: str) -> str | None:
+        return self.parameters[name].value
+
+    @property
+    def secure(self) -> bool:
+        return self.value("tls") == "1"
+
+    @property
+    def value_mutual(self) -> bool:
+        return self.secure and self.value("tls-mutual") == "1"
+
+    @property
+    def rows(self) -> list[EffectiveParameter]:
+        """The parameters in ``PARAMETERS`` order (for the pages)."""
+        return [self.parameters[name] for name in PARAMETERS]
+
+    def as_json(self) -> dict:
+        """``{"parameters": {NAME: {"value", "source", "object"}}}`` (the command's and the API's shape)."""
+        return {"side": self.side, "parameters": {
+            name: {"value": p.value, "source": p.source.level if p.source else None,
+                   "object": p.source.object_name if p.source else None,
+                   "edit_url": p.source.edit_url if p.source else None,
+                   "overridden": [{"value": value, "source": s.level, "object": s.object_name, "edit_url": s.edit_url}
+                                  for s, value in p.overridden]}
+            for name, p in self.parameters.items()}}
+
+
+def resolve(levels: Sequence[tuple[Source, Mapping[str, str]]]) -> dict[str, EffectiveParameter]:
+    """Each parameter of ``PARAMETERS`` from ``levels`` (highest precedence first): the first level that
+    sets it (a non-empty value) wins, the lower ones that set it too are what it overrode. ``tls`` and
+    ``tls-mutual`` count only at the Port level. Pure."""
+    result = {}
+    for name in PARAMETERS:
+        found = [(source, values[name]) for source, values in levels
+                 if values.get(name) and (name not in PORT_ONLY or source.level == "port")]
+        if found:
+            (source, value), rest = found[0], tuple(found[1:])
+            result[name] = EffectiveParameter(name, value, source, rest)
+        else:
+            result[name] = EffectiveParameter(name, None, None, ())
+    return result
+
+
+# Loading: rows, not objects, in a fixed number of queries.
+
+_MARKERS = (987654321, 987654323)
+_url_templates: dict[tuple[str, int], str] = {}
+
+
+def url(name: str, *ids: int) -> str:
+    """``reverse(name, args=ids)`` with the pattern reversed once per name: a page of the review has
+    two hundred of these links, and each ``reverse`` cost more than the rest of the resolution."""
+    key = (name, len(ids))
+    if key not in _url_templates:
+        _url_templates[key] = reverse(name, args=_MARKERS[:len(ids)])
+    text = _url_templates[key]
+    for marker, pk in zip(_MARKERS, ids, strict=False):
+        text = text.replace(str(marker), str(int(pk)), 1)
+    return text
+
+
+@dataclass(frozen=True)
+class _App:
+    pk: int
+    name: str
+    app_type: str
+    version: str
+    scs_controlled: bool
+    cluster_id: int | None
+    host_id: int | None
+    host_name: str
+
+
+_APP_FIELDS = ("pk", "name", "app_type", "version", "scs_controlled", "cluster_id", "host_id", "host__name")
+
+
+def _apps(ids: Iterable[int]) -> dict[int, _App]:
+    ids = {pk for pk in ids if pk}
+    if not ids:
+        return {}
+    rows = Application.objects.filter(pk__in=ids).values_list(*_APP_FIELDS)
+    return {row[0]: _App(*row[:7], row[7] or "") for row in rows}
+
+
+class _World:
+    """The applications, Nodes, security options and host options the levels of some connections or
+    ports need, read once."""
+
+    def __init__(self, app_ids: set[int]):
+        self.apps = _apps(app_ids)
+        clusters = {a.pk for a in self.apps.values() if a.app_type == AppType.COBROWSE_CLUSTER}
+        self.nodes: dict[int, list[_App]] = {}
+        if clusters:
+            for row in Application.objects.filter(cluster_id__in=clusters).order_by("name").values_list(*_APP_FIELDS):
+                node = _App(*row[:7], row[7] or "")
+                self.apps[node.pk] = node
+                self.nodes.setdefault(node.cluster_id, []).append(node)
+        missing = {a.cluster_id for a in self.apps.values() if a.cluster_id and a.cluster_id not in self.apps}
+        self.apps.update(_apps(missing))
+        self.options: dict[int, dict[str, str]] = {}
+        names = set(PARAMETERS) | set(COBROWSE_SECTION_NAMES)
+        for app_id, name, value in Option.objects.filter(application_id__in=list(self.apps), section=SECTION,
+                                                         name__in=names).values_list("application_id", "name", "value"):
+            self.options.setdefault(app_id, {})[name] = value
+        hosts = {a.host_id for a in self.apps.values() if a.host_id}
+        self.host_options: dict[int, dict[str, str]] = {}
+        if hosts:
+            for host_id, name, value in HostOption.objects.filter(host_id__in=hosts, section=SECTION,
+                                                                  name__in=PARAMETERS).values_list(
+                    "host_id", "name", "value"):
+                self.host_options.setdefault(host_id, {})[name] = value
+
+    def uses_scs(self, app: _App) -> bool:
+        cluster = self.apps.get(app.cluster_id) if app.cluster_id else None
+        return app.scs_controlled or bool(cluster and cluster.scs_controlled)
+
+    def may_hold_section(self, app: _App) -> bool:
+        if app.app_type not in COBROWSE_TYPES:
+            return True  # a Genesys server's own security section
+        return security_section_placement(app.app_type, app.version, self.uses_scs(app)).allowed
+
+    def runner(self, app: _App, runner_id: int | None = None) -> _App:
+        """The application that runs ``app``'s connections: a Cluster's Nodes (``runner_id`` or the first
+        by name), else ``app``."""
+        nodes = self.nodes.get(app.pk) if app.app_type == AppType.COBROWSE_CLUSTER else None
+        if not nodes:
+            return app
+        return next((n for n in nodes if n.pk == runner_id), nodes[0])
+
+    def section_owner(self, runner: _App) -> _App | None:
+        """Whose ``security`` section ``runner`` runs with (R1): its own, else (a Node) its Cluster's."""
+        candidates = [runner] if self.may_hold_section(runner) else []
+        cluster = self.apps.get(runner.cluster_id) if runner.app_type == AppType.COBROWSE_NODE else None
+        if cluster is not None and self.may_hold_section(cluster):
+            candidates.append(cluster)
+        for candidate in candidates:
+            values = self.options.get(candidate.pk, {})
+            if candidate.app_type not in COBROWSE_TYPES or any(values.get(n) for n in COBROWSE_SECTION_NAMES):
+                return candidate
+        return candidates[0] if candidates else None
+
+    def application_levels(self, app_id: int, runner_id: int | None = None) -> list[tuple[Source, dict]]:
+        """The Application and Host levels of an application (through its runner)."""
+        app = self.apps.get(app_id)
+        if app is None:
+            return []
+        runner = self.runner(app, runner_id)
+        levels = []
+        owner = self.section_owner(runner)
+        if owner is not None:
+            values = {k: v for k, v in self.options.get(owner.pk, {}).items() if k in PARAMETERS}
+            link = (url("security:section", owner.pk) if owner.app_type in COBROWSE_TYPES
+                    else url("applications:options_edit", owner.pk))
+            levels.append((Source("application", owner.name, link), values))
+        if runner.host_id:
+            link = url("applications:host_options", runner.host_id)
+            levels.append((Source("host", runner.host_name, link), dict(self.host_options.get(runner.host_id, {}))))
+        return levels
+
+
+def port_source(app_id: int, app_name: str, port_pk: int, port_id: str) -> Source:
+    return Source("port", f"{app_name}:{port_id}", url("applications:port_edit", app_id, port_pk))
+
+
+def connection_source(row: dict) -> Source:
+    name = f"{row['client__name']} → {row['port__application__name']}:{row['port__port_id']}"
+    return Source("connection", name, url("applications:connection_edit", row["client_id"], row["pk"]))
+
+
+def _ids(objects) -> list[int]:
+    return [o if isinstance(o, int) else o.pk for o in objects]
+
+
+def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None = None) -> dict[int, EffectiveTls]:
+    """``effective_client_tls`` of each connection (objects or ids), by connection id, in five queries."""
+    ids = _ids(connections)
+    if not ids:
+        return {}
+    rows = list(Connection.objects.filter(pk__in=ids).values(
+        "pk", "transport_params", "client_id", "client__name", "port_id", "port__port_id", "port__transport_params",
+        "port__application_id", "port__application__name"))
+    world = _World({row["client_id"] for row in rows})
+    result = {}
+    for row in rows:
+        levels = [(connection_source(row), {k: v for k, v in params_dict(row["transport_params"]).items()
+                                            if k in PARAMETERS}),
+                  *world.application_levels(row["client_id"], (runners or {}).get(row["pk"])),
+                  (port_source(row["port__application_id"], row["port__application__name"], row["port_id"],
+                               row["port__port_id"]), params_dict(row["port__transport_params"]))]
+        result[row["pk"]] = EffectiveTls("client", resolve(levels), tuple(source for source, _ in levels))
+    return result
+
+
+def effective_port_tls_many(ports) -> dict[int, EffectiveTls]:
+    """``effective_port_tls`` of each port (objects or ids), by port id, in five queries."""
+    ids = _ids(ports)
+    if not ids:
+        return {}
+    rows = list(Port.objects.filter(pk__in=ids).values("pk", "port_id", "transport_params", "application_id",
+                                                       "application__name"))
+    world = _World({row["application_id"] for row in rows})
+    result = {}
+    for row in rows:
+        levels = [(port_source(row["application_id"], row["application__name"], row["pk"], row["port_id"]),
+                   params_dict(row["transport_params"])),
+                  *world.application_levels(row["application_id"])]
+        result[row["pk"]] = EffectiveTls("server", resolve(levels), tuple(source for source, _ in levels))
+    return result
+
+
+def effective_client_tls(connection, *, runner: int | None = None) -> EffectiveTls:
+    """Connection → client Application's security options → client Host's → the target Port.
+    ``runner``: for a Cluster client, the Node whose section and host to read (default: the first)."""
+    pk = connection if isinstance(connection, int) else connection.pk
+    return effective_client_tls_many([pk], runners={pk: runner} if runner else None)[pk]
+
+
+def effective_port_tls(port) -> EffectiveTls:
+    """Port → server Application's security options → server Host's."""
+    pk = port if isinstance(port, int) else port.pk
+    return effective_port_tls_many([pk])[pk]
