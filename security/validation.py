@@ -364,7 +364,7 @@ def connections_facts(connections: list[Connection],
     facts = {}
     for connection in connections:
         server = connection.port.application
-        endpoint = endpoint_of(connection)
+        endpoint = endpoint_of(connection, effective.get(connection.pk))
         found = probes.get(connection.pk, [])
         facts[connection.pk] = ConnectionFacts(
             client_name=connection.client.name,
