@@ -227,6 +227,9 @@ class PortForm(WhyMixin, forms.ModelForm):
 
     def clean_transport_params(self):
         text = self.cleaned_data["transport_params"]
+        if self.instance.pk and self.add_prefix("transport_params") not in self.data:
+            # Left out (a caller that edits only the TLS boxes or the number): the port's parameters stay.
+            text = self.instance.transport_params
         params = params_dict(text)
         for name in (TLS, TLS_MUTUAL):
             if name in params and params[name] not in ("0", "1"):
