@@ -429,7 +429,9 @@ def impact_to_confirm(request, form: StoreForm, version: str):
     if request.POST.get("impact_seen") == impact_key(version, form):
         return None
     stored = TrustedStore.objects.get(pk=form.instance.pk)  # its paths as stored: who uses it now
-    return store_impact(stored, store_service.form_members(form))
+    preview = store_impact(stored, store_service.form_members(form))
+    # A store no application reads: no connection, no restart, nothing to confirm.
+    return preview if preview.impact.connections or preview.restart else None
 
 
 def save_store(request, form: StoreForm, store: TrustedStore, *, version: str):
