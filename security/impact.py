@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from django.db.models import Q
 
 from security.trust import TrustVerdict, will_trust
 
@@ -113,6 +114,7 @@ class StoreImpact:
     added: list[Member]
     after: list[Member]
     restart: list[tuple[int, str]]  # (id, name) of the applications that read the store: restart to take it
+    after_known: bool = True  # False: the section names a typed path, whose contents the console does not know
 
     @property
     def changes_contents(self) -> bool:
@@ -138,7 +140,7 @@ class StoreImpact:
             "lost": [row(r) for r in self.impact.lost], "gained": [row(r) for r in self.impact.gained],
             "unchanged": [row(r) for r in self.impact.unchanged], "unknown": [row(r) for r in self.impact.unknown],
             "removed": members(self.removed), "added": members(self.added), "after": members(self.after),
-            "restart": [{"id": pk, "name": name} for pk, name in self.restart],
+            "restart": [{"id": pk, "name": name} for pk, name in self.restart], "after_known": self.after_known,
         }
 
 
@@ -266,3 +268,107 @@ def store_impact(store, after_certificates: Sequence) -> StoreImpact:
 def member(cert) -> Member:
     return Member(cert.pk, str(cert), cert.fingerprint_sha256)
 
+
+
+# -- a security section switching the store an application runs with ---------------------------------
+
+TYPED_UNKNOWN = "unknown: the path is typed, so the console does not know what the file holds"
+
+
+def section_impact(app, *, provider: str, store, typed_path: str = "") -> StoreImpact | None:
+    """The impact of saving ``app``'s security section with ``provider`` and ``store`` (or a typed path):
+    each connection run with this section (the application's own, or its Nodes' that inherit it) judged
+    against the store it runs with now and the one it would run with (TLS disabled: an empty store).
+    None when the certificates the section trusts would not change."""
+    from applications.models import Application
+    from security.deployment import runners_for
+    from security.probe import checks_host_name
+    from security.stores import member_ders
+
+    clients = list(Application.objects.select_related("cluster").filter(
+        Q(pk=app.pk) | Q(pk=app.cluster_id or 0) | Q(cluster_id=app.pk)).order_by("name", "pk"))
+    affected = []  # (client id, runner) run with this section now or after the save
+    for client_id, runners in runners_for(clients, for_checks=True).items():
+        for runner in runners:
+            own = runner.section.present and runner.section.app_id == runner.app.pk
+            if runner.app.pk == app.pk or (runner.app.cluster_id == app.pk and not own):
+                affected.append((client_id, runner))
+    if not affected:
+        return None
+    after_known = not (provider and store is None)  # a typed path: its contents are not known
+    after_ids = [] if not provider or store is None else list(store.entries.order_by("position", "id")
+                                                              .values_list("certificate_id", flat=True))
+    after = [] if not provider or store is None else member_ders(store)
+
+    def before_of(runner):
+        if not runner.section.present or not runner.section.provider:
+            return "none"
+        return runner.store.pk if runner.store is not None else "typed"
+
+    groups: dict = {}
+    for client_id, runner in affected:
+        groups.setdefault(before_of(runner), []).append((client_id, runner))
+    befores: dict = {}  # the certificates each group trusts now; None: not known (a typed path)
+    for key, items in groups.items():
+        if key == "none":
+            befores[key] = []
+        elif key == "typed":
+            befores[key] = None
+        else:
+            befores[key] = member_ders(next(r.store for _c, r in items if r.store is not None))
+    changes = any(not after_known or befores[key] is None or sorted(befores[key]) != sorted(after) for key in groups)
+    if not changes:
+        return None
+
+    from applications.models import Connection
+    from security.validation import CONNECTION_JOINS
+
+    client_ids = {c for c, _r in affected}
+    connections = list(Connection.objects.select_related(*CONNECTION_JOINS).filter(
+        client_id__in=client_ids, port__secured=True).order_by("client__name", "port__application__name",
+                                                              "port__port_id", "pk"))
+    chains = last_chains(connections)
+    result = Impact()
+    for key, items in groups.items():
+        apps_of_client: dict[int, list] = {}
+        for client_id, runner in items:
+            apps_of_client.setdefault(client_id, []).append(runner.app)
+        seen, unknown = [], []
+        for connection in connections:
+            apps = apps_of_client.get(connection.client_id)
+            if not apps:
+                continue
+            server = connection.port.application
+            chain, at = chains[connection.pk]
+            row = SeenConnection(connection_id=connection.pk, client_id=connection.client_id, server_id=server.pk,
+                                 label=f"{connection.client.name} → {server.name}:{connection.port.port_id} "
+                                       f"({connection.port.number})", apps=tuple((a.pk, a.name) for a in apps),
+                                 check_host=checks_host_name(connection),
+                                 host_name=server.host.address if server.host else "",
+                                 chain_der=chain if at else (), seen_at=at,
+                                 unknown_why=NOT_PROBED if at else chain)
+            if at and (key == "typed" or not after_known):
+                unknown.append(ImpactRow(SeenConnection(**{**row.__dict__, "chain_der": (),
+                                                           "unknown_why": TYPED_UNKNOWN})))
+            else:
+                seen.append(row)
+        part = impact(seen, befores[key] or [], after)
+        result.lost += part.lost
+        result.gained += part.gained
+        result.unchanged += part.unchanged
+        result.unknown += part.unknown + unknown
+    from security.models import Certificate
+
+    before_ids = {cid for key in groups if key not in ("none", "typed")
+                  for cid in Certificate.objects.filter(entries__store_id=key).values_list("pk", flat=True)}
+    after_certs = list(Certificate.objects.in_bulk(after_ids).values()) if after_ids else []
+    after_certs.sort(key=lambda c: after_ids.index(c.pk))
+    removed = Certificate.objects.filter(pk__in=before_ids - set(after_ids)).order_by("common_name", "pk")
+    name = store.name if store is not None else ("no store: TLS disabled" if not provider else "a typed path")
+    return StoreImpact(
+        store_id=store.pk if store is not None else None, store_name=f"{app.name} (after: {name})", impact=result,
+        removed=[member(c) for c in removed], added=[member(c) for c in after_certs if c.pk not in before_ids],
+        after=[member(c) for c in after_certs],
+        restart=sorted({(r.app.pk, r.app.name) for _c, r in affected}, key=lambda item: (item[1], item[0])),
+        after_known=after_known,
+    )

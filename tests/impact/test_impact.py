@@ -247,3 +247,67 @@ def test_the_confirm_step_is_the_officers(client_as, probed):
     assert client_as("operator").post(url, data).status_code == 403
     assert members(w.store_) == [w.cert("ca.pem").pk, w.cert("other-ca.pem").pk]
     assert Certificate.objects.count() >= 2
+
+
+# -- the Security tab switching the store ------------------------------------------------------------
+
+
+def section_data(store, **extra):
+    return {"provider": store.provider if store else "", "store": store.pk if store else "", "typed_path": "",
+            "note": "switch", "_save": "1", **extra}
+
+
+def test_switching_a_node_to_a_store_without_the_root_shows_the_loss_first(client_as, probed):
+    from applications.models import Application
+    from security.section import section_state
+
+    w = probed
+    other = w.store("Other CAs", certs=("other-ca.pem",))
+    officer = client_as("security")
+    url = reverse("security:section", args=[w.node1.pk])
+    revision = Application.objects.get(pk=w.node1.pk).options_revision
+    page = officer.post(url, section_data(other, revision=revision))
+    assert page.status_code == 200 and section_state(w.node1).store.pk == w.store_.pk  # nothing saved
+    preview = page.context["preview"]
+    assert [r.seen.connection_id for r in preview.impact.lost] == [w.connection.pk]
+    assert [name for _pk, name in preview.impact.lost[0].seen.apps] == ["Cobrowse_Node_1"]  # Node 2 keeps its store
+    assert 'id="impact-lost"' in page.content.decode()
+    done = officer.post(url, section_data(other, revision=revision, impact_seen=page.context["impact_seen"]))
+    assert done.status_code == 302 and section_state(w.node1).store.pk == other.pk
+
+
+def test_switching_to_a_store_with_the_same_certificates_saves_at_once(client_as, probed):
+    from applications.models import Application
+    from security.section import section_state
+
+    w = probed
+    twin = w.store("Twin CAs", certs=("ca.pem", "other-ca.pem"))
+    officer = client_as("security")
+    revision = Application.objects.get(pk=w.node1.pk).options_revision
+    done = officer.post(reverse("security:section", args=[w.node1.pk]), section_data(twin, revision=revision))
+    assert done.status_code == 302 and section_state(w.node1).store.pk == twin.pk
+
+
+def test_a_stale_section_page_gets_the_conflict_not_a_preview(client_as, probed):
+    from applications.models import Application
+    from security.section import section_state
+
+    w = probed
+    other = w.store("Other CAs", certs=("other-ca.pem",))
+    officer = client_as("security")
+    revision = Application.objects.get(pk=w.node1.pk).options_revision
+    page = officer.post(reverse("security:section", args=[w.node1.pk]), section_data(other, revision=revision - 1))
+    assert page.status_code == 200 and page.context["preview"] is None and page.context["conflict"] is not None
+    assert section_state(w.node1).store.pk == w.store_.pk
+
+
+def test_tls_disabled_loses_and_a_typed_path_is_unknown(probed):
+    from security.impact import TYPED_UNKNOWN, section_impact
+
+    w = probed
+    disabled = section_impact(w.node1, provider="", store=None)
+    assert [r.seen.connection_id for r in disabled.impact.lost] == [w.connection.pk] and disabled.after == []
+    typed = section_impact(w.node1, provider="PEM", store=None, typed_path="/opt/certs/ca.pem")
+    assert [r.reason for r in typed.impact.unknown] == [TYPED_UNKNOWN] and not typed.impact.lost
+    assert not typed.after_known
+    assert section_impact(w.node1, provider="PEM", store=w.store_) is None  # the same store: nothing changes
