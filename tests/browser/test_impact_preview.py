@@ -86,3 +86,30 @@ def test_the_certificate_delete_page_shows_what_removing_it_would_cost(login, pr
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     snap(page, "impact-certificate-delete-390")
+
+
+def test_switching_the_node_to_another_store_shows_the_loss_first(login, probed_store):
+    store, connection, w = probed_store
+    other = w.store("Impact others", certs=("other-ca.pem",))
+    page = login("security")
+    page.goto(f"/security/applications/{connection.client_id}/security/")
+    option = page.locator("#id_store option", has_text="Impact others").first
+    page.select_option("#id_store", value=option.get_attribute("value"))
+    with page.expect_navigation():
+        page.locator("main button[name=_save]").click()
+    lost = page.locator("#impact-lost")
+    assert lost.is_visible(), page.locator("main").inner_text()
+    assert "Impact_Node → Impact_MessageServer:secure" in lost.inner_text()
+    assert page.locator("#id_store").input_value() == str(other.pk)  # the choice stays
+    page.set_viewport_size({"width": 1440, "height": 900})
+    snap(page, "impact-section-confirm-1440")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    snap(page, "impact-section-confirm-390")
+    with page.expect_navigation():
+        page.locator("main button[name=_save]").click()
+    assert page.locator(".alert-success").first.is_visible()
+    from security.section import section_state
+
+    assert section_state(connection.client).store.pk == other.pk
+    assert not page.console_errors
