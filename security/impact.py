@@ -115,6 +115,8 @@ class StoreImpact:
     after: list[Member]
     restart: list[tuple[int, str]]  # (id, name) of the applications that read the store: restart to take it
     after_known: bool = True  # False: the section names a typed path, whose contents the console does not know
+    restart_why: str = ("read the store's file and take the new contents when restarted (once the file is "
+                        "replaced on the host)")
 
     @property
     def changes_contents(self) -> bool:
@@ -370,5 +372,5 @@ def section_impact(app, *, provider: str, store, typed_path: str = "") -> StoreI
         removed=[member(c) for c in removed], added=[member(c) for c in after_certs if c.pk not in before_ids],
         after=[member(c) for c in after_certs],
         restart=sorted({(r.app.pk, r.app.name) for _c, r in affected}, key=lambda item: (item[1], item[0])),
-        after_known=after_known,
+        after_known=after_known, restart_why="take the new security section when restarted",
     )
