@@ -204,13 +204,14 @@ def last_chains(connections) -> dict[int, tuple]:
     from security.verdicts import endpoint_of, probe_config
 
     by_id = {c.pk: c for c in connections}
-    found: dict[int, tuple] = {}
+    chosen: dict[int, int] = {}  # connection id → the result whose chain is read
     stale_why: dict[int, str] = {}
+    # The results without their chains first (a connection keeps PROBE_HISTORY of them), then one chain each.
     results = (ProbeResult.objects.filter(connection_id__in=list(by_id)).exclude(chain_pem="")
-               .only("connection_id", "at", "host", "port_id", "port_number", "chain_pem", "provider", "store_id",
+               .only("connection_id", "at", "host", "port_id", "port_number", "provider", "store_id",
                      "store_name", "store_digest").order_by("connection_id", "-at", "-id"))
     for result in results:
-        if result.connection_id in found:
+        if result.connection_id in chosen:
             continue
         connection = by_id[result.connection_id]
         stale = probe_staleness(host=result.host, port_id=result.port_id, port_number=result.port_number,
@@ -218,11 +219,15 @@ def last_chains(connections) -> dict[int, tuple]:
         if stale:
             stale_why.setdefault(result.connection_id, f"unknown: its last chain is stale ({'; '.join(stale)})")
             continue
+        chosen[result.connection_id] = result.pk
+    found: dict[int, tuple] = {}
+    for connection_id, at, pem in ProbeResult.objects.filter(pk__in=list(chosen.values())).values_list(
+            "connection_id", "at", "chain_pem"):
         try:
-            certs = x509.load_pem_x509_certificates(result.chain_pem.encode())
+            certs = x509.load_pem_x509_certificates(pem.encode())
         except ValueError:
             continue
-        found[result.connection_id] = (tuple(c.public_bytes(Encoding.DER) for c in certs), result.at)
+        found[connection_id] = (tuple(c.public_bytes(Encoding.DER) for c in certs), at)
     return {pk: found.get(pk) or (stale_why.get(pk, NOT_PROBED), None) for pk in by_id}
 
 
