@@ -173,7 +173,7 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         return self.detail_response(self.get_object())
 
-    def write(self, store: TrustedStore, *, partial: bool) -> Response:
+    def write(self, store: TrustedStore, *, partial: bool, dry_run: bool = False) -> Response:
         sent = StoreWrite(data=self.request.data, partial=partial)
         sent.is_valid(raise_exception=True)
         version = None
@@ -181,6 +181,8 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
             version = self.expected_version()
             store_service.check_store_version(store, version)  # a conflict is said before any form error
         form = valid_form(StoreForm(data=store_form_data(store, sent.validated_data), instance=store))
+        if dry_run:
+            return self.preview_response(store, form)
         saved = store_service.store_form_save(form=form, actor=self.request.user, expected_version=version)
         return self.detail_response(saved.store, status=201 if version is None else 200,
                                     followed=(saved.followed, saved.not_followed))
@@ -189,7 +191,26 @@ class StoreViewSet(VersionedObjectMixin, viewsets.ModelViewSet):
         return self.write(TrustedStore(), partial=False)
 
     def update(self, request, *args, **kwargs):
-        return self.write(self.get_object(), partial=kwargs.get("partial", False))
+        return self.write(self.get_object(), partial=kwargs.get("partial", False),
+                          dry_run=request.query_params.get("dry_run") in ("1", "true"))
+
+    def preview_response(self, store: TrustedStore, form) -> Response:
+        """What the write would do to the connections run with the store (``security.impact``); nothing saved."""
+        from security.impact import store_impact
+
+        stored = TrustedStore.objects.get(pk=store.pk)
+        body = {"dry_run": True, **store_impact(stored, store_service.form_members(form)).as_json()}
+        return self.with_etag(Response(body), stored)
+
+    @extend_schema(request=StoreWrite, parameters=[IF_MATCH], responses={200: OpenApiTypes.OBJECT},
+                   description="The impact preview of an update (the body of PATCH): which connections run with the "
+                               "store would lose or gain their trust path (judged from the chains their last probes "
+                               "saw), which cannot be told (not probed — unknown), the certificates removed, added "
+                               "and held afterwards, and the applications to restart. Nothing is saved; PATCH or PUT "
+                               "with ?dry_run=1 answers the same.")
+    @action(detail=True, methods=["post"])
+    def preview(self, request, pk=None):
+        return self.write(self.get_object(), partial=True, dry_run=True)
 
     def destroy(self, request, *args, **kwargs):
         store_service.store_delete(store=self.get_object(), actor=request.user,

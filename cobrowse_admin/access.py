@@ -196,6 +196,8 @@ API = {
     "api:store-versions": reads(VIEWER),
     "api:store-compare": reads(VIEWER),
     "api:store-revert": edits(SECURITY_OFFICER),
+    # The dry run of a store update: answered to whoever may make the update.
+    "api:store-preview": edits(SECURITY_OFFICER),
     "api:finding-list": reads(VIEWER),
     "api:finding-detail": reads(VIEWER),
     # "Validate now" is the Operator's, as in the browser.

@@ -34,6 +34,8 @@ TOPICS = (
           "Why a saved TLS change waits for a restart, and when to mark an application restarted."),
     Topic("readiness", "TLS readiness, findings and probes",
           "How the console decides whether TLS will work, what a probe proves, and when a probe is stale."),
+    Topic("impact", "Impact preview",
+          "Before a CA leaves a trusted store or joins it: which connections lose or gain trust, and who restarts."),
     Topic("setenv", "Configuration Server and setenv",
           "Why the Configuration Server connection is set in setenv.sh / setenv.bat, not on the Connections tab."),
     Topic("notifications", "Notifications and the expiry calendar",

@@ -344,6 +344,27 @@ class StoreSaved:
     not_followed: list[str]
 
 
+def form_members(form) -> list[Certificate]:
+    """The members a valid ``StoreForm`` gives its store, in the file's order: the ones already in the
+    store keep their place, the ones added go after them in trust order (``certificates.trust_order``)."""
+    from security.certificates import trust_order
+
+    store = form.instance
+    chosen = list(form.cleaned_data["certificates"])
+    current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position")) if store.pk else []
+    kept = [c for c in current if c in chosen]
+    return kept + trust_order([c for c in chosen if c not in kept])
+
+
+def members_change(form) -> bool:
+    """Whether a valid ``StoreForm`` of an existing store changes which certificates it holds."""
+    store = form.instance
+    if store.pk is None:
+        return False
+    current = set(store.entries.values_list("certificate_id", flat=True))
+    return {c.pk for c in form.cleaned_data["certificates"]} != current
+
+
 def store_form_save(*, form, actor, expected_version: str | None) -> StoreSaved:
     """Save a valid ``StoreForm`` (the browser's and the API's one write path).
 
@@ -351,16 +372,12 @@ def store_form_save(*, form, actor, expected_version: str | None) -> StoreSaved:
     (``certificates.trust_order``). ``expected_version`` (updating) as in ``store_save``. When the
     path, provider or password changed, the applications set from the store follow it
     (``section.store_changed``)."""
-    from security.certificates import trust_order
     from security.section import store_changed
 
     store = form.instance
     editing = store.pk is not None
     moved = (form.initial.get("path", ""), form.initial.get("windows_path", ""), form.initial.get("provider", ""))
-    chosen = list(form.cleaned_data["certificates"])
-    current = list(Certificate.objects.filter(entries__store=store).order_by("entries__position")) if editing else []
-    kept = [c for c in current if c in chosen]
-    ordered = kept + trust_order([c for c in chosen if c not in kept])
+    ordered = form_members(form)
     password = form.new_password()
     store = store_save(store=form.save(commit=False), certificates=ordered, password=password, actor=actor,
                        expected_version=expected_version if editing else None, note=form.note)

@@ -214,12 +214,24 @@ def certificate_delete(request, pk):
         else:
             messages.success(request, f"Deleted the certificate {cert}.")
             return redirect("security:certificate_list")
-    stores = list(TrustedStore.objects.filter(entries__certificate=cert))
+    stores = list(TrustedStore.objects.filter(entries__certificate=cert).order_by("name", "pk"))
     return render(request, "applications/confirm_delete.html", {
         "object": cert, "impact": {"trusted stores holding it (remove it from them first)": stores},
+        "store_previews": removal_impacts(cert, stores),
         "blocked": bool(stores), "cancel_url": cert.get_absolute_url(),
         "opened_version": cert_service.certificate_version(cert), "conflict": conflict, "reload_url": request.path,
     })
+
+
+def removal_impacts(cert: Certificate, stores: list[TrustedStore]) -> list:
+    """For each store holding the certificate: the impact of removing it (``security.impact``)."""
+    from security.impact import store_impact
+
+    previews = []
+    for store in stores:
+        members = list(Certificate.objects.filter(entries__store=store).order_by("entries__position", "entries__id"))
+        previews.append(store_impact(store, [c for c in members if c.pk != cert.pk]))
+    return previews
 
 
 # Trusted stores
@@ -357,23 +369,74 @@ def store_edit(request, pk=None):
     store = get_object_or_404(TrustedStore, pk=pk) if pk else TrustedStore()
     # Before the form reads the members it shows: a change in between makes a save conflict, never lost.
     version = store_service.store_version(store) if pk else ""
-    conflict = None
+    conflict = preview = None
     if request.method == "POST":
         version = posted_version(request) if pk else ""
-    form = StoreForm(request.POST or None, instance=store)
+    form = StoreForm(with_sealed_password(request.POST) if request.method == "POST" else None, instance=store)
     if request.method == "POST":
         try:
             if pk:
                 store_service.check_store_version(store, version)  # said before any form error
             if form.is_valid():
-                return save_store(request, form, store, version=version)
+                preview = impact_to_confirm(request, form, version)
+                if preview is None:
+                    return save_store(request, form, store, version=version)
         except EditConflict as exc:
             conflict = exc
     return render(request, "security/store_form.html", {
         "form": form, "store": store, "title": f"Edit {store}" if pk else "New trusted store",
         "cancel_url": store.get_absolute_url() if pk else reverse("security:store_list"),
         "opened_version": version, "conflict": conflict, "reload_url": request.path,
+        "preview": preview, "impact_seen": impact_key(version, form) if preview else "",
+        "sealed_password": sealed_password(form) if preview else "",
     })
+
+
+SEALED_PASSWORD = "password_sealed"
+
+
+def with_sealed_password(data):
+    """The posted store form; on the impact confirm step, the password typed before comes back sealed
+    (encrypted with the console's key, never in clear) unless the officer typed one again."""
+    from cobrowse_admin import secret_box
+
+    token = data.get(SEALED_PASSWORD, "")
+    if not token or data.get("password") or data.get("password_again"):
+        return data
+    data = data.copy()
+    data["password"] = data["password_again"] = secret_box.decrypt(token)
+    return data
+
+
+def sealed_password(form: StoreForm) -> str:
+    from cobrowse_admin import secret_box
+
+    password = form.cleaned_data.get("password") or ""
+    return secret_box.encrypt(password) if password else ""
+
+
+def impact_key(version: str, form: StoreForm) -> str:
+    """What the officer confirmed: the store's version and the members chosen. Another choice (or the
+    store changed meanwhile) needs its own preview."""
+    import hashlib
+
+    chosen = sorted(c.pk for c in form.cleaned_data["certificates"])
+    return hashlib.sha256(f"{version}|{chosen}".encode()).hexdigest()[:32]
+
+
+def impact_to_confirm(request, form: StoreForm, version: str):
+    """The impact preview when the save changes the store's members and the officer has not confirmed
+    this very change yet; None when it may be saved."""
+    from security.impact import store_impact
+
+    if not store_service.members_change(form):
+        return None
+    if request.POST.get("impact_seen") == impact_key(version, form):
+        return None
+    stored = TrustedStore.objects.get(pk=form.instance.pk)  # its paths as stored: who uses it now
+    preview = store_impact(stored, store_service.form_members(form))
+    # A store no application reads: no connection, no restart, nothing to confirm.
+    return preview if preview.impact.connections or preview.restart else None
 
 
 def save_store(request, form: StoreForm, store: TrustedStore, *, version: str):

@@ -97,14 +97,18 @@ def section(request, pk):
     app = cobrowse_or_404(pk)
     may_edit = has_role(request.user, SECURITY_OFFICER)  # the form or a read-only view (a POST needs it)
     placement = placement_for(app)
-    form, conflict, revision = None, None, app.options_revision
+    form, conflict, revision, preview = None, None, app.options_revision, None
     if request.method == "POST":
         if not placement.allowed:
             messages.error(request, f"Nothing was saved: {placement.reason}")
             return redirect("security:section", app.pk)
         form = SecuritySectionForm(request.POST, application=app)
         revision = request.POST.get("revision", "")
-        if form.is_valid():
+        if form.is_valid() and app.options_revision == expected_revision(revision):
+            # Before any save, the connections the switch of store would cost (or give) trust: confirmed
+            # once for this very choice; a stale page gets the conflict below, never a preview.
+            preview = section_preview(request, app, form, revision)
+        if form.is_valid() and preview is None:
             data = form.cleaned_data
             try:
                 changed = security_section_set(
@@ -124,8 +128,34 @@ def section(request, pk):
         form = SecuritySectionForm(application=app, initial=SecuritySectionForm.initial_for(
             state.provider, state.trusted_ca, state.store))
     context = section_context(app)
-    context.update({"form": form, "conflict": conflict, "revision": revision})
+    context.update({"form": form, "conflict": conflict, "revision": revision, "preview": preview,
+                    "impact_seen": section_impact_key(revision, form) if preview else ""})
     return render(request, "security/section.html", context)
+
+
+def section_impact_key(revision: str, form: SecuritySectionForm) -> str:
+    """What the officer confirmed: the options revision and the provider, store and path chosen."""
+    import hashlib
+
+    data = form.cleaned_data
+    store = data.get("store")
+    chosen = f"{revision}|{data.get('provider')}|{store.pk if store else ''}|{data.get('typed_path', '')}"
+    return hashlib.sha256(chosen.encode()).hexdigest()[:32]
+
+
+def section_preview(request, app: Application, form: SecuritySectionForm, revision: str):
+    """The impact preview of the section about to be saved, when a connection of the application would
+    lose or gain trust (from the chains its probes saw) and this choice has not been confirmed yet; else None."""
+    from security.impact import section_impact
+
+    if request.POST.get("impact_seen") == section_impact_key(revision, form):
+        return None
+    data = form.cleaned_data
+    preview = section_impact(app, provider=data["provider"], store=data.get("store"),
+                             typed_path=data.get("typed_path", ""))
+    # Only a loss or gain the probes prove stops the save: a section set on an estate not probed yet saves
+    # as before (its connections would all be "not probed — unknown").
+    return preview if preview is not None and (preview.impact.lost or preview.impact.gained) else None
 
 
 def after_section_save(request, app: Application, changed: int, *, typed: bool):

@@ -88,10 +88,21 @@ def store_revert(request, pk, number):
     latest = StoreVersion.objects.filter(store=store).order_by("-number").values_list("number", flat=True).first()
     return render(request, "security/store_revert.html", {
         "store": store, "target": target, "form": form, "conflict": conflict, "refused": refused,
+        "preview": revert_impact(store, target),
         "latest": latest or 0, "reload_url": request.path,
         "groups": snapshots.compare(store_history.display_groups(current),
                                     store_history.display_groups(target.snapshot)),
     })
+
+
+def revert_impact(store: TrustedStore, target: StoreVersion):
+    """The impact preview of putting the version's certificates back (those still in the library)."""
+    from security.impact import store_impact
+    from security.models import Certificate
+
+    ids = [m["id"] for m in target.snapshot.get("members") or []]
+    found = Certificate.objects.in_bulk(ids)
+    return store_impact(store, [found[pk] for pk in ids if pk in found])
 
 
 def store_event_url(event) -> str | None:

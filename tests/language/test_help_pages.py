@@ -41,7 +41,8 @@ def test_every_topic_is_linked_from_a_page_outside_the_help():
 @pytest.mark.parametrize(("template", "topics"), [
     ("security/section.html", {"security-section", "providers", "setenv", "restart"}),
     ("security/store_detail.html", {"providers"}),
-    ("security/store_form.html", {"providers"}),
+    ("security/store_form.html", {"providers", "impact"}),
+    ("security/_store_impact.html", {"impact"}),
     ("security/store_list.html", {"providers"}),
     ("security/review.html", {"readiness", "connections"}),
     ("security/_app_security_panel.html", {"readiness"}),
@@ -73,6 +74,7 @@ def test_every_topic_has_its_page_and_each_page_explains_its_rule(client_as):
         "roles": ["Viewer", "Operator", "Security officer", "Administrator"],
         "notifications": ["effective expiry", "60, 30, 14, 7 and 1 days", "X-Signature", "HMAC-SHA256",
                           "unconfirmed", "Revoke"],
+        "impact": ["Confirm and save", "loses trust", "gains trust", "unknown", "dry_run=1", "tls-target-name-check"],
     }
     assert set(says) == {t.slug for t in TOPICS}
     for topic in TOPICS:
