@@ -48,7 +48,7 @@ def test_the_review_and_every_readiness_panel_give_the_clusters_connection_one_v
     seen = verdict(row)
     assert seen == ("not_ready", "Cobrowse_Node_1|Cobrowse_Node_2|Cobrowse_Node_3")
     assert "on Cobrowse_Node_1, Cobrowse_Node_2, Cobrowse_Node_3" in row.inner_text()
-    findings = row.locator("td").nth(7)
+    findings = row.locator("td").nth(8)  # after the Effective TLS and probe columns
     # The code is no main text: it is the tooltip of its message.
     assert findings.locator('[title="connection.tls_disabled"]').count() == 1
     assert "(and 2 more like it)" in findings.inner_text() and "connection.tls_disabled" not in findings.inner_text()
@@ -78,7 +78,7 @@ def test_a_probe_made_before_the_stores_were_assigned_goes_stale_and_is_probed_a
         with page.expect_navigation():
             review_row(page, connection).get_by_role("button", name="Probe").click()
         assert f"Probe of MessageServer:secure (127.0.0.1:{port})" in page.locator(".alert-success").inner_text()
-        cell = review_row(page, connection).locator("td").nth(6).inner_text()
+        cell = review_row(page, connection).locator("td").nth(7).inner_text()  # the probe column
         assert f"reached 127.0.0.1:secure ({port}), TLS disabled" in cell
 
         # The stores are assigned (the Genesys CA that signed the server's certificate) and checked.
