@@ -221,3 +221,20 @@ def table(rows: list[list[str]], header: list[str]) -> str:
         out.append("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
                              for i, (c, w) in enumerate(zip(row, widths, strict=True))))
     return "\n".join(out)
+
+
+def start_worker(env: dict, log: Path, *, name: str) -> subprocess.Popen:
+    """One Celery worker (solo pool, logging to ``log``) on the environment's broker, once it says it is ready."""
+    args = [PYTHON, "-m", "celery", "-A", "cobrowse_admin", "worker", "--pool=solo", "--loglevel=INFO",
+            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise SystemExit(f"the worker exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        return b" ready." in log.read_bytes()
+
+    wait_until(ready, timeout=60, what="the Celery worker", interval=0.1)
+    return process

@@ -37,6 +37,7 @@ from _common import (
     migrate,
     production_env,
     redis_server,
+    start_worker,
     table,
     use_database,
     wait_until,
@@ -231,22 +232,6 @@ def last_result() -> int:
     return ProbeResult.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
-    args = [PYTHON, "-m", "celery", "-A", "cobrowse_admin", "worker", "--pool=solo", "--loglevel=INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "bench-probes@%h"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise SystemExit(f"the worker exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        return b" ready." in log.read_bytes()
-
-    wait_until(ready, timeout=60, what="the Celery worker", interval=0.1)
-    return process
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--serve", help=argparse.SUPPRESS)
@@ -290,7 +275,8 @@ def main() -> None:
                      outcomes(before), f"{peak_mb():.0f} MB (this process)"])
 
         log = directory / "worker.log"
-        worker = start_worker(child_env(url, redis_url=redis_url, **production_env(), **settings_env), log)
+        worker = start_worker(child_env(url, redis_url=redis_url, **production_env(), **settings_env), log,
+                              name="bench-probes")
         listeners = Listeners(directory)
         try:
             before = last_result()

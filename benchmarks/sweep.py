@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,8 +21,6 @@ import warnings
 from pathlib import Path
 
 from _common import (
-    BASE_DIR,
-    PYTHON,
     child_env,
     default_database_url,
     fresh_database,
@@ -32,6 +29,7 @@ from _common import (
     production_env,
     redis_server,
     run_manage,
+    start_worker,
     table,
     use_database,
     wait_until,
@@ -39,22 +37,6 @@ from _common import (
 
 TARGET_SECONDS = 15
 DONE_RE = re.compile(r"Sweep #(\d+) done: (\d+) object\(s\), (\d+) store content\(s\) checked, (\d+) store file")
-
-
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
-    args = [PYTHON, "-m", "celery", "-A", "cobrowse_admin", "worker", "--pool=solo", "--loglevel=INFO",
-            "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "bench-sweep@%h"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            raise SystemExit(f"the worker exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        return b" ready." in log.read_bytes()
-
-    wait_until(ready, timeout=60, what="the Celery worker", interval=0.1)
-    return process
 
 
 def main() -> None:
@@ -81,7 +63,7 @@ def main() -> None:
     with redis_server() as redis_url, tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         env = child_env(url, redis_url=redis_url, **production_env())
         log = Path(tmp) / "worker.log"
-        worker = start_worker(env, log)
+        worker = start_worker(env, log, name="bench-sweep")
         try:
             use_database(url, REDIS_URL=redis_url, **production_env())
             from security import sweeps

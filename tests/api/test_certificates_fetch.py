@@ -1,24 +1,17 @@
 """POST /api/v1/certificates/fetch/: the chain a server presents, as the browser's fetch page shows it
 (issue 15.3), a dry run that saves nothing. Real TLS servers on 127.0.0.1."""
 
-import socket
 
 import pytest
 
 from applications.models import AuditEvent
 from security.models import Certificate
 from tests.certs.make_certs import INTERMEDIATE_CN, ROOT_CN
-from tests.certs.tls_server import tls_server
+from tests.certs.tls_server import closed_port, tls_server
 
 pytestmark = pytest.mark.django_db
 
 FETCH = "/api/v1/certificates/fetch/"
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_presented_chain_is_answered_and_nothing_is_saved(api, cert_files):

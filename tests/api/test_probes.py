@@ -5,8 +5,8 @@ generated test certificates (tests/probe/conftest.py)."""
 import pytest
 
 from security.models import ProbeResult
+from tests.certs.tls_server import closed_port
 from tests.probe import conftest as probe_fixtures
-from tests.probe.conftest import closed_port
 
 # The probe tests' fixtures: a deployment whose Nodes trust the test root CA, and TLS servers.
 probe_world = probe_fixtures.probe_world

@@ -11,10 +11,13 @@ from pathlib import Path
 
 
 @contextmanager
-def tls_server(chain: Path, key: Path) -> Iterator[int]:
-    """A TLS server answering one connection at a time with ``hello``; yields its port."""
+def tls_server(chain: Path, key: Path, *, server_names: list | None = None) -> Iterator[int]:
+    """A TLS server answering one connection at a time with ``hello``; yields its port. Given a list as
+    ``server_names``, it appends the server name (SNI) each client sent."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(chain, key)
+    if server_names is not None:
+        context.sni_callback = lambda tls, name, ctx: server_names.append(name)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.05)  # how fast the server notices the test is over
     stop = threading.Event()
@@ -42,3 +45,20 @@ def tls_server(chain: Path, key: Path) -> Iterator[int]:
         stop.set()
         thread.join(timeout=5)
         listener.close()
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A port whose kernel accepts the TCP connection (its backlog) but that never says a word of TLS."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

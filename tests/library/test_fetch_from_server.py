@@ -25,7 +25,7 @@ from security.models import Certificate, TrustedStore
 from security.stores import store_save
 from security.views_library import FETCH_SESSION_KEY
 from tests.certs.make_certs import INTERMEDIATE_CN, OTHER_CN, ROOT_CN
-from tests.certs.tls_server import tls_server
+from tests.certs.tls_server import closed_port, silent_server, tls_server
 from tests.checks.world import World
 from tests.library.conftest import text_of
 
@@ -49,16 +49,6 @@ def server(cert_files, full_chain):
         return tls_server(chains[kind], cert_files["server.key.pem"])
 
     return start
-
-
-@contextmanager
-def silent_server() -> Iterator[int]:
-    """Accepts TCP (the kernel's backlog) and never says a word."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
 
 
 @contextmanager
@@ -87,12 +77,6 @@ def plain_server() -> Iterator[int]:
         stop.set()
         thread.join(timeout=5)
         listener.close()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(client, port, host="127.0.0.1", server_name=""):
@@ -208,46 +192,9 @@ def test_the_intermediate_alone_goes_into_the_library_when_no_root_was_sent(offi
     assert response.redirect_chain[-1][0] == intermediate.get_absolute_url()
 
 
-@contextmanager
-def sni_server(cert_files, names: list) -> Iterator[int]:
-    """A TLS server presenting leaf + intermediate that records the server name each client sent."""
-    import ssl
-
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_files["server-chain.pem"], cert_files["server.key.pem"])
-    context.sni_callback = lambda tls, name, ctx: names.append(name)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    stop = threading.Event()
-
-    def serve():
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            conn.settimeout(5)
-            try:
-                with context.wrap_socket(conn, server_side=True) as tls:
-                    tls.sendall(b"hello\n")
-            except OSError:
-                pass
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
-
-
 def test_the_server_name_is_sent_in_the_handshake_and_defaults_to_the_host(officer, cert_files):
     names = []
-    with sni_server(cert_files, names) as port:
+    with tls_server(cert_files["server-chain.pem"], cert_files["server.key.pem"], server_names=names) as port:
         fetch(officer, port, host="127.0.0.1", server_name="cobrowse.example")
         assert officer.session[FETCH_SESSION_KEY]["server_name"] == "cobrowse.example"
         fetch(officer, port, host="localhost")

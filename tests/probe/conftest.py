@@ -5,30 +5,11 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from tests.certs.tls_server import tls_server
 from tests.checks.world import World
-
-
-@contextmanager
-def silent_server() -> Iterator[int]:
-    """A port whose kernel accepts the TCP connection but that never says a word of TLS."""
-    listener = socket.create_server(("127.0.0.1", 0), backlog=8)
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 SERVERS = {
     "trusted": ("server-chain.pem", "server.key.pem"),

@@ -10,8 +10,8 @@ from applications.models import AppType
 from security import sweeps
 from security.models import ProbeResult
 from security.probe import probe_connections
+from tests.certs.tls_server import closed_port
 from tests.checks.world import codes
-from tests.probe.conftest import closed_port
 
 
 def server_on(world, name: str, number: int):

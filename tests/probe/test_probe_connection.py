@@ -7,8 +7,8 @@ from django.urls import reverse
 from security import sweeps
 from security.models import ProbeResult, TrustedStore
 from security.probe import NothingToProbe, probe_connection
+from tests.certs.tls_server import closed_port
 from tests.checks.world import codes
-from tests.probe.conftest import closed_port
 
 
 def listening_on(world, port: int):

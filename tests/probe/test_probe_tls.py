@@ -7,7 +7,7 @@ from cryptography import x509
 
 from security.crypto import build_pem, read_upload
 from security.probe import probe_tls
-from tests.probe.conftest import closed_port, silent_server
+from tests.certs.tls_server import closed_port, silent_server
 
 
 def cadata(cert_files, name: str = "ca.pem") -> str:
