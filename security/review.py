@@ -268,8 +268,8 @@ class ReviewRow:
 
 
 def review_rows(connections: list[Connection]) -> list[ReviewRow]:
-    views = connection_views(connections)
     effective = effective_client_tls_many(connections)  # a fixed number of queries for the page or chunk
+    views = connection_views(connections, effective)
     stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(

@@ -172,8 +172,9 @@ def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
         last_probe_id=Subquery(last_probe.values("id")[:1]))
 
 
-def connection_views(connections: list[Connection]) -> dict[int, ConnectionView]:
-    """The view of each connection (loaded through ``with_verdict_data``), in five queries."""
+def connection_views(connections: list[Connection], effective: dict | None = None) -> dict[int, ConnectionView]:
+    """The view of each connection (loaded through ``with_verdict_data``), in five queries, and a few more
+    when some were probed unless the caller gives their ``effective_client_tls_many`` as ``effective``."""
     runners = runners_for({c.client_id: c.client for c in connections}.values())
     findings: dict[int, list[FindingRow]] = {}
     # Rows, not models: a page of Clusters has a finding per Node of each.
@@ -185,8 +186,9 @@ def connection_views(connections: list[Connection]) -> dict[int, ConnectionView]
     # Whether a probe's host check is still the connection's: its effective TLS, resolved at once.
     from security.effective_tls import effective_client_tls_many
 
-    effective = effective_client_tls_many(
-        [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes]) if probes else {}
+    if effective is None:
+        effective = effective_client_tls_many(
+            [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes]) if probes else {}
     views = {}
     for connection in connections:
         client_runners = runners[connection.client_id]
