@@ -169,6 +169,9 @@ def resolved(result: Evaluated, channels, w: Watched | None, state: WatchedCerti
 # --- the audit trail ---------------------------------------------------------------------------
 
 
+PORT_TLS_FIELDS = {"secured", "mutual_tls", "transport_params", "mode"}
+
+
 def is_tls_change(event: AuditEvent) -> bool:
     changes = event.changes or {}
     if event.object_type == "option":
@@ -180,7 +183,9 @@ def is_tls_change(event: AuditEvent) -> bool:
     if event.object_type == "port":
         if event.action in ("create", "delete"):  # a secure port added or removed
             return any(changes.get("secured") or ())
-        return bool({"secured", "mutual_tls"} & changes.keys())
+        # A port's TLS settings are its transport parameters (tls, tls-mutual, cipher-list, …) and its mode;
+        # secured / mutual TLS are read from them.
+        return bool(PORT_TLS_FIELDS & changes.keys())
     return False
 
 

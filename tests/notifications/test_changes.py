@@ -86,6 +86,19 @@ def test_a_port_turned_not_secure_is_noticed(ready, receiver):
     assert receiver.requests[0]["body"]["events"][0]["changes"]["secured"] == [True, False]
 
 
+def test_a_tls_parameter_of_a_port_changed_is_noticed(ready, receiver):
+    """The port stays secure; only its cipher-list (a transport parameter) changes: still a TLS change."""
+    port = ready.secure_port
+    params = f"{port.transport_params};cipher-list=ECDHE-RSA-AES256-GCM-SHA384".lstrip(";")
+    form = PortForm({"port_id": "secure", "number": port.number, "secured": "on", "mutual_tls": "",
+                     "mode": port.mode, "transport_params": params, "why": "ciphers"},
+                    instance=port, application=port.application)
+    assert form.is_valid(), form.errors
+    save_object(form=form, actor="carol")
+    assert service.run().sent == 1
+    assert "transport_params" in receiver.requests[0]["body"]["events"][0]["changes"]
+
+
 def test_ready_to_not_ready_and_back_once_each_and_the_presented_chain_is_watched(ready, receiver, tmp_path):
     """A real TLS server presents a leaf issued by the intermediate; the probe makes the Cluster's
     connection trusted, the validation says "ready"; TLS turned off then on again: two turns."""
