@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from applications.models import Application, AppType, Connection, Host, PendingRestartChange, Port
@@ -32,7 +32,7 @@ def seeded(db, django_capture_on_commit_callbacks):
 
 def test_running_seed_demo_twice_gives_the_same_counts_of_every_model(seeded, django_capture_on_commit_callbacks):
     first = counts()
-    assert first["applications.Application"] == 11
+    assert first["applications.Application"] == 12
     with django_capture_on_commit_callbacks(execute=True):
         output = seed()
     assert counts() == first
@@ -73,3 +73,19 @@ def test_seeding_again_keeps_what_an_operator_changed(seeded, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         seed()
     assert Host.objects.get(name="cb-linux-01").address == "192.0.2.10"
+
+
+
+@pytest.mark.tls_policy
+def test_the_demo_has_a_backup_pair_that_shows_the_policy_rule(seeded):
+    """The primary / backup rule has something to show: the backup listens as its primary does, but its
+    secure port lacks the primary's sec-protocol."""
+    from security.models import Finding
+
+    primary = Application.objects.get(name="MessageServer")
+    assert primary.backup_server.name == "MessageServer_Backup"
+    with pytest.raises(CommandError):  # the demo has errors on purpose
+        call_command("validate", "--here", stdout=StringIO())
+    finding = Finding.objects.get(code="policy.backup_mismatch")
+    assert finding.application_id == primary.pk
+    assert 'sec-protocol "TLSv12" against empty' in finding.message

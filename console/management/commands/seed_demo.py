@@ -21,6 +21,7 @@ DEMO_USERS = [
 
 HOSTS = [
     ("genesys-core-01", "10.0.0.5", OperatingSystem.LINUX, "Configuration, Message, Chat and Solution Control Servers"),
+    ("genesys-core-02", "10.0.0.6", OperatingSystem.LINUX, "Backup Message Server"),
     ("cb-linux-01", "10.0.1.11", OperatingSystem.LINUX, "Co-browse Nodes (Linux)"),
     ("cb-linux-02", "10.0.1.12", OperatingSystem.LINUX, "Co-browse Nodes (Linux)"),
     ("cb-win-01", "10.0.2.21", OperatingSystem.WINDOWS, "Co-browse Node on Windows (MSCAPI possible)"),
@@ -30,6 +31,7 @@ HOSTS = [
 APPLICATIONS = [
     ("ConfigServer", AppType.CONFIG_SERVER, "8.5.100.07", "genesys-core-01", None, False, ""),
     ("MessageServer", AppType.MESSAGE_SERVER, "8.5.100.03", "genesys-core-01", None, False, ""),
+    ("MessageServer_Backup", AppType.MESSAGE_SERVER, "8.5.100.03", "genesys-core-02", None, False, ""),
     ("ChatServer", AppType.CHAT_SERVER, "8.5.104.02", "genesys-core-01", None, False, ""),
     ("SCS", AppType.SCS, "8.5.100.14", "genesys-core-01", None, False, ""),
     ("Cobrowse_Server_850", AppType.COBROWSE_SERVER, "8.5.000.12", "cb-linux-01", None, False, ""),
@@ -47,6 +49,9 @@ PORTS = [
     ("ConfigServer", "secure", 2021, "secure", "tls=1;sec-protocol=TLSv12"),
     ("MessageServer", "default", 4020, "default", ""),
     ("MessageServer", "secure", 4021, "secure", "tls=1;sec-protocol=TLSv12"),
+    # The backup listens like its primary but without sec-protocol: the policy's primary / backup rule.
+    ("MessageServer_Backup", "default", 4020, "default", ""),
+    ("MessageServer_Backup", "secure", 4021, "secure", "tls=1"),
     ("ChatServer", "default", 4120, "default", ""),
     ("ChatServer", "secure", 4121, "secure",
      "tls=1;cipher-list=ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"),
@@ -55,12 +60,19 @@ PORTS = [
     ("Cobrowse_Cluster_SCS", "default", 8800, "default", ""),
 ]
 
+# primary, backup (Genesys Administrator's "Backup Server" of the primary)
+BACKUP_SERVERS = [("MessageServer", "MessageServer_Backup")]
+
 # The host level of the TLS parameters (each host's [security] options).
 HOST_OPTIONS = [
     ("genesys-core-01", "security", "provider", "PEM"),
     ("genesys-core-01", "security", "certificate", "/opt/genesys/certs/genesys-core-01.pem"),
     ("genesys-core-01", "security", "certificate-key", "/opt/genesys/certs/genesys-core-01.key"),
     ("genesys-core-01", "security", "trusted-ca", "/opt/genesys/certs/ca.pem"),
+    ("genesys-core-02", "security", "provider", "PEM"),
+    ("genesys-core-02", "security", "certificate", "/opt/genesys/certs/genesys-core-02.pem"),
+    ("genesys-core-02", "security", "certificate-key", "/opt/genesys/certs/genesys-core-02.key"),
+    ("genesys-core-02", "security", "trusted-ca", "/opt/genesys/certs/ca.pem"),
     ("cb-linux-01", "security", "tls-target-name-check", "host"),
     ("cb-linux-01", "security", "sec-protocol", "TLSv12"),
     ("cb-linux-02", "security", "sec-protocol", "TLSv12"),
@@ -170,6 +182,10 @@ class Command(BaseCommand):
             if new:
                 new_apps.append(app)
                 created += 1
+        for primary, backup in BACKUP_SERVERS:
+            if new_apps and apps[primary] in new_apps and apps[primary].backup_server_id is None:
+                Application.objects.filter(pk=apps[primary].pk).update(backup_server=apps[backup])
+                apps[primary].backup_server = apps[backup]
         for server, port_id, number, mode, params in PORTS:
             _, new = Port.objects.get_or_create(
                 application=apps[server], port_id=port_id,
