@@ -66,6 +66,10 @@ def api_field(field: forms.Field) -> serializers.Field:
     if isinstance(field, forms.IntegerField):
         return StrictIntegerField(allow_null=not field.required, min_value=field.min_value,
                                   max_value=field.max_value, **common)
+    if isinstance(field, forms.MultipleChoiceField):
+        choices = [(value, label) for value, label in field.choices if value != ""]
+        return serializers.ListField(child=StrictChoiceField(choices=choices), allow_empty=not field.required,
+                                     **common)
     if isinstance(field, forms.ChoiceField):
         choices = [(value, label) for value, label in field.choices if value != ""]
         return StrictChoiceField(choices=choices, allow_blank=not field.required, **common)

@@ -12,6 +12,7 @@ from api.filters import ID_PATTERN
 from api.findings import FindingViewSet
 from api.history import CompareView, RevertView, VersionDetailView, VersionListView
 from api.hosts import HostViewSet
+from api.notifications import CalendarView, ChannelViewSet, DeliveryViewSet, SubscriptionView
 from api.options import ApplicationOptionsView, ClusterApplyView, SecuritySectionView
 from api.ports import ConnectionViewSet, PortViewSet
 from api.probes import ProbeViewSet
@@ -50,6 +51,9 @@ router.register("stores", StoreViewSet, basename="store")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("sweeps", SweepViewSet, basename="sweep")
 router.register("probes", ProbeViewSet, basename="probe")
+# Notifications: channels, the delivery log (the user's own subscription and calendar: urlpatterns).
+router.register("notifications/channels", ChannelViewSet, basename="notification-channel")
+router.register("notifications/deliveries", DeliveryViewSet, basename="notification-delivery")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -65,5 +69,7 @@ urlpatterns = [
     path("applications/<id:pk>/versions/<id:number>/", VersionDetailView.as_view(), name="application-version"),
     path("applications/<id:pk>/versions/<id:number>/revert/", RevertView.as_view(), name="application-revert"),
     path("applications/<id:pk>/compare/", CompareView.as_view(), name="application-compare"),
+    path("notifications/subscription/", SubscriptionView.as_view(), name="notification-subscription"),
+    path("notifications/calendar/", CalendarView.as_view(), name="notification-calendar"),
     path("", include(router.urls)),
 ]

@@ -205,6 +205,15 @@ API = {
     "api:sweep-detail": reads(VIEWER),
     "api:probe-list": Rule(read=VIEWER, write=SECURITY_OFFICER),
     "api:probe-detail": reads(VIEWER),
+    # Notifications, as on their pages: Administrators manage the channels and retry; everyone reads the
+    # delivery log and sets their own subscription and calendar URL.
+    "api:notification-channel-list": edits(ADMINISTRATOR),
+    "api:notification-channel-detail": edits(ADMINISTRATOR),
+    "api:notification-delivery-list": reads(VIEWER),
+    "api:notification-delivery-detail": reads(VIEWER),
+    "api:notification-delivery-retry": edits(ADMINISTRATOR),
+    "api:notification-subscription": edits(VIEWER),
+    "api:notification-calendar": edits(VIEWER),
 }
 
 ROUTES: dict[str, Rule] = {**BROWSER, **API}

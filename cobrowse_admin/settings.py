@@ -362,6 +362,9 @@ SPECTACULAR_SETTINGS = {
         "ProtocolEnum": "applications.models.Protocol",
         "StoreProviderEnum": "security.models.Provider",
         "SweepStatusEnum": "security.models.SweepStatus",
+        "NotificationEventEnum": "notifications.models.EventKind",
+        "NotificationChannelKindEnum": "notifications.models.ChannelKind",
+        "DeliveryStatusEnum": "notifications.models.DeliveryStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -9,9 +9,11 @@ import hashlib
 import secrets
 from urllib.parse import urlsplit
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from applications import audit, versioning
@@ -83,6 +85,13 @@ def channel_version(channel: Channel) -> str:
     return versioning.version(state(channel), versioning.about(OBJECT_TYPE, channel.pk))
 
 
+def check_channel_version(channel: Channel, expected_version: str | None) -> None:
+    """``EditConflict`` unless ``channel`` (as loaded) is the version the form or the API client read.
+    The API asks first, so a conflict is said before any form error; the writes ask again under the lock."""
+    versioning.check(expected=expected_version, state=state(channel),
+                     events_about=versioning.about(OBJECT_TYPE, channel.pk), what=f"the channel {channel.name}")
+
+
 def snapshot(channel: Channel) -> dict:
     return {name: getattr(channel, name) for name in AUDITED}
 
@@ -95,8 +104,7 @@ def save_channel(*, channel: Channel, actor, secret: str | None = None, expected
     before = {}
     if not creating:
         stored = Channel.objects.select_for_update().get(pk=channel.pk)
-        versioning.check(expected=expected_version, state=state(stored), events_about=versioning.about(
-            OBJECT_TYPE, channel.pk), what=f"the channel {stored.name}")
+        check_channel_version(stored, expected_version)
         before = snapshot(stored)
         channel.secret_encrypted = stored.secret_encrypted
     channel.name = (channel.name or "").strip()[:100] or channel.target[:100]
@@ -122,22 +130,52 @@ def save_channel(*, channel: Channel, actor, secret: str | None = None, expected
     return channel
 
 
+def save_channel_form(*, channel: Channel | None, data: dict, actor, expected_version: str | None = None) -> Channel:
+    """Create (``channel`` None) or change an Administrators' channel from the channel form's cleaned
+    ``data``: the page and the API. An empty secret keeps the webhook's current one."""
+    target = channel or Channel()
+    target.kind, target.name, target.target = data["kind"], data["name"], data["target"]
+    target.events, target.enabled = list(data["events"]), data["enabled"]
+    return save_channel(channel=target, actor=actor, secret=data["secret"] or None,
+                        expected_version=expected_version if channel else None)
+
+
 @transaction.atomic
 def delete_channel(*, channel: Channel, actor, expected_version: str | None = None) -> None:
     stored = Channel.objects.select_for_update().get(pk=channel.pk)
-    versioning.check(expected=expected_version, state=state(stored),
-                     events_about=versioning.about(OBJECT_TYPE, channel.pk), what=f"the channel {stored.name}")
+    check_channel_version(stored, expected_version)
     name = stored.name
     changes = {k: [v, None] for k, v in snapshot(stored).items()}
     stored.delete()
     audit.record(actor=actor, action="delete", object_type=OBJECT_TYPE, object_repr=name, changes=changes)
 
 
+# What a user who never subscribed has: its version lets the API refuse a first subscription sent by a
+# client that read the state before another session of the same user made one.
+NO_SUBSCRIPTION: dict = {"subscribed": False}
+
+
+def subscription_about(user) -> Q:
+    return versioning.about("notification_subscription", user.pk)
+
+
+def subscription_version(user, subscription: Channel | None) -> str:
+    if subscription is not None:
+        return channel_version(subscription)
+    return versioning.version(NO_SUBSCRIPTION, subscription_about(user))
+
+
 @transaction.atomic
 def save_subscription(*, user, events: list[str], enabled: bool, expected_version: str | None = None) -> Channel | None:
     """The user's own email channel: their address, the kinds they chose. ``ChannelInvalid`` without an
-    address on their account."""
+    address on their account; ``EditConflict`` when ``expected_version`` is not what the user has now
+    (``subscription_version``; None: unconditional)."""
+    # The user's row is the lock: two first subscriptions at once would both find no channel to lock.
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
     existing = Channel.objects.select_for_update().filter(user=user).first()
+    if existing is None:
+        versioning.check(expected=expected_version, state=NO_SUBSCRIPTION, events_about=subscription_about(user),
+                         what="your notifications")
     if existing is None and not enabled:
         return None
     if not user.email:

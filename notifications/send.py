@@ -151,6 +151,27 @@ def unconfirmed(delivery: Delivery, now=None) -> bool:
             and now - delivery.claimed_at > timedelta(seconds=settings.NOTIFICATION_CLAIM_TIMEOUT_SECONDS))
 
 
+def delivery_state(delivery: Delivery, now, email_ok: bool) -> str:
+    """What the log says of a delivery (the page and the API): its status, or "unconfirmed" / "held"."""
+    if unconfirmed(delivery, now):
+        return "unconfirmed"
+    if delivery.status == DeliveryStatus.PENDING and delivery.channel.kind == ChannelKind.EMAIL and not email_ok:
+        return "held"
+    return delivery.status
+
+
+# The states an Administrator's retry takes (``retry``): the log's Retry button, the API's retry.
+RETRYABLE_STATES = ("failed", "unconfirmed")
+
+
+def channel_state(channel, email_ok: bool) -> str:
+    """What the channel list says of a channel: "not configured" (email without ``EMAIL_HOST``),
+    "enabled" or "disabled"."""
+    if channel.kind == ChannelKind.EMAIL and not email_ok:
+        return "not configured"
+    return "enabled" if channel.enabled else "disabled"
+
+
 def retry(delivery: Delivery) -> bool:
     """An Administrator's retry of a failed or unconfirmed delivery: pending again, now, with a fresh
     count of attempts. False when it is neither (sent, or still being sent)."""

@@ -13,8 +13,8 @@ from applications.versioning import EditConflict, posted_version
 from cobrowse_admin.access import access_required
 from notifications import calendar, channels
 from notifications.forms import ChannelForm, SubscriptionForm
-from notifications.models import CalendarToken, Channel, ChannelKind, Delivery, DeliveryStatus
-from notifications.send import email_configured, unconfirmed
+from notifications.models import CalendarToken, Channel, Delivery
+from notifications.send import delivery_state, email_configured
 
 PAGE_SIZE = 50
 
@@ -38,13 +38,9 @@ def channel_edit(request, pk=None):
     if request.method == "POST":
         form = ChannelForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
-            target = channel or Channel()
-            target.kind, target.name, target.target = data["kind"], data["name"], data["target"]
-            target.events, target.enabled = list(data["events"]), data["enabled"]
             try:
-                saved = channels.save_channel(channel=target, actor=request.user, secret=data["secret"] or None,
-                                              expected_version=posted_version(request) if channel else None)
+                saved = channels.save_channel_form(channel=channel, data=form.cleaned_data, actor=request.user,
+                                                   expected_version=posted_version(request))
             except channels.ChannelInvalid as invalid:
                 form.add_error(invalid.field if invalid.field in form.fields else None, str(invalid))
             except EditConflict as stale:
@@ -83,15 +79,6 @@ def channel_delete(request, pk):
         "channel": channel, "version": channels.channel_version(channel), "conflict": conflict,
         "reload_url": request.path, "sent": channel.deliveries.count(),
     })
-
-
-def delivery_state(delivery: Delivery, now, email_ok: bool) -> str:
-    """What the log says of a delivery: its status, or "unconfirmed" / "held"."""
-    if unconfirmed(delivery, now):
-        return "unconfirmed"
-    if delivery.status == DeliveryStatus.PENDING and delivery.channel.kind == ChannelKind.EMAIL and not email_ok:
-        return "held"
-    return delivery.status
 
 
 STATUS_FILTERS = ["pending", "sending", "sent", "failed"]
