@@ -21,8 +21,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from applications import history, services, versioning
-from applications.cfg import CfgEntry, parse_cfg, render_cfg, writable
+from applications.cfg import CfgEntry, CfgError, parse_cfg, render_cfg, writable
 from applications.forms import PortForm
+from applications.limits import MAX_PORTS_PER_FILE
 from applications.models import Application, Port
 from applications.transport import port_flags
 
@@ -150,6 +151,8 @@ def plan_import(app: Application, data: bytes) -> list[PortPlan]:
     sections: dict[str, list[CfgEntry]] = {}
     for entry in parse_cfg(data):
         sections.setdefault(entry.section, []).append(entry)
+        if len(sections) > MAX_PORTS_PER_FILE:
+            raise CfgError(f"Line {entry.line}: a ports file holds at most {MAX_PORTS_PER_FILE} [port ID] sections.")
     existing = {port.port_id: port for port in Port.objects.filter(application=app).select_related("application")}
     plans = [_section_plan(app, port_id, entries, existing.get(port_id)) for port_id, entries in sections.items()]
     # Two ports of one application on one number: refused for a port the file adds or changes.

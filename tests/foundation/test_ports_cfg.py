@@ -10,6 +10,7 @@ from django.urls import reverse
 from applications import services
 from applications.cfg import parse_cfg
 from applications.forms import PortForm
+from applications.limits import MAX_PORTS_PER_FILE
 from applications.models import Application, ApplicationVersion, AppType, AuditEvent, Port
 from applications.ports_io import CHANGED, INVALID, NEW, NOT_IN_FILE, UNCHANGED, plan_import
 
@@ -232,3 +233,11 @@ def test_plan_lists_the_file_first_then_the_ports_it_leaves_out(env):
     plans = plan_import(env.message, b"[zeta]\nport = 5000\n[secure]\nport = 4021\n")
     assert [(p.port_id, p.status) for p in plans] == [("zeta", NEW), ("secure", UNCHANGED), ("default", NOT_IN_FILE)]
     assert INVALID not in {p.status for p in plans}
+
+
+def test_a_file_of_more_port_sections_than_the_limit_is_refused_before_judging(env, client_as):
+    data = "".join(f"[p{i}]\nport = {1000 + i}\n" for i in range(MAX_PORTS_PER_FILE + 1)).encode()
+    response = preview(client_as("operator"), env.message, data)
+    assert response.status_code == 200 and response.context["preview"] is None
+    assert f"at most {MAX_PORTS_PER_FILE} [port ID] sections" in response.content.decode()
+    assert set(ports_of(env.message)) == {"default", "secure"}
