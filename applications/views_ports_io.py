@@ -28,6 +28,7 @@ from applications.ports_io import (
     plan_import,
     ports_version,
 )
+from applications.text import shown
 from applications.versioning import VERSION_FIELD, EditConflict, posted_version
 from applications.views import application_or_404
 from applications.views_options import posted_note
@@ -78,7 +79,7 @@ def ports_import(request, pk):
         except CfgError as exc:
             form.add_error("file", str(exc))
         else:
-            page.update(preview_context(plans), filename=upload.name, why=WhyForm(),
+            page.update(preview_context(plans), filename=shown(upload.name, 255), why=WhyForm(),
                         cfg=base64.b64encode(data).decode("ascii"))
     return render(request, "applications/ports_import.html", {**page, "form": form, "opened_version": opened,
                                                               "version_field": VERSION_FIELD})
@@ -98,7 +99,7 @@ def ports_import_confirm(request, app, page):
     if data is None:
         messages.error(request, "Nothing was imported: the previewed file did not come back whole. Choose it again.")
         return redirect(again)
-    filename = request.POST.get("filename", "")[:255]
+    filename = shown(request.POST.get("filename", ""), 255)  # it goes into the audit trail: one visible line
     try:
         changed = apply_ports_import(application=app, data=data, actor=request.user,
                                      expected_version=posted_version(request), filename=filename,

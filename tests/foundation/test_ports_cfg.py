@@ -241,3 +241,21 @@ def test_a_file_of_more_port_sections_than_the_limit_is_refused_before_judging(e
     assert response.status_code == 200 and response.context["preview"] is None
     assert f"at most {MAX_PORTS_PER_FILE} [port ID] sections" in response.content.decode()
     assert set(ports_of(env.message)) == {"default", "secure"}
+
+
+def test_the_import_page_alone_offers_the_file_chooser_with_the_ports_version(env, client_as):
+    response = client_as("operator").get(reverse("applications:ports_import", args=[env.message.pk]))
+    assert response.status_code == 200
+    assert 'id="ports-import-form"' in response.content.decode()
+    assert response.context["opened_version"] == tab(client_as("operator"), env.message).context["ports_version"]
+
+
+def test_a_file_name_posted_back_reaches_the_audit_trail_on_one_visible_line(env, client_as, committed):
+    client = client_as("operator")
+    response = preview(client, env.message, b"[default]\nport = 4030\n")
+    with committed():
+        client.post(reverse("applications:ports_import", args=[env.message.pk]), {
+            "_confirm": "", "cfg": response.context["cfg"], "filename": "a\nb.cfg",
+            "opened_version": response.context["opened_version"]})
+    event = AuditEvent.objects.filter(object_type="port").latest("id")
+    assert event.message == "Imported from a\u240ab.cfg."
