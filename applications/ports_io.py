@@ -25,6 +25,7 @@ from applications.cfg import CfgEntry, CfgError, parse_cfg, render_cfg, writable
 from applications.forms import PortForm
 from applications.limits import MAX_PORTS_PER_FILE
 from applications.models import Application, Port
+from applications.text import quoted
 from applications.transport import port_flags
 
 PORT, MODE, TRANSPORT = "port", "mode", "transport"
@@ -75,7 +76,7 @@ def export_ports_cfg(app: Application) -> str:
     rows, left_out = [], []
     for port in Port.objects.filter(application=app).order_by("port_id"):
         if not writable(port.port_id, PORT, str(port.number)):
-            left_out.append(f"the port {port.port_id!r}")
+            left_out.append(f"the port {quoted(port.port_id)}")
             continue
         rows += [(port.port_id, PORT, str(port.number)), (port.port_id, MODE, port.mode)]
         if writable(port.port_id, TRANSPORT, port.transport_params):
@@ -86,7 +87,7 @@ def export_ports_cfg(app: Application) -> str:
               "port = number, mode = default, upgrade or secure, transport = name=value;name=value.\n"
               "Importing this file changes only the ports it holds; a port left out is kept.")
     if left_out:
-        header += f"\nNot exported (a line break or control character): {', '.join(left_out)}"
+        header += f"\nNot exported (a line break, a control character or spaces at an end): {', '.join(left_out)}"
     return render_cfg(rows, header=header)
 
 
