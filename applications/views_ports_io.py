@@ -34,8 +34,8 @@ from applications.views import application_or_404
 from applications.views_options import posted_note
 from cobrowse_admin.access import access_required
 
-CONFLICT_OUTCOME = ("Nothing was imported: reload the Server Info tab to see its ports as they are now, then "
-                    "choose the file again.")
+CONFLICT_OUTCOME = ("Nothing was imported. Choose the file again below for a preview against the ports as they "
+                    "are now.")
 
 
 @access_required
