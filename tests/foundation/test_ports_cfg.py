@@ -195,6 +195,9 @@ def test_a_port_changed_since_the_page_was_opened_refuses_the_preview(env, clien
     page = response.content.decode()
     assert 'id="stale-edit"' in page and "the ports of MessageServer" in page and "4021 → 4022" in page
     assert ports_of(env.message)["default"][0] == 4020
+    # The file chosen again on the banner's page is previewed against the ports as they are now.
+    again = preview(client, env.message, b"[default]\nport = 4030\n", version=response.context["opened_version"])
+    assert statuses(again) == {"default": CHANGED, "secure": NOT_IN_FILE}
 
 
 def test_a_port_changed_between_preview_and_confirmation_refuses_the_import(env, client_as, users, committed):
