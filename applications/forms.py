@@ -537,6 +537,11 @@ class CfgImportForm(forms.Form):
         return upload
 
 
+class PortsCfgImportForm(CfgImportForm):
+    file = forms.FileField(label=".cfg file", help_text="One [port ID] section per port: port = number, "
+                                                        "mode = default, upgrade or secure, transport = name=value;…")
+
+
 class CompactFormMixin:
     """Small Bootstrap widgets for the filter bars above lists."""
 

@@ -19,6 +19,10 @@ MAX_VALUE_LENGTH = 4_000
 # A .cfg file to import, in bytes (20,000 options of ordinary length are about 1 MB).
 MAX_CFG_BYTES = 2 * 1024 * 1024
 
+# Port sections in one ports .cfg file: each is judged by the port form (a few queries), so a file of
+# thousands would hold a request for minutes; an application has a handful of ports.
+MAX_PORTS_PER_FILE = 500
+
 # Rows on one page of the options editor. A page posts five fields a row: 100 rows and the blank rows
 # stay well under Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000), at any number of options.
 EDITOR_PAGE_ROWS = 100

@@ -9,6 +9,7 @@ from applications import (
     views_options,
     views_options_io,
     views_ports,
+    views_ports_io,
 )
 
 app_name = "applications"
@@ -38,6 +39,8 @@ urlpatterns = [
     path("applications/<int:pk>/ports/new/", views_ports.port_edit, name="port_new"),
     path("applications/<int:pk>/ports/<int:port_pk>/edit/", views_ports.port_edit, name="port_edit"),
     path("applications/<int:pk>/ports/<int:port_pk>/delete/", views_ports.port_delete, name="port_delete"),
+    path("applications/<int:pk>/ports/export/", views_ports_io.ports_export, name="ports_export"),
+    path("applications/<int:pk>/ports/import/", views_ports_io.ports_import, name="ports_import"),
     path("applications/<int:pk>/connections/", views_ports.connections_tab, name="connections"),
     path("applications/<int:pk>/connections/new/", views_ports.connection_edit, name="connection_new"),
     path("applications/<int:pk>/connections/<int:conn_pk>/edit/", views_ports.connection_edit,

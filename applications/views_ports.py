@@ -9,6 +9,8 @@ from django.views.decorators.http import require_safe
 from applications import services
 from applications.forms import ConnectionForm, PortForm, ServerInfoForm, relisted_connection_form
 from applications.models import Application, Connection, Port, Protocol
+from applications.ports_io import ports_version
+from applications.versioning import VERSION_FIELD
 from applications.views import application_or_404, delete_object_page, edit_object, warn_paths_not_fitting
 from cobrowse_admin.access import access_required
 
@@ -18,7 +20,11 @@ from cobrowse_admin.access import access_required
 def ports_tab(request, pk):
     app = application_or_404(pk)
     ports = app.ports.annotate(connection_count=Count("connections"))
-    return render(request, "applications/detail_ports.html", {"app": app, "tab": "ports", "ports": ports})
+    return render(request, "applications/detail_ports.html", {
+        "app": app, "tab": "ports", "ports": ports,
+        # The import form on the tab is checked against the ports as this page shows them.
+        "ports_version": ports_version(app), "version_field": VERSION_FIELD,
+    })
 
 
 @access_required

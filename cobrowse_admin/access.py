@@ -77,6 +77,8 @@ BROWSER = {
     "applications:port_new": edits(OPERATOR),
     "applications:port_edit": edits(OPERATOR),
     "applications:port_delete": edits(OPERATOR),
+    "applications:ports_export": reads(VIEWER),
+    "applications:ports_import": edits(OPERATOR),
     "applications:connections": reads(VIEWER),
     "applications:connection_new": edits(OPERATOR),
     "applications:connection_edit": edits(OPERATOR),

@@ -47,6 +47,8 @@ ACCESS = {
     "applications:port_new": WRITE,
     "applications:port_edit": WRITE,
     "applications:port_delete": WRITE,
+    "applications:ports_export": READ,
+    "applications:ports_import": WRITE,
     "applications:connections": READ,
     "applications:connection_new": WRITE,
     "applications:connection_edit": WRITE,
