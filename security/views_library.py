@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_safe
 
+from applications.links import url_for_ids
 from applications.paths import UNIX, WINDOWS
 from applications.sorting import Column, page_query, sort_by
 from applications.versioning import EditConflict, posted_version
@@ -31,7 +32,6 @@ from security.forms_library import ConfirmImportForm, FetchForm, FetchImportForm
 from security.models import Certificate, Provider, TrustedStore
 from security.panels import certificate_panels
 from security.probe import FetchFailed, examine_server
-from security.review import url_for_ids
 from security.templatetags.security_text import fingerprint, role_label
 from security.timeline import SHORT_LIVED_DAYS, build_timeline
 
