@@ -33,7 +33,7 @@ from security.models import Certificate, Provider, TrustedStore
 from security.panels import certificate_panels
 from security.probe import FetchFailed, examine_server
 from security.templatetags.security_text import fingerprint, role_label
-from security.timeline import SHORT_LIVED_DAYS, build_timeline
+from security.timeline import SHORT_LIVED_DAYS, bars_svg, build_timeline
 
 PREVIEW_SESSION_KEY = "certificate-import-preview"
 PAGE_SIZE = 50
@@ -73,10 +73,11 @@ def certificate_list(request):
     for cert in page.object_list:
         cert.detail_url = detail(cert.pk)
         cert.row_html = mark_safe(certificate_row_html(cert, now=now, soon=soon))
+    timeline = build_timeline(page.object_list, now=now, soon_days=soon_days(), url_of=lambda cert: cert.detail_url)
     return render(request, "security/certificate_list.html", {
         "page": page, "now": now, "soon": soon, "q": text, "query": page_query(request.GET), "sorting": sorting,
         "expiring": expiring,
-        "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
+        "timeline": timeline, "timeline_bars": mark_safe(bars_svg(timeline)) if timeline else "",
         "soon_days": soon_days(), "short_lived_days": SHORT_LIVED_DAYS,
     })
 
