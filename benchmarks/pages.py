@@ -5,6 +5,10 @@ connections, N/10 certificates, N/25 stores, 20·N audit events), one validation
 have findings to show, then each page requested many times in-process through Django's test
 ``Client`` (the whole middleware stack, sessions and templates; no network, no WSGI server) as the
 Security officer. Time is measured around each request; queries are counted on a separate request.
+A list that is not full at the smaller size (14 hosts at 500 applications, 50 a page at 5,000) is measured
+a second time at the larger sizes with its page limited to the rows it showed at the smallest: the same
+order, the same code, as many rows; the raw figures and their ratio stay as they are, this comparison is
+added beside them (what grows with the estate, not with the page's fill).
 Debug is off while measuring (no query log); the tables are vacuumed and analysed after the bulk load
 and the sweep, as autovacuum does on a running server; the objects loaded by then are frozen out of the
 garbage collector's full passes, as the WSGI entry point does in gunicorn's workers.
@@ -17,10 +21,12 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import re
 import subprocess
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 
 from _common import (
     BASE_DIR,
@@ -36,6 +42,7 @@ from _common import (
 )
 
 TARGET_P95_MS = 50
+TARGET_RATIO = 1.3  # p95 at the largest size over p95 at the smallest, in the same run
 
 
 def pages(ids: dict) -> list[tuple[str, str]]:
@@ -103,8 +110,50 @@ def vacuum_analyze() -> None:
             cursor.execute("VACUUM ANALYZE")
 
 
-def measure(database_url: str, requests: int, versions: int = 1000, only: str = "") -> dict:
-    """In the child process: sweep once, then time every page. Returns the figures as a dict."""
+LIST_BODY = re.compile(r"<tbody>(.*?)</tbody>", re.S)
+
+
+def rows_shown(html: bytes) -> int:
+    """The rows of a page's first table body (its list), 0 when it has none."""
+    body = LIST_BODY.search(html.decode(errors="replace"))
+    return body.group(1).count("<tr") if body else 0
+
+
+@contextmanager
+def rows_per_page(limit: int | None):
+    """Every ``Paginator`` made meanwhile shows at most ``limit`` rows a page (no limit: None). The lists'
+    own code runs unchanged; their first page is then the first ``limit`` rows of the same order."""
+    from django.core.paginator import Paginator
+
+    original = Paginator.__init__
+
+    def limited(self, object_list, per_page, *args, **kwargs):
+        original(self, object_list, min(int(per_page), limit), *args, **kwargs)
+
+    if limit is not None:
+        Paginator.__init__ = limited
+    try:
+        yield
+    finally:
+        Paginator.__init__ = original
+
+
+def timed(client, url: str, requests: int) -> dict:
+    """Wall and CPU (this process: Django's share, not the database's) milliseconds of ``requests`` GETs."""
+    times, cpu = [], []
+    for _ in range(requests):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return {"p50": median(times), "p95": percentile(times, 95), "max": max(times), "cpu50": median(cpu)}
+
+
+def measure(database_url: str, requests: int, versions: int = 1000, only: str = "",
+            equal_rows: dict[str, int] | None = None) -> dict:
+    """In the child process: sweep once, then time every page. Returns the figures as a dict.
+    ``equal_rows``: label -> rows a list showed at the smallest size; such a page showing more rows here is
+    timed again with its page limited to that many rows (``rows_per_page``)."""
     from _common import use_database
 
     use_database(database_url)
@@ -145,13 +194,14 @@ def measure(database_url: str, requests: int, versions: int = 1000, only: str = 
             client.get(url)
         # Read now: the next request empties the log (Django resets it when a request starts).
         query_count = len(queries)
-        times = []
-        for _ in range(requests):
-            start = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - start) * 1000)
-        results.append({"label": label, "url": url, "queries": query_count, "p50": median(times),
-                        "p95": percentile(times, 95), "max": max(times), "bytes": len(response.content)})
+        figures = {"label": label, "url": url, "queries": query_count, **timed(client, url, requests),
+                   "bytes": len(response.content), "rows": rows_shown(response.content)}
+        fewer = (equal_rows or {}).get(label)
+        if fewer and fewer < figures["rows"]:
+            with rows_per_page(fewer):
+                if rows_shown(client.get(url).content) == fewer:  # a paginated list (else not comparable)
+                    figures["equal_rows"] = {"rows": fewer, **timed(client, url, requests)}
+        results.append(figures)
     return {
         "sweep_seconds": sweep_seconds,
         "rows": {
@@ -197,11 +247,13 @@ def main() -> None:
                              "(e.g. 'dashboard,findings')")
     parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests, 50 versions: a smoke test")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--equal-rows", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
     if args.measure:
-        print(json.dumps(measure(args.database_url, args.requests, args.versions, args.pages)))
+        print(json.dumps(measure(args.database_url, args.requests, args.versions, args.pages,
+                                 json.loads(args.equal_rows))))
         return
 
     scales = [60] if args.quick else [int(s) for s in args.scales.split(",")]
@@ -214,8 +266,12 @@ def main() -> None:
         name = database_name(args.database_url)
         url = args.database_url.replace(name, f"{name}_{scale}")
         seed_seconds = seeded_database(url, scale)
+        # The rows each list showed at the smallest size: at the larger ones, also timed with that many rows.
+        equal_rows = ({p["label"]: p["rows"] for p in figures[scales[0]]["pages"] if p["rows"]}
+                      if figures else {})
         out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests),
-                              "--versions", str(versions), "--pages", args.pages],
+                              "--versions", str(versions), "--pages", args.pages,
+                              "--equal-rows", json.dumps(equal_rows)],
                              cwd=BASE_DIR, env=child_env(url), capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"measuring at scale {scale} failed:\n{out.stdout}{out.stderr}")
@@ -225,24 +281,55 @@ def main() -> None:
               f"sweep before measuring {figures[scale]['sweep_seconds']:.1f} s; "
               + ", ".join(f"{v:,} {k}" for k, v in rows.items()))
 
-    last = scales[-1]
-    header = ["page"] + [f"queries @{s}" for s in scales] + [f"p50 @{s}" for s in scales] + [
-        f"p95 @{s}" for s in scales]
+    first, last = scales[0], scales[-1]
+    header = (["page"] + [f"queries @{s}" for s in scales] + [f"rows @{s}" for s in scales]
+              + [f"p50 @{s}" for s in scales] + [f"p95 @{s}" for s in scales]
+              + ([f"p95 @{last} / @{first}"] if first != last else []))
     rows = []
     over = []
     for index, page in enumerate(figures[last]["pages"]):
         per = [figures[s]["pages"][index] for s in scales]
-        rows.append([page["label"]] + [str(p["queries"]) for p in per] + [f"{p['p50']:.1f} ms" for p in per]
-                    + [f"{p['p95']:.1f} ms" for p in per])
+        ratio = page["p95"] / per[0]["p95"]
+        rows.append([page["label"]] + [str(p["queries"]) for p in per] + [str(p["rows"] or "") for p in per]
+                    + [f"{p['p50']:.1f} ms" for p in per] + [f"{p['p95']:.1f} ms" for p in per]
+                    + ([f"{ratio:.2f}x"] if first != last else []))
         if page["p95"] > TARGET_P95_MS:
             over.append(page["label"])
+        if first != last and ratio > TARGET_RATIO:
+            over.append(f"{page['label']} (p95 ratio {ratio:.2f}x)")
         if any(later["queries"] > earlier["queries"] for earlier, later in zip(per, per[1:], strict=False)):
             over.append(f"{page['label']} (query count grows)")
     print()
     print(table(rows, header))
     print()
-    print(f"target: p95 <= {TARGET_P95_MS} ms, query counts independent of the scale: "
+    ratio_target = f"p95 @{last} <= {TARGET_RATIO} x p95 @{first}, " if first != last else ""
+    print(f"target: p95 <= {TARGET_P95_MS} ms, {ratio_target}query counts independent of the scale: "
           + ("met" if not over else "NOT met for " + "; ".join(over)))
+    print_equal_rows(figures, first, last)
+
+
+def print_equal_rows(figures: dict, first: int, last: int) -> None:
+    """The lists not full at the smallest size, compared at equal rows: their page at the largest size
+    limited to the rows shown at the smallest. The raw ratio (above) compares pages of different fill; this
+    one what grows with the estate, and the difference between the two pages at the largest size gives the
+    cost of a row."""
+    limited = [(small, big) for small, big in zip(figures[first]["pages"], figures[last]["pages"], strict=True)
+               if "equal_rows" in big]
+    if not limited:
+        return
+    header = ["page not full @" + str(first), "rows", f"p95 @{first}", f"p95 @{last}, same rows",
+              "ratio, same rows", f"CPU p50 @{first} / @{last} same rows / full", "per extra row (CPU p50)"]
+    rows = []
+    for small, big in limited:
+        same = big["equal_rows"]
+        per_row = (big["cpu50"] - same["cpu50"]) / (big["rows"] - same["rows"])
+        rows.append([small["label"], f"{small['rows']} / {big['rows']}", f"{small['p95']:.1f} ms",
+                     f"{same['p95']:.1f} ms", f"{same['p95'] / small['p95']:.2f}x",
+                     f"{small['cpu50']:.1f} / {same['cpu50']:.1f} / {big['cpu50']:.1f} ms", f"{per_row:.2f} ms"])
+    print()
+    print(f"Lists not full at {first} (fewer rows than at {last}): the raw ratio above compares pages of "
+          f"different fill. The same pages at {last} limited to the rows shown at {first} (same order, same code):")
+    print(table(rows, header))
 
 
 if __name__ == "__main__":

@@ -30,10 +30,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
+from applications.links import url_for_ids
 from applications.models import Application, AppType, Connection, Port
 from security.checks.verdict import NOT_READY, NOT_SECURE, READY, UNCHECKED, VERDICT_LABELS, Verdict
 from security.models import ConnectionCheck
-from security.review import url_for_ids
 from security.verdicts import connection_views, with_verdict_data
 
 GROUP_BY_CLUSTER = "cluster"

@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods, require_safe
 
+from applications.links import url_for_ids
 from applications.paths import UNIX, WINDOWS
 from applications.sorting import Column, page_query, sort_by
 from applications.versioning import EditConflict, posted_version
@@ -31,9 +32,8 @@ from security.forms_library import ConfirmImportForm, FetchForm, FetchImportForm
 from security.models import Certificate, Provider, TrustedStore
 from security.panels import certificate_panels
 from security.probe import FetchFailed, examine_server
-from security.review import url_for_ids
 from security.templatetags.security_text import fingerprint, role_label
-from security.timeline import SHORT_LIVED_DAYS, build_timeline
+from security.timeline import SHORT_LIVED_DAYS, bars_svg, build_timeline
 
 PREVIEW_SESSION_KEY = "certificate-import-preview"
 PAGE_SIZE = 50
@@ -73,10 +73,11 @@ def certificate_list(request):
     for cert in page.object_list:
         cert.detail_url = detail(cert.pk)
         cert.row_html = mark_safe(certificate_row_html(cert, now=now, soon=soon))
+    timeline = build_timeline(page.object_list, now=now, soon_days=soon_days(), url_of=lambda cert: cert.detail_url)
     return render(request, "security/certificate_list.html", {
         "page": page, "now": now, "soon": soon, "q": text, "query": page_query(request.GET), "sorting": sorting,
         "expiring": expiring,
-        "timeline": build_timeline(page.object_list, now=now, soon_days=soon_days()),
+        "timeline": timeline, "timeline_bars": mark_safe(bars_svg(timeline)) if timeline else "",
         "soon_days": soon_days(), "short_lived_days": SHORT_LIVED_DAYS,
     })
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import clear_script_prefix, reverse, set_script_prefix
 
-from security.review import url_for_ids
+from applications.links import url_for_ids
 
 NAMES = ["applications:connections", "applications:detail", "security:probe"]
 
