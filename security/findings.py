@@ -307,11 +307,10 @@ class TextSearch:
 
     ``kept``: the matches every filter keeps (exact up to the limit, past it some number over it); the page
     lists the first ``listed`` of them in its order, ``page_ids`` those of the page asked for (``page_start``
-    the first one's position). ``more``:
-    there are more than the limit. ``by_severity``: the matches of each severity with the other filters
-    (the chips), ``None`` for "more than the limit". ``facets``: the counts of every filter value, or ``None``
-    when the text alone matches more than the limit (the choices then show no numbers, as before they were
-    counted in one pass)."""
+    the first one's position). ``more``: there are more than the limit. ``by_severity``: the matches of each
+    severity with the other filters (the chips), ``None`` for "more than the limit". ``facets``: the counts of
+    every filter value, or ``None`` when the text alone matches more than the limit (the choices then show no
+    numbers rather than numbers of a part)."""
 
     filters: FindingFilters
     kept: int
@@ -354,6 +353,8 @@ class MatchedIds:
     def __getitem__(self, window: slice) -> list[int]:
         search = self.search
         stop = min(window.stop, search.listed)
+        if stop <= window.start:
+            return []
         if window.start == search.page_start and stop <= search.page_start + len(search.page_ids):
             return search.page_ids[:stop - window.start]
         return list(Finding.objects.filter(text_match(search.filters.text), choices_condition(search.filters))
