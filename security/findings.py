@@ -374,9 +374,10 @@ def text_search(filters: FindingFilters, *, page_start: int = 0, page_size: int 
 
     - ``sample``: the text's first ``limit`` + 1 matches in a plain scan of the findings (``text_match``),
       with their five filter columns, their place in the page's order and whether the other filters keep
-      them. A text matching no more than the limit is then known entirely: its counts per filter value
-      (``facets_of_groups``), its matches per severity and the page's ids are worked out from these rows.
-      A rarer text costs one scan of the findings, a frequent one stops at ``limit`` + 1 matches.
+      them; they come back grouped by the five columns, with the page's window of those the other filters
+      keep. A text matching no more than the limit is then known entirely: its counts per filter value
+      (``facets_of_groups``), its matches per severity, the page's ids. A rarer text costs one scan of the
+      findings, a frequent one stops at ``limit`` + 1 matches.
     - ``ordered``: only when the sample is full (PostgreSQL skips the part otherwise: a one-time filter on
       the sample's count), the first ``limit`` + 1 matches of each severity that every other filter keeps,
       in the page's order, read through the index on (severity, code, id) and stopping there: the chips'
@@ -397,33 +398,40 @@ def text_search(filters: FindingFilters, *, page_start: int = 0, page_size: int 
     compiled = [part.query.sql_with_params() for part in (sample, *parts)]
     columns = ", ".join(FACET_COLUMNS)
     ordered = " UNION ALL ".join(f"SELECT * FROM ({sql}) AS part{i}" for i, (sql, _params) in enumerate(compiled[1:]))
+    start = max(0, min(page_start, limit))
+    window = max(0, min(page_size, limit - start))
+    blank = "'', '', '', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER)"
     statement = (
         f"WITH sample (id, code, {columns}, page_rank, kept) AS ({compiled[0][0]}) "
-        f"SELECT 0, id, code, {columns}, page_rank, kept FROM sample "
-        "UNION ALL "
-        "SELECT 1, id, code, severity, '', '', CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), page_rank, 1 "
-        f"FROM ({ordered}) AS ordered WHERE (SELECT COUNT(*) FROM sample) > %s")
-    params = [param for _sql, part_params in compiled for param in part_params] + [limit]
+        # The sample's matches grouped by the five columns (the counts when the sample holds every match)...
+        f"SELECT 0, COUNT(*), NULL, NULL, NULL, {columns}, 1 FROM sample GROUP BY {columns} "
+        # ... the page's window of them in the page's order ...
+        f"UNION ALL SELECT * FROM (SELECT 1, 1, page_rank, code, id, {blank}, 1 FROM sample WHERE kept = 1 "
+        "ORDER BY page_rank, code, id LIMIT %s OFFSET %s) AS page "
+        # ... and past the limit, each severity's first matches in the page's order.
+        f"UNION ALL SELECT 2, 1, page_rank, code, id, severity, '', '', CAST(NULL AS INTEGER), "
+        f"CAST(NULL AS INTEGER), 1 FROM ({ordered}) AS ordered WHERE (SELECT COUNT(*) FROM sample) > %s")
+    params = [*compiled[0][1], window, start,
+              *(param for _sql, part_params in compiled[1:] for param in part_params), limit]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
-    sampled = [row[1:] for row in rows if row[0] == 0]
-    if len(sampled) <= limit:
-        groups = Counter(tuple(row[2:7]) for row in sampled)
-        counted = facets_of_groups(filters, [(*key, n) for key, n in groups.items()])
-        kept = sorted((rank, code, pk) for pk, code, *_columns, rank, keep in sampled if keep)
+    groups = [(*row[5:10], row[1]) for row in rows if row[0] == 0]
+    if sum(n for *_key, n in groups) <= limit:
+        counted = facets_of_groups(filters, groups)
+        kept = counted.total
         by_severity = {s: counted.severity[s] for s in SEVERITIES}
+        page = sorted(row[2:5] for row in rows if row[0] == 1)
     else:  # more matches than counted: the counts of other filters' values would be of a part, none is shown
         counted = None
-        found = [(rank, code, pk, severity) for part, pk, code, severity, *_blank, rank, _kept in rows if part == 1]
+        found = sorted((rank, code, pk, severity) for part, _n, rank, code, pk, severity, *_blank in rows if part == 2)
         per_severity = Counter(severity for *_key, severity in found)
         by_severity = {s: (per_severity[s] if per_severity[s] <= limit else None) for s in SEVERITIES}
-        kept = sorted((rank, code, pk) for rank, code, pk, severity in found
-                      if not filters.severity or severity == filters.severity)
-    start = max(0, min(page_start, limit))
-    return TextSearch(filters=filters, kept=len(kept), limit=limit, page_start=start,
-                      page_ids=[pk for _rank, _code, pk in kept[start:min(start + page_size, limit)]],
-                      by_severity=by_severity, facets=counted)
+        listed = [row[:3] for row in found if not filters.severity or row[3] == filters.severity]
+        kept = len(listed)
+        page = listed[start:start + window]
+    return TextSearch(filters=filters, kept=kept, limit=limit, page_start=start,
+                      page_ids=[pk for _rank, _code, pk in page], by_severity=by_severity, facets=counted)
 
 
 @dataclass
