@@ -91,6 +91,14 @@ class FindingFilterForm(forms.Form):
             (pk, label(name, counts.cluster[pk])) for pk, name in self.clusters])
 
 
+def page_number(request) -> int:
+    """The page asked for, 1 for none or nonsense (the paginator then says which page it shows)."""
+    try:
+        return max(int(request.GET.get("page") or 1), 1)
+    except ValueError:
+        return 1
+
+
 @access_required
 @require_safe
 def findings(request):
@@ -98,10 +106,10 @@ def findings(request):
     filters = form.filters()
     if filters.text:
         # Counted up to TEXT_COUNT_LIMIT: past it "1,000+" and the first ones listed (security.findings).
-        search = text_search(filters)
+        search = text_search(filters, page_start=(page_number(request) - 1) * PAGE_SIZE, page_size=PAGE_SIZE)
         counts = search.facets  # None: not counted
         form.add_counts(counts, by_severity=search.by_severity)
-        page = Paginator(search.ids, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(search.ids(), PAGE_SIZE).get_page(request.GET.get("page"))
         by_severity, total, more = search.by_severity, search.total, search.more
     else:
         counts = facets(filters)

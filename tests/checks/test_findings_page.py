@@ -8,7 +8,16 @@ import re
 import pytest
 from django.urls import reverse
 
-from security.findings import SEVERITIES, FindingFilters, FindingsOrder, counts_by_severity, facets, findings_queryset
+from security.findings import (
+    DIMENSIONS,
+    SEVERITIES,
+    Facets,
+    FindingFilters,
+    FindingsOrder,
+    counts_by_severity,
+    facets,
+    findings_queryset,
+)
 from security.models import Finding
 from tests.checks.test_pages import text
 from tests.checks.world import World
@@ -235,22 +244,88 @@ def test_the_migration_gives_findings_stored_before_it_the_placement_the_checks_
     assert {kind for _, kind, *_ in written} == {"store", "application", "connection"}
 
 
-def test_a_text_search_lists_the_same_findings_in_the_same_order_as_the_whole_list(estate):
-    """``text_search`` (the page's reads that stop at the limit) against the whole filtered list: same ids,
-    same order, the same counts per filter value as ``facets`` counts them, for several texts and filters."""
+def matches_in_python(filters: FindingFilters) -> tuple[list[Finding], list[Finding]]:
+    """The findings the text matches, and those of them every other filter keeps, in the page's order, found
+    by a plain Python filter over every finding (the text in the message, fix or code, or in the name of the
+    store or application the finding is about; any case)."""
+    text = filters.text.lower()
+    every = Finding.objects.select_related("store", "application")
+
+    def found(f: Finding) -> bool:
+        return (text in f"{f.message}\n{f.hint}\n{f.code}".lower() or (f.store_id and text in f.store.name.lower())
+                or (f.application_id and text in f.application.name.lower()))
+
+    matched = sorted((f for f in every if found(f)), key=lambda f: (SEVERITIES.index(f.severity), f.code, f.pk))
+    return matched, [f for f in matched if not missed_filters(f, filters)]
+
+
+def missed_filters(f: Finding, filters: FindingFilters) -> list[str]:
+    values = {"severity": f.severity, "kind": f.kind, "app_type": f.app_type, "host": f.host_id,
+              "cluster": f.cluster_id}
+    return [name for name, value in values.items() if getattr(filters, name) not in ("", None)
+            and getattr(filters, name) != value]
+
+
+def facets_in_python(matched: list[Finding], filters: FindingFilters) -> Facets:
+    result = Facets()
+    for f in matched:
+        misses = missed_filters(f, filters)
+        values = {"severity": f.severity, "kind": f.kind, "app_type": f.app_type or None, "host": f.host_id,
+                  "cluster": f.cluster_id}
+        for name in DIMENSIONS:
+            if not misses or misses == [name]:
+                getattr(result, name)[values[name]] += 1
+        result.total += not misses
+    return result
+
+
+@pytest.mark.parametrize("limit", [1000, 3, 1])
+def test_a_text_search_finds_counts_and_lists_what_a_plain_filter_over_every_finding_does(estate, limit):
+    """``text_search`` (one statement: the text's matches up to the limit, or each severity's in the page's
+    order past it) against a plain Python filter over every finding, for several texts and filters, each page
+    of 1, 2 and 50 findings: the same findings in the same order, the same counts per filter value (the counts
+    of ``facets`` too), "more than the limit" (``None``) past it."""
     from security.findings import text_search
 
-    for filters in (FindingFilters(text="expired"), FindingFilters(text="TLS"), FindingFilters(text="cb-linux"),
-                    FindingFilters(text="Old CA"), FindingFilters(text="tls", severity="error"),
-                    FindingFilters(text="tls", kind="connection", host=estate.other_host.pk),
-                    FindingFilters(text="nothing matches this")):
-        everything = list(findings_queryset(filters).values_list("id", flat=True))
-        search = text_search(filters)
-        assert search.ids == everything and not search.more, filters
-        assert search.total == len(everything)
-        exact = facets(filters)
-        assert search.by_severity == {s: exact.severity[s] for s in SEVERITIES}, filters
-        assert search.facets == exact, filters
+    cases = [FindingFilters(text="expired"), FindingFilters(text="TLS"), FindingFilters(text="cb-linux"),
+             FindingFilters(text="Old CA"), FindingFilters(text="tls", severity="error"),
+             FindingFilters(text="tls", kind="connection", host=estate.other_host.pk),
+             FindingFilters(text="Lone_server", app_type="cobrowse_server"),
+             FindingFilters(text="secure", kind="store"),
+             FindingFilters(text="nothing matches this")]
+    over_the_limit = 0
+    for filters in cases:
+        matched, kept = matches_in_python(filters)
+        assert [f.pk for f in kept] == list(findings_queryset(filters).values_list("id", flat=True)), filters
+        for size in (1, 2, 50):
+            pages = [text_search(filters, page_start=start, page_size=size, limit=limit)
+                     for start in range(0, max(len(kept), 1), size)]
+            assert [pk for page in pages for pk in page.page_ids] == [f.pk for f in kept][:limit], (filters, size)
+        search = pages[0]
+        assert search.more == (len(kept) > limit) and search.listed == min(len(kept), limit), filters
+        assert search.total == (len(kept) if len(kept) <= limit else None), filters
+        expected = facets_in_python(matched, filters)
+        assert search.by_severity == {s: (n if (n := expected.severity[s]) <= limit else None)
+                                      for s in SEVERITIES}, filters
+        if len(matched) <= limit:
+            assert search.facets == expected == facets(filters), filters
+        else:
+            over_the_limit += 1
+            assert search.facets is None, filters
+    assert over_the_limit or limit == 1000
+    assert any(matches_in_python(filters)[1] for filters in cases)
+
+
+def test_a_text_search_page_past_the_last_shows_the_last(client_as, estate, monkeypatch):
+    from security import views_findings
+
+    monkeypatch.setattr(views_findings, "PAGE_SIZE", 2)
+    everything = list(findings_queryset(FindingFilters(text="tls")).values_list("id", flat=True))
+    assert len(everything) > 4
+    response = client_as("viewer").get(URL, {"q": "tls", "page": 999})
+    last = (len(everything) - 1) // 2 * 2
+    assert [row.finding.pk for row in response.context["rows"]] == everything[last:last + 2]
+    assert response.context["page"].number == (len(everything) + 1) // 2
 
 
 def test_a_text_matching_more_than_the_limit_says_so_and_lists_the_first_ones(client_as, estate, monkeypatch):

@@ -37,6 +37,11 @@ URLS = [
     # The pages of benchmarks/pages.py whose cost issue 11 bounds, with their filters and orders.
     reverse("security:findings") + "?kind=connection&host=__host__&cluster=__cluster__",
     reverse("security:findings") + "?q=Extra&severity=warning",
+    # Nothing matches at the small size, some findings at the larger one: the same queries.
+    reverse("security:findings") + "?q=extra_cluster_29",
+    # Under the count limit at the small size, over it at the larger one (TEXT_COUNT_LIMIT 20 below).
+    reverse("security:findings") + "?q=Extra&page=2",
+    reverse("security:findings") + "?q=Extra&host=__host__",
     reverse("applications:list"),
     reverse("applications:list") + "?app_type=cobrowse_node&version=%3E%3D8.5.003&sort=-version&page=2",
     reverse("applications:list") + "?q=Extra&sort=host",
@@ -52,6 +57,8 @@ def test_the_page_costs_the_same_queries_with_two_or_thirty_clusters(client_as, 
     # Small pages so "page 2" exists at both sizes.
     monkeypatch.setattr("security.views_findings.PAGE_SIZE", 5)
     monkeypatch.setattr("applications.views.PAGE_SIZE", 3)
+    monkeypatch.setattr("security.findings.TEXT_COUNT_LIMIT", 20)
+    monkeypatch.setattr("security.views_findings.TEXT_COUNT_LIMIT", 20)
     store = world.store("Old CA", certs=("expired-ca.pem",))
     grow(world, 0, 2, store)
     client = client_as("viewer")
