@@ -21,7 +21,7 @@ from applications.sorting import Column
 from applications.text import csv_cell
 from security.checks import ERROR
 from security.checks.verdict import SEVERITY_RANK, Verdict
-from security.effective_tls import PARAMETERS, EffectiveTls, effective_client_tls_many
+from security.effective_tls import PARAMETERS, EffectiveTls, SecurityWorld, effective_client_tls_many
 from security.models import ConnectionCheck, Finding, TrustedStore
 from security.verdicts import (
     ConnectionView,
@@ -268,8 +268,10 @@ class ReviewRow:
 
 
 def review_rows(connections: list[Connection]) -> list[ReviewRow]:
-    effective = effective_client_tls_many(connections)  # a fixed number of queries for the page or chunk
-    views = connection_views(connections, effective)
+    # One read of the clients, their Nodes and sections for the effective TLS and the verdicts alike.
+    world = SecurityWorld({c.client_id for c in connections})
+    effective = effective_client_tls_many(connections, world=world)  # a fixed number of queries for the page
+    views = connection_views(connections, effective, world=world)
     stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(

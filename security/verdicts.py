@@ -29,6 +29,7 @@ from security.checks.verdict import (
     verdict_of,
 )
 from security.deployment import Runner, runners_for
+from security.effective_tls import SecurityWorld, effective_client_tls_many
 from security.models import Finding, ProbeOutcome, ProbeResult
 
 PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
@@ -172,10 +173,16 @@ def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
         last_probe_id=Subquery(last_probe.values("id")[:1]))
 
 
-def connection_views(connections: list[Connection], effective: dict | None = None) -> dict[int, ConnectionView]:
-    """The view of each connection (loaded through ``with_verdict_data``), in five queries, and a few more
-    when some were probed unless the caller gives their ``effective_client_tls_many`` as ``effective``."""
-    runners = runners_for({c.client_id: c.client for c in connections}.values())
+def connection_views(connections: list[Connection], effective: dict | None = None, *,
+                     world: SecurityWorld | None = None) -> dict[int, ConnectionView]:
+    """The view of each connection (loaded through ``with_verdict_data``) in a fixed number of queries: the
+    clients' Nodes and sections are read once (a ``SecurityWorld``, the caller's when it read it already
+    for the effective TLS it gives as ``effective``), and whether a probe's host check is still the
+    connection's from its effective TLS, resolved from that world."""
+    clients = {c.client_id: c.client for c in connections}
+    if world is None or not clients.keys() <= world.apps.keys():
+        world = SecurityWorld(clients.keys())
+    runners = runners_for(clients.values(), world=world)
     findings: dict[int, list[FindingRow]] = {}
     # Rows, not models: a page of Clusters has a finding per Node of each.
     for connection_id, *row in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by(
@@ -183,12 +190,9 @@ def connection_views(connections: list[Connection], effective: dict | None = Non
         findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
     probes = ProbeResult.objects.defer("chain_pem").in_bulk(probe_ids) if probe_ids else {}
-    # Whether a probe's host check is still the connection's: its effective TLS, resolved at once.
-    from security.effective_tls import effective_client_tls_many
-
     if effective is None:
         effective = effective_client_tls_many(
-            [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes]) if probes else {}
+            [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes], world=world) if probes else {}
     views = {}
     for connection in connections:
         client_runners = runners[connection.client_id]
