@@ -254,16 +254,36 @@ def _ids(objects) -> list[int]:
     return [o if isinstance(o, int) else o.pk for o in objects]
 
 
-def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None = None,
-                              world: SecurityWorld | None = None) -> dict[int, EffectiveTls]:
-    """``effective_client_tls`` of each connection (objects or ids), by connection id, in four queries, or
-    two with the ``world`` of their clients read already."""
+def _loaded(connection) -> bool:
+    return (isinstance(connection, Connection) and Connection.client.is_cached(connection)
+            and Connection.port.is_cached(connection) and Port.application.is_cached(connection.port))
+
+
+def _connection_rows(connections) -> list[dict]:
+    """What the levels read of each connection: from the objects when their client and port are joined
+    already (a page of the review, loaded through ``with_verdict_data``), else in one query."""
+    connections = list(connections)
+    if connections and all(_loaded(c) for c in connections):
+        return [{"pk": c.pk, "transport_params": c.transport_params, "client_id": c.client_id,
+                 "client__name": c.client.name, "port_id": c.port_id, "port__port_id": c.port.port_id,
+                 "port__transport_params": c.port.transport_params, "port__application_id": c.port.application_id,
+                 "port__application__name": c.port.application.name} for c in connections]
     ids = _ids(connections)
     if not ids:
-        return {}
-    rows = list(Connection.objects.filter(pk__in=ids).values(
+        return []
+    return list(Connection.objects.filter(pk__in=ids).values(
         "pk", "transport_params", "client_id", "client__name", "port_id", "port__port_id", "port__transport_params",
         "port__application_id", "port__application__name"))
+
+
+def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None = None,
+                              world: SecurityWorld | None = None) -> dict[int, EffectiveTls]:
+    """``effective_client_tls`` of each connection (objects or ids), by connection id, in four queries: one
+    fewer for objects with their client and port joined, and only the hosts' options with the ``world`` of
+    their clients read already."""
+    rows = _connection_rows(connections)
+    if not rows:
+        return {}
     clients = {row["client_id"] for row in rows}
     if world is None or not clients <= world.apps.keys():
         world = SecurityWorld(clients)
