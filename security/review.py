@@ -21,7 +21,13 @@ from applications.text import csv_cell
 from applications.widgets import esc
 from security.checks import ERROR
 from security.checks.verdict import SEVERITY_RANK, Verdict
-from security.effective_tls import PARAMETERS, EffectiveTls, SecurityWorld, effective_client_tls_many
+from security.effective_tls import (
+    LEVEL_LABELS,
+    PARAMETERS,
+    EffectiveTls,
+    SecurityWorld,
+    effective_client_tls_many,
+)
 from security.models import ConnectionCheck, Finding, TrustedStore
 from security.verdicts import (
     ConnectionView,
@@ -186,6 +192,12 @@ def store_html(cell: RunnerCell) -> str:
     return f'{esc(cell.store.name) if cell.store else ""} <span class="badge {badge}">{cell.store_status_label}</span>'
 
 
+def breakable(name: str) -> str:
+    """A Node's name that may break after its underscores ("Cobrowse_Node_SCS_1"): the narrow provider and
+    store columns break it there rather than in the middle of a word."""
+    return esc(name).replace("_", "_<wbr>")
+
+
 def grouped_html(cells: list[RunnerCell], several: bool, key: Callable[[RunnerCell], tuple],
                  render: Callable[[RunnerCell], str]) -> str:
     """One line per distinct value, naming the Nodes that have it: "All 10 Nodes: PEM" when they agree,
@@ -200,7 +212,7 @@ def grouped_html(cells: list[RunnerCell], several: bool, key: Callable[[RunnerCe
             lines.append(f"<div>{value}</div>")
             continue
         names = (f"All {len(cells)} Nodes" if len(groups) == 1 and len(cells) > 1
-                 else ", ".join(esc(c.name) for c in members))
+                 else ", ".join(breakable(c.name) for c in members))
         failing = ' class="text-danger-emphasis"' if any(c.failing for c in members) else ""
         lines.append(f"<div{failing}>{names}: {value}</div>")
     return "".join(lines)
@@ -334,6 +346,7 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
 # The review's Effective TLS cell: the parameters that decide whether the handshake works, each with
 # the level it comes from (tls and tls-mutual are the Port column's badge).
 REVIEW_PARAMETERS = ("provider", "trusted-ca", "certificate", "tls-target-name-check", "sec-protocol", "cipher-list")
+ROW_LEVELS = ("connection", "port")
 
 
 def effective_html(effective: EffectiveTls | None, link: str) -> str:
@@ -342,11 +355,16 @@ def effective_html(effective: EffectiveTls | None, link: str) -> str:
     lines = []
     for name in REVIEW_PARAMETERS:
         parameter = effective.parameters[name]
-        if parameter.source is None:
+        source = parameter.source
+        if source is None:
             continue
+        # The row's own connection and port go without their long name ("Connection A → B:secure"): it
+        # is the row. An Application or Host keeps it (a Cluster's row reads a Node's section). The full
+        # name is the title, and the connection's Effective TLS page lists every level.
+        shown = LEVEL_LABELS[source.level] if source.level in ROW_LEVELS else source.label
         lines.append(f'<div><span class="mono">{esc(name)}</span> = <span class="mono text-break">'
-                     f'{esc(parameter.value)}</span> <span class="text-muted">({esc(parameter.source.label)})'
-                     "</span></div>")
+                     f'{esc(parameter.value)}</span> <span class="text-muted" title="{esc(source.label)}">'
+                     f"({esc(shown)})</span></div>")
     if not lines:
         lines.append('<div class="text-muted">none set</div>')
     lines.append(f'<a href="{esc(link)}">all parameters</a>')
