@@ -15,6 +15,7 @@ from applications.models import Application, AppType, Option
 from cobrowse_admin import secret_box
 from security.checks.application import SectionFacts
 from security.checks.verdict import TrustConfig, runner_key
+from security.effective_tls import SecurityWorld
 from security.models import StoreAssignment, TrustedStore
 from security.rules import security_section_placement
 
@@ -54,6 +55,11 @@ def saved_sections(app_ids: Iterable[int]) -> dict[int, SavedSection]:
     for app_id, name, value in Option.objects.filter(application_id__in=ids, section=SECURITY).values_list(
             "application_id", "name", "value"):
         found[app_id][name] = value
+    return sections_of(found)
+
+
+def sections_of(found: dict[int, dict[str, str]]) -> dict[int, SavedSection]:
+    """The saved section of each application from its ``security`` options as read (name: value)."""
     sections = {}
     for app_id, options in found.items():
         provider = options.get("provider")
@@ -185,14 +191,22 @@ class ShownNode:
     app_type: str = AppType.COBROWSE_NODE
 
 
-def runners_for(clients: Iterable[Application], *, for_checks: bool = False) -> dict[int, list[Runner]]:
+def runners_for(clients: Iterable[Application], *, for_checks: bool = False,
+                world: SecurityWorld | None = None) -> dict[int, list[Runner]]:
     """For each client, the applications that run its connections: a Cluster's Nodes (by name), or the
     client itself. In a fixed number of queries for any number of clients; each client needs its
-    ``cluster`` joined (a Node inherits its Cluster's section)."""
+    ``cluster`` joined (a Node inherits its Cluster's section). A page gives the ``world`` of the clients
+    (``security.effective_tls``) when it has read it for their effective TLS: the Nodes and sections are
+    taken from it, and only the stores are read."""
     clients = {c.pk: c for c in clients}
+    if world is not None and (for_checks or not clients.keys() <= world.apps.keys()):
+        world = None  # the checks judge Nodes as models; a world without these clients would not know them
     cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
     nodes_of: dict[int, list] = {pk: [] for pk in cluster_ids}
-    if for_checks and cluster_ids:
+    if world is not None:
+        for pk in cluster_ids:
+            nodes_of[pk] = [ShownNode(node.pk, node.name, pk, clients[pk]) for node in world.nodes.get(pk, [])]
+    elif for_checks and cluster_ids:
         nodes = Application.objects.filter(cluster_id__in=cluster_ids).order_by("name")
         for node in nodes.select_related("host").only(*RUNNER_FIELDS):
             node.cluster = clients[node.cluster_id]  # already loaded: no query per Node
@@ -207,7 +221,8 @@ def runners_for(clients: Iterable[Application], *, for_checks: bool = False) -> 
     apps_of = {pk: nodes_of.get(pk) or [app] for pk, app in clients.items()}
     ids = {a.pk for apps in apps_of.values() for a in apps} | {a.cluster_id for apps in apps_of.values()
                                                                  for a in apps if a.cluster_id}
-    sections = saved_sections(ids)
+    sections = (sections_of({pk: world.options.get(pk, {}) for pk in ids}) if world is not None
+                else saved_sections(ids))
     effective = {a.pk: runs_with(a, sections) for apps in apps_of.values() for a in apps}
     stores = stores_for({s.app_id: s for s in effective.values() if s.present}, shown_only=not for_checks)
     result = {}

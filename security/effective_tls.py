@@ -20,9 +20,12 @@ many connections or ports (``*_many``), so a list of any length costs the same n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from django.db.models import Q
 from django.urls import reverse
 
 from applications.models import COBROWSE_TYPES, Application, AppType, Connection, HostOption, Option, Port
@@ -130,8 +133,9 @@ def url(name: str, *ids: int) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class _App:
+class _App(NamedTuple):
+    """An application as the levels read it (a row: a page reads hundreds, a frozen dataclass was slower)."""
+
     pk: int
     name: str
     app_type: str
@@ -145,41 +149,51 @@ class _App:
 _APP_FIELDS = ("pk", "name", "app_type", "version", "scs_controlled", "cluster_id", "host_id", "host__name")
 
 
-def _apps(ids: Iterable[int]) -> dict[int, _App]:
-    ids = {pk for pk in ids if pk}
-    if not ids:
-        return {}
-    rows = Application.objects.filter(pk__in=ids).values_list(*_APP_FIELDS)
-    return {row[0]: _App(*row[:7], row[7] or "") for row in rows}
+def _app(row: tuple) -> _App:
+    return _App(*row[:7], row[7] or "")
 
 
-class _World:
-    """The applications, Nodes, security options and host options the levels of some connections or
-    ports need, read once."""
+class SecurityWorld:
+    """The applications, their Nodes and Clusters, their ``security`` options and their hosts' the levels
+    of some connections or ports need, read once. The review gives the same world to ``runners_for``
+    (``security.deployment``), which reads the same Nodes and sections for the verdicts: read twice,
+    they were a third of the page."""
 
-    def __init__(self, app_ids: set[int]):
-        self.apps = _apps(app_ids)
-        clusters = {a.pk for a in self.apps.values() if a.app_type == AppType.COBROWSE_CLUSTER}
+    def __init__(self, app_ids: Iterable[int]):
+        ids = {pk for pk in app_ids if pk}
+        self.apps: dict[int, _App] = {}
         self.nodes: dict[int, list[_App]] = {}
-        if clusters:
-            for row in Application.objects.filter(cluster_id__in=clusters).order_by("name").values_list(*_APP_FIELDS):
-                node = _App(*row[:7], row[7] or "")
-                self.apps[node.pk] = node
-                self.nodes.setdefault(node.cluster_id, []).append(node)
-        missing = {a.cluster_id for a in self.apps.values() if a.cluster_id and a.cluster_id not in self.apps}
-        self.apps.update(_apps(missing))
         self.options: dict[int, dict[str, str]] = {}
-        names = set(PARAMETERS) | set(COBROWSE_SECTION_NAMES)
+        if not ids:
+            return
+        # The applications, the Nodes of any of them and the Cluster of any of them in one query, by name
+        # (the order of a Cluster's Nodes): there were three, the last two only on some pages.
+        given = Q(pk__in=ids)
+        rows = [_app(row) for row in Application.objects.filter(
+            given | Q(cluster_id__in=ids)
+            | Q(pk__in=Application.objects.filter(given, cluster_id__isnull=False).values("cluster_id")),
+        ).order_by("name", "pk").values_list(*_APP_FIELDS)]
+        self.apps = {app.pk: app for app in rows}
+        clusters = {pk for pk in ids if pk in self.apps and self.apps[pk].app_type == AppType.COBROWSE_CLUSTER}
+        for app in rows:
+            if app.cluster_id in clusters:
+                self.nodes.setdefault(app.cluster_id, []).append(app)
+        # The whole section (not only the parameters): ``runners_for`` makes its saved sections of it.
         for app_id, name, value in Option.objects.filter(application_id__in=list(self.apps), section=SECTION,
-                                                         name__in=names).values_list("application_id", "name", "value"):
+                                                         ).values_list("application_id", "name", "value"):
             self.options.setdefault(app_id, {})[name] = value
+
+    @functools.cached_property
+    def host_options(self) -> dict[int, dict[str, str]]:
+        """Read when a level is first asked for: the verdicts alone never need them."""
         hosts = {a.host_id for a in self.apps.values() if a.host_id}
-        self.host_options: dict[int, dict[str, str]] = {}
+        found: dict[int, dict[str, str]] = {}
         if hosts:
             for host_id, name, value in HostOption.objects.filter(host_id__in=hosts, section=SECTION,
                                                                   name__in=PARAMETERS).values_list(
                     "host_id", "name", "value"):
-                self.host_options.setdefault(host_id, {})[name] = value
+                found.setdefault(host_id, {})[name] = value
+        return found
 
     def uses_scs(self, app: _App) -> bool:
         cluster = self.apps.get(app.cluster_id) if app.cluster_id else None
@@ -242,15 +256,39 @@ def _ids(objects) -> list[int]:
     return [o if isinstance(o, int) else o.pk for o in objects]
 
 
-def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None = None) -> dict[int, EffectiveTls]:
-    """``effective_client_tls`` of each connection (objects or ids), by connection id, in five queries."""
+def _loaded(connection) -> bool:
+    return (isinstance(connection, Connection) and Connection.client.is_cached(connection)
+            and Connection.port.is_cached(connection) and Port.application.is_cached(connection.port))
+
+
+def _connection_rows(connections) -> list[dict]:
+    """What the levels read of each connection: from the objects when their client and port are joined
+    already (a page of the review, loaded through ``with_verdict_data``), else in one query."""
+    connections = list(connections)
+    if connections and all(_loaded(c) for c in connections):
+        return [{"pk": c.pk, "transport_params": c.transport_params, "client_id": c.client_id,
+                 "client__name": c.client.name, "port_id": c.port_id, "port__port_id": c.port.port_id,
+                 "port__transport_params": c.port.transport_params, "port__application_id": c.port.application_id,
+                 "port__application__name": c.port.application.name} for c in connections]
     ids = _ids(connections)
     if not ids:
-        return {}
-    rows = list(Connection.objects.filter(pk__in=ids).values(
+        return []
+    return list(Connection.objects.filter(pk__in=ids).values(
         "pk", "transport_params", "client_id", "client__name", "port_id", "port__port_id", "port__transport_params",
         "port__application_id", "port__application__name"))
-    world = _World({row["client_id"] for row in rows})
+
+
+def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None = None,
+                              world: SecurityWorld | None = None) -> dict[int, EffectiveTls]:
+    """``effective_client_tls`` of each connection (objects or ids), by connection id, in four queries: one
+    fewer for objects with their client and port joined, and only the hosts' options with the ``world`` of
+    their clients read already."""
+    rows = _connection_rows(connections)
+    if not rows:
+        return {}
+    clients = {row["client_id"] for row in rows}
+    if world is None or not clients <= world.apps.keys():
+        world = SecurityWorld(clients)
     result = {}
     for row in rows:
         levels = [(connection_source(row), {k: v for k, v in params_dict(row["transport_params"]).items()
@@ -263,13 +301,13 @@ def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None 
 
 
 def effective_port_tls_many(ports) -> dict[int, EffectiveTls]:
-    """``effective_port_tls`` of each port (objects or ids), by port id, in five queries."""
+    """``effective_port_tls`` of each port (objects or ids), by port id, in four queries."""
     ids = _ids(ports)
     if not ids:
         return {}
     rows = list(Port.objects.filter(pk__in=ids).values("pk", "port_id", "transport_params", "application_id",
                                                        "application__name"))
-    world = _World({row["application_id"] for row in rows})
+    world = SecurityWorld({row["application_id"] for row in rows})
     result = {}
     for row in rows:
         levels = [(port_source(row["application_id"], row["application__name"], row["pk"], row["port_id"]),

@@ -12,16 +12,22 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import get_template
-from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from applications.links import url_for_ids
 from applications.models import Application, AppType, Connection, PendingRestartChange
 from applications.sorting import Column
 from applications.text import csv_cell
+from applications.widgets import esc
 from security.checks import ERROR
 from security.checks.verdict import SEVERITY_RANK, Verdict
-from security.effective_tls import PARAMETERS, EffectiveTls, effective_client_tls_many
+from security.effective_tls import (
+    LEVEL_LABELS,
+    PARAMETERS,
+    EffectiveTls,
+    SecurityWorld,
+    effective_client_tls_many,
+)
 from security.models import ConnectionCheck, Finding, TrustedStore
 from security.verdicts import (
     ConnectionView,
@@ -166,22 +172,30 @@ class RunnerCell:
 STORE_BADGES = {"error": "text-bg-danger", "warning": "text-bg-warning", "ok": "text-bg-success"}
 
 
+# The cells below are f-strings with each value escaped once (``esc``): ``format_html`` and Django's
+# ``escape`` go through a lazy-string wrapper per value, and a page called them five hundred times.
+
 def provider_html(cell: RunnerCell) -> str:
     if cell.provider:
-        text = escape(cell.provider)
+        text = esc(cell.provider)
     elif cell.provider == "":
         text = '<span class="text-muted">empty (TLS off)</span>'
     else:
         text = '<span class="text-muted">not set</span>'
     if cell.provider_on:
-        text += format_html(' <span class="text-muted">(on {})</span>', cell.provider_on)
+        text += f' <span class="text-muted">(on {esc(cell.provider_on)})</span>'
     return text
 
 
 def store_html(cell: RunnerCell) -> str:
     badge = STORE_BADGES.get(cell.store_status, "text-bg-light border")
-    return format_html('{} <span class="badge {}">{}</span>', cell.store.name if cell.store else "", badge,
-                       cell.store_status_label)
+    return f'{esc(cell.store.name) if cell.store else ""} <span class="badge {badge}">{cell.store_status_label}</span>'
+
+
+def breakable(name: str) -> str:
+    """A Node's name that may break after its underscores ("Cobrowse_Node_SCS_1"): the narrow provider and
+    store columns break it there rather than in the middle of a word."""
+    return esc(name).replace("_", "_<wbr>")
 
 
 def grouped_html(cells: list[RunnerCell], several: bool, key: Callable[[RunnerCell], tuple],
@@ -198,7 +212,7 @@ def grouped_html(cells: list[RunnerCell], several: bool, key: Callable[[RunnerCe
             lines.append(f"<div>{value}</div>")
             continue
         names = (f"All {len(cells)} Nodes" if len(groups) == 1 and len(cells) > 1
-                 else ", ".join(escape(c.name) for c in members))
+                 else ", ".join(breakable(c.name) for c in members))
         failing = ' class="text-danger-emphasis"' if any(c.failing for c in members) else ""
         lines.append(f"<div{failing}>{names}: {value}</div>")
     return "".join(lines)
@@ -268,8 +282,10 @@ class ReviewRow:
 
 
 def review_rows(connections: list[Connection]) -> list[ReviewRow]:
-    effective = effective_client_tls_many(connections)  # a fixed number of queries for the page or chunk
-    views = connection_views(connections, effective)
+    # One read of the clients, their Nodes and sections for the effective TLS and the verdicts alike.
+    world = SecurityWorld({c.client_id for c in connections})
+    effective = effective_client_tls_many(connections, world=world)  # a fixed number of queries for the page
+    views = connection_views(connections, effective, world=world)
     stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(
@@ -320,6 +336,7 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
 # The review's Effective TLS cell: the parameters that decide whether the handshake works, each with
 # the level it comes from (tls and tls-mutual are the Port column's badge).
 REVIEW_PARAMETERS = ("provider", "trusted-ca", "certificate", "tls-target-name-check", "sec-protocol", "cipher-list")
+ROW_LEVELS = ("connection", "port")
 
 
 def effective_html(effective: EffectiveTls | None, link: str) -> str:
@@ -328,14 +345,19 @@ def effective_html(effective: EffectiveTls | None, link: str) -> str:
     lines = []
     for name in REVIEW_PARAMETERS:
         parameter = effective.parameters[name]
-        if parameter.source is None:
+        source = parameter.source
+        if source is None:
             continue
-        lines.append(f'<div><span class="mono">{escape(name)}</span> = <span class="mono text-break">'
-                     f'{escape(parameter.value)}</span> <span class="text-muted">({escape(parameter.source.label)})'
-                     "</span></div>")
+        # The row's own connection and port go without their long name ("Connection A → B:secure"): it
+        # is the row. An Application or Host keeps it (a Cluster's row reads a Node's section). The full
+        # name is the title, and the connection's Effective TLS page lists every level.
+        shown = LEVEL_LABELS[source.level] if source.level in ROW_LEVELS else source.label
+        lines.append(f'<div><span class="mono">{esc(name)}</span> = <span class="mono text-break">'
+                     f'{esc(parameter.value)}</span> <span class="text-muted" title="{esc(source.label)}">'
+                     f"({esc(shown)})</span></div>")
     if not lines:
         lines.append('<div class="text-muted">none set</div>')
-    lines.append(f'<a href="{escape(link)}">all parameters</a>')
+    lines.append(f'<a href="{esc(link)}">all parameters</a>')
     return "".join(lines)
 
 
@@ -366,6 +388,10 @@ NO_TLS_TO_PROBE = ('<div class="text-muted" title="A probe tests a TLS handshake
                    "no TLS to probe</div>")
 
 
+def more_like_it(more: int) -> str:
+    return f' <span class="fw-semibold">(and {more} more like it)</span>' if more else ""
+
+
 def row_html(row: ReviewRow, *, badges: SharedBadges, can_secure: bool, csrf_token: str, this_page: str) -> str:
     """One row of the review, character for character what the template loop of ``security/review.html``
     wrote (its whitespace included): the template engine's lookups for the forty variables of each of
@@ -374,37 +400,35 @@ def row_html(row: ReviewRow, *, badges: SharedBadges, can_secure: bool, csrf_tok
     connection, client, server, verdict = row.connection, row.client, row.server, row.verdict
     port = connection.port
     restart = ' <span class="badge badge-restart">restart required</span>' if connection.client_restart_required else ""
-    on_nodes = (f'<div class="small">on {", ".join(escape(name) for name in verdict.failing)}</div>'
+    on_nodes = (f'<div class="small">on {", ".join(esc(name) for name in verdict.failing)}</div>'
                 if verdict.failing and row.several_runners else "")
     probe = row.probe_html
     if can_secure:
         if server.host and port.secured:
-            probe += format_html(
-                '<form method="post" action="{}" class="mt-1"><input type="hidden" name="csrfmiddlewaretoken" '
-                'value="{}"><input type="hidden" name="next" value="{}"><button class="btn btn-sm '
-                'btn-outline-secondary" type="submit">{}</button></form>',
-                row.probe_url, csrf_token, this_page, "Probe again" if row.probe else "Probe")
+            probe += (
+                f'<form method="post" action="{esc(row.probe_url)}" class="mt-1"><input type="hidden" '
+                f'name="csrfmiddlewaretoken" value="{esc(csrf_token)}"><input type="hidden" name="next" '
+                f'value="{esc(this_page)}"><button class="btn btn-sm btn-outline-secondary" type="submit">'
+                f'{"Probe again" if row.probe else "Probe"}</button></form>')
             if row.fetch_url:
-                probe += format_html('<a class="small fetch-chain" href="{}">Fetch this server\'s chain</a>',
-                                     row.fetch_url)
+                probe += f'<a class="small fetch-chain" href="{esc(row.fetch_url)}">Fetch this server\'s chain</a>'
         elif not port.secured:
             probe += NO_TLS_TO_PROBE
     findings = "".join(
-        format_html('<div><span class="badge {}">{}</span> <span class="text-muted" title="{}">{}</span>{}</div>',
-                    FINDING_BADGES.get(finding.severity, "text-bg-secondary"), finding.severity, finding.code,
-                    finding.message,
-                    format_html(' <span class="fw-semibold">(and {} more like it)</span>', more) if more else "")
+        f'<div><span class="badge {FINDING_BADGES.get(finding.severity, "text-bg-secondary")}">{esc(finding.severity)}'
+        f'</span> <span class="text-muted" title="{esc(finding.code)}">{esc(finding.message)}</span>'
+        f'{more_like_it(more)}</div>'
         for finding, more in row.finding_lines) or '<span class="text-muted">none</span>'
     address = (server.host.address if server.host else "") or "?"
     return (
-        f'\n    <tr data-connection="{connection.pk}" data-verdict="{escape(verdict.state)}" '
-        f'data-failing="{"|".join(escape(name) for name in verdict.failing)}">'
-        f'\n      <td><a href="{escape(row.client_url)}">{escape(client.name)}</a>{restart}'
-        f'<div class="small text-muted">{escape(row.client_type)} {escape(client.version)}</div></td>'
-        f'\n      <td><a href="{escape(row.server_url)}">{escape(server.name)}</a><div class="small text-muted">'
-        f'{escape(row.server_type)}</div></td>'
-        f'\n      <td class="text-nowrap"><span class="mono">{escape(port.port_id)}</span> {badges.tls(port.secured)}'
-        f'<div class="mono small">{escape(address)}:{port.number}</div></td>'
+        f'\n    <tr data-connection="{connection.pk}" data-verdict="{esc(verdict.state)}" '
+        f'data-failing="{"|".join(esc(name) for name in verdict.failing)}">'
+        f'\n      <td><a href="{esc(row.client_url)}">{esc(client.name)}</a>{restart}'
+        f'<div class="small text-muted">{esc(row.client_type)} {esc(client.version)}</div></td>'
+        f'\n      <td><a href="{esc(row.server_url)}">{esc(server.name)}</a><div class="small text-muted">'
+        f'{esc(row.server_type)}</div></td>'
+        f'\n      <td class="text-nowrap"><span class="mono">{esc(port.port_id)}</span> {badges.tls(port.secured)}'
+        f'<div class="mono small">{esc(address)}:{port.number}</div></td>'
         f'\n      <td>{badges.verdict(verdict)}{on_nodes}</td>'
         f'\n      <td class="small">{row.providers_html}</td>'
         f'\n      <td class="small">{row.stores_html}</td>'

@@ -16,11 +16,11 @@ from urllib.parse import urlencode
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from applications.models import Connection
+from applications.widgets import esc
 from security.checks.verdict import (
     Endpoint,
     TrustConfig,
@@ -29,6 +29,7 @@ from security.checks.verdict import (
     verdict_of,
 )
 from security.deployment import Runner, runners_for
+from security.effective_tls import SecurityWorld, effective_client_tls_many
 from security.models import Finding, ProbeOutcome, ProbeResult
 
 PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
@@ -69,25 +70,26 @@ class ProbeView:
         return self.probe.outcome == ProbeOutcome.OK
 
 
+STALE_BADGE = ' <span class="badge text-bg-warning probe-stale">stale</span>'
+
+
 def probe_cell_html(probe: ProbeView | None) -> str:
     """The last probe as every page shows it: outcome, what it reached and used, and whether it is stale.
-    Rendered here once for the review's fifty rows and the readiness panel alike."""
+    Rendered here once for the review's fifty rows and the readiness panel alike, each value escaped once
+    (``format_html`` wraps each in a lazy string: it was a tenth of the review's rows)."""
     if probe is None:
         return mark_safe('<span class="text-muted">never</span>')
     result = probe.probe
     badge = "text-bg-secondary" if probe.stale else ("text-bg-success" if probe.ok else "text-bg-danger")
-    html = format_html('<span class="badge probe-outcome {}" title="{}">{}</span>', badge, result.detail,
-                       probe.outcome_label)
+    trust = probe.trust
+    html = (f'<span class="badge probe-outcome {badge}" title="{esc(result.detail)}">{esc(probe.outcome_label)}</span>'
+            f'{STALE_BADGE if probe.stale else ""}'
+            f'<div class="text-muted">{localtime(result.at).strftime("%Y-%m-%d %H:%M")}: reached <span class="mono">'
+            f'{esc(probe.reached)}</span>{esc(f", {trust}") if trust else ""} '
+            f'<a class="probe-history-link" href="{esc(history_url(result.connection_id))}">history</a></div>')
     if probe.stale:
-        html += mark_safe(' <span class="badge text-bg-warning probe-stale">stale</span>')
-    html += format_html('<div class="text-muted">{}: reached <span class="mono">{}</span>{} '
-                        '<a class="probe-history-link" href="{}">history</a></div>',
-                        localtime(result.at).strftime("%Y-%m-%d %H:%M"), probe.reached,
-                        f", {probe.trust}" if probe.trust else "", history_url(result.connection_id))
-    if probe.stale:
-        html += format_html('<div class="probe-stale-why">No longer counts: {}. Probe again.</div>',
-                            "; ".join(probe.stale))
-    return html
+        html += f'<div class="probe-stale-why">No longer counts: {esc("; ".join(probe.stale))}. Probe again.</div>'
+    return mark_safe(html)
 
 
 def fetch_chain_url(probe: ProbeView | None) -> str:
@@ -172,10 +174,16 @@ def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
         last_probe_id=Subquery(last_probe.values("id")[:1]))
 
 
-def connection_views(connections: list[Connection], effective: dict | None = None) -> dict[int, ConnectionView]:
-    """The view of each connection (loaded through ``with_verdict_data``), in five queries, and a few more
-    when some were probed unless the caller gives their ``effective_client_tls_many`` as ``effective``."""
-    runners = runners_for({c.client_id: c.client for c in connections}.values())
+def connection_views(connections: list[Connection], effective: dict | None = None, *,
+                     world: SecurityWorld | None = None) -> dict[int, ConnectionView]:
+    """The view of each connection (loaded through ``with_verdict_data``) in a fixed number of queries: the
+    clients' Nodes and sections are read once (a ``SecurityWorld``, the caller's when it read it already
+    for the effective TLS it gives as ``effective``), and whether a probe's host check is still the
+    connection's from its effective TLS, resolved from that world."""
+    clients = {c.client_id: c.client for c in connections}
+    if world is None or not clients.keys() <= world.apps.keys():
+        world = SecurityWorld(clients.keys())
+    runners = runners_for(clients.values(), world=world)
     findings: dict[int, list[FindingRow]] = {}
     # Rows, not models: a page of Clusters has a finding per Node of each.
     for connection_id, *row in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by(
@@ -183,12 +191,9 @@ def connection_views(connections: list[Connection], effective: dict | None = Non
         findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
     probes = ProbeResult.objects.defer("chain_pem").in_bulk(probe_ids) if probe_ids else {}
-    # Whether a probe's host check is still the connection's: its effective TLS, resolved at once.
-    from security.effective_tls import effective_client_tls_many
-
     if effective is None:
         effective = effective_client_tls_many(
-            [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes]) if probes else {}
+            [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes], world=world) if probes else {}
     views = {}
     for connection in connections:
         client_runners = runners[connection.client_id]

@@ -48,7 +48,7 @@ class ReviewFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         clusters = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER).order_by("name")
-        self.fields["cluster"].choices = [("", "All clusters"), *clusters.values_list("pk", "name")]
+        self.fields["cluster"].choices = widgets.Pairs([("", "All clusters"), *clusters.values_list("pk", "name")])
 
     def clean_cluster(self) -> Application | None:
         pk = self.cleaned_data["cluster"]

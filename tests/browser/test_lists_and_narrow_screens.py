@@ -114,6 +114,22 @@ def test_the_applications_filter_bar_fits_on_one_row_at_1440_px(login, estate):
     assert max(bottoms) - min(bottoms) <= 8, bottoms
 
 
+def test_the_review_table_fits_its_container_at_1440_px_and_scrolls_inside_it_at_390(login, estate):
+    """Nine columns since the Effective TLS one: at 1440 px none is clipped (the Findings were, the table
+    scrolling inside its container); at 390 px the table scrolls inside it, not the page."""
+    page = login("security")
+    page.set_viewport_size(WIDE)
+    page.goto(reverse("security:review"))
+    table = page.locator("#review-table")
+    widths = table.evaluate("t => [t.scrollWidth, t.closest('.table-responsive').clientWidth]")
+    assert widths[0] <= widths[1], widths
+    assert table.locator("tbody tr").count() > 3
+    page.set_viewport_size(NARROW)
+    page.goto(reverse("security:review"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator("#review-table").evaluate("t => t.scrollWidth > t.closest('.table-responsive').clientWidth")
+
+
 def header(page, table: str, label: str):
     return page.locator(f"{table} thead th").filter(has_text=label)
 

@@ -1,14 +1,29 @@
 """The review's rows, written in Python (``security.review.row_html``), are character for character what the
 template loop of ``security/review.html`` they replaced wrote: probed and never probed, failing Nodes, a
 restart flag, several findings of one code, a connection not validated yet, as a Security officer (Probe
-buttons) and as a viewer."""
+buttons) and as a viewer. Their cells of several lines (providers, stores, last probe), written with
+f-strings since, are what the ``format_html`` calls they replaced wrote."""
 
 import pytest
 from django.template import Context, Template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
 
 from applications.models import AppType, PendingRestartChange
 from security.models import ProbeResult
-from security.review import ReviewOrder, add_links, review_page, review_rows, rows_html
+from security.review import (
+    STORE_BADGES,
+    ReviewOrder,
+    add_links,
+    grouped_html,
+    provider_key,
+    review_page,
+    review_rows,
+    rows_html,
+    store_key,
+)
+from security.verdicts import history_url
 from tests.checks.world import World
 
 # The loop of security/review.html before the rows were written in Python.
@@ -37,6 +52,44 @@ TEMPLATE_ROWS = Template(
     'class="text-muted" title="{{ f.code }}">{{ f.message }}</span>{% if more %} <span class="fw-semibold">(and '
     '{{ more }} more like it)</span>{% endif %}</div>{% empty %}<span class="text-muted">none</span>{% endfor %}</td>\n'
     '    </tr>\n  {% empty %}X{% endfor %}')
+
+
+# The cells as format_html wrote them before they were f-strings.
+def provider_html_before(cell) -> str:
+    if cell.provider:
+        text = escape(cell.provider)
+    elif cell.provider == "":
+        text = '<span class="text-muted">empty (TLS off)</span>'
+    else:
+        text = '<span class="text-muted">not set</span>'
+    if cell.provider_on:
+        text += format_html(' <span class="text-muted">(on {})</span>', cell.provider_on)
+    return text
+
+
+def store_html_before(cell) -> str:
+    badge = STORE_BADGES.get(cell.store_status, "text-bg-light border")
+    return format_html('{} <span class="badge {}">{}</span>', cell.store.name if cell.store else "", badge,
+                       cell.store_status_label)
+
+
+def probe_html_before(probe) -> str:
+    if probe is None:
+        return mark_safe('<span class="text-muted">never</span>')
+    result = probe.probe
+    badge = "text-bg-secondary" if probe.stale else ("text-bg-success" if probe.ok else "text-bg-danger")
+    html = format_html('<span class="badge probe-outcome {}" title="{}">{}</span>', badge, result.detail,
+                       probe.outcome_label)
+    if probe.stale:
+        html += mark_safe(' <span class="badge text-bg-warning probe-stale">stale</span>')
+    html += format_html('<div class="text-muted">{}: reached <span class="mono">{}</span>{} '
+                        '<a class="probe-history-link" href="{}">history</a></div>',
+                        localtime(result.at).strftime("%Y-%m-%d %H:%M"), probe.reached,
+                        f", {probe.trust}" if probe.trust else "", history_url(result.connection_id))
+    if probe.stale:
+        html += format_html('<div class="probe-stale-why">No longer counts: {}. Probe again.</div>',
+                            "; ".join(probe.stale))
+    return html
 
 
 @pytest.fixture
@@ -76,3 +129,19 @@ def test_the_rows_of_a_page_are_those_the_template_wrote(varied, can_secure):
     shown = ("restart required", "more like it", "no TLS to probe" if can_secure else "never", "Node &quot;3&quot;")
     assert all(text in python for text in shown), [text for text in shown if text not in python]
     assert ("Probe again" in python) is can_secure
+
+
+def test_the_cells_of_several_lines_are_those_format_html_wrote(varied):
+    stale = ProbeResult.objects.get()
+    ProbeResult.objects.create(connection=stale.connection, host="10.9.9.9", port_id="secure", port_number=4021,
+                               provider="JKS <x>", store_name="gone & <away>", outcome="ok", detail="ok")
+    _page, connections = review_page(ReviewOrder(), 1, 50)
+    rows = add_links(review_rows(connections))
+
+    for row in rows:
+        assert row.providers_html == grouped_html(row.runners, row.several_runners, provider_key, provider_html_before)
+        assert row.stores_html == grouped_html(row.runners, row.several_runners, store_key, store_html_before)
+        assert row.probe_html == probe_html_before(row.probe)
+    cells = "".join(row.providers_html + row.stores_html + row.probe_html for row in rows)
+    shown = ("Genesys &lt;CA&gt; &amp; co", "probe-stale", "No longer counts", "JKS &lt;x&gt;")
+    assert all(text in cells for text in shown), [text for text in shown if text not in cells]
