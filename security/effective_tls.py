@@ -10,8 +10,9 @@ from the Port only: a client connection is secure exactly when it targets a ``tl
 For a Co-browse application, the Application level is its Co-browse ``security`` section, placed by
 R1 (``security.rules``): a Node's own section, else its Cluster's when the Cluster may hold it; a
 Cluster's connections run on its Nodes, so a Cluster client reads the first Node's (by name) section
-and host unless ``runner`` names another Node. A section R1 does not allow (a Cluster under SCS, a
-Server from 8.5.001) is ignored, as Co-browse ignores it.
+and host unless ``runner`` names another Node; ``effective_client_tls_pairs`` resolves a connection as
+each of its Nodes runs it (each Node may have its own section and its own Host). A section R1 does not
+allow (a Cluster under SCS, a Server from 8.5.001) is ignored, as Co-browse ignores it.
 
 An empty value is "not set" (Genesys reads ``trusted-ca=`` as nothing configured): the next level
 applies. ``resolve`` is pure; the loaders read the database in a fixed number of queries, however
@@ -242,24 +243,39 @@ def _ids(objects) -> list[int]:
     return [o if isinstance(o, int) else o.pk for o in objects]
 
 
-def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None = None) -> dict[int, EffectiveTls]:
-    """``effective_client_tls`` of each connection (objects or ids), by connection id, in five queries."""
-    ids = _ids(connections)
-    if not ids:
+def effective_client_tls_pairs(pairs: Iterable[tuple[int, int | None]]) -> dict[tuple[int, int | None], EffectiveTls]:
+    """The effective TLS of each (connection id, runner id) pair, keyed by the pair, in five queries however
+    many pairs: a Cluster client's connection as each of its Nodes runs it (the Node's section and Host).
+    A runner that is not one of the client's Nodes (None, or a client that is not a Cluster) reads as
+    ``effective_client_tls`` does: the first Node, or the client itself."""
+    pairs = list(dict.fromkeys((int(pk), runner) for pk, runner in pairs))
+    if not pairs:
         return {}
-    rows = list(Connection.objects.filter(pk__in=ids).values(
+    rows = {row["pk"]: row for row in Connection.objects.filter(pk__in={pk for pk, _ in pairs}).values(
         "pk", "transport_params", "client_id", "client__name", "port_id", "port__port_id", "port__transport_params",
-        "port__application_id", "port__application__name"))
-    world = _World({row["client_id"] for row in rows})
+        "port__application_id", "port__application__name")}
+    world = _World({row["client_id"] for row in rows.values()})
     result = {}
-    for row in rows:
+    for pk, runner in pairs:
+        row = rows.get(pk)
+        if row is None:
+            continue
         levels = [(connection_source(row), {k: v for k, v in params_dict(row["transport_params"]).items()
                                             if k in PARAMETERS}),
-                  *world.application_levels(row["client_id"], (runners or {}).get(row["pk"])),
+                  *world.application_levels(row["client_id"], runner),
                   (port_source(row["port__application_id"], row["port__application__name"], row["port_id"],
                                row["port__port_id"]), params_dict(row["port__transport_params"]))]
-        result[row["pk"]] = EffectiveTls("client", resolve(levels), tuple(source for source, _ in levels))
+        result[(pk, runner)] = EffectiveTls("client", resolve(levels), tuple(source for source, _ in levels))
     return result
+
+
+def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None = None) -> dict[int, EffectiveTls]:
+    """``effective_client_tls`` of each connection (objects or ids), by connection id, in five queries;
+    ``runners``: connection id → the Node to read for a Cluster client (``effective_client_tls_pairs``)."""
+    runners = runners or {}
+    pairs = [(pk, runners.get(pk)) for pk in _ids(connections)]
+    found = effective_client_tls_pairs(pairs)
+    return {pk: found[(pk, runner)] for pk, runner in pairs if (pk, runner) in found}
 
 
 def effective_port_tls_many(ports) -> dict[int, EffectiveTls]:
