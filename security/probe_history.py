@@ -13,6 +13,7 @@ from django.conf import settings
 
 from applications.models import Connection
 from security.deployment import runners_for
+from security.effective_tls import effective_client_tls_pairs
 from security.models import ProbeResult
 from security.probe import checks_host_name
 from security.verdicts import ProbeView, endpoint_of, probe_view
@@ -60,6 +61,9 @@ class ConnectionHistory:
 
 def connection_history(connection: Connection) -> ConnectionHistory:
     runners = runners_for([connection.client])[connection.client_id]
+    # Each runner's effective TLS, once: each result is judged as the runner it was made for runs it.
+    effective = {runner: tls for (_pk, runner), tls in effective_client_tls_pairs(
+        [(connection.pk, r.app.pk) for r in runners]).items()}
     endpoint = endpoint_of(connection)
     groups: dict[str, list[str]] = {}
     for runner in runners:
@@ -73,5 +77,6 @@ def connection_history(connection: Connection) -> ConnectionHistory:
     )
     for result in ProbeResult.objects.filter(connection=connection).order_by("-at", "-id")[:settings.PROBE_HISTORY]:
         result.connection = connection
-        history.rows.append(HistoryRow(probe_view(result, connection, runners), shown_chain(result.chain_pem)))
+        view = probe_view(result, connection, runners, effective)
+        history.rows.append(HistoryRow(view, shown_chain(result.chain_pem)))
     return history

@@ -21,7 +21,7 @@ from applications.sorting import Column
 from applications.text import csv_cell
 from security.checks import ERROR
 from security.checks.verdict import SEVERITY_RANK, Verdict
-from security.effective_tls import PARAMETERS, EffectiveTls, effective_client_tls_many
+from security.effective_tls import PARAMETERS, EffectiveTls
 from security.models import ConnectionCheck, Finding, TrustedStore
 from security.verdicts import (
     ConnectionView,
@@ -268,8 +268,7 @@ class ReviewRow:
 
 
 def review_rows(connections: list[Connection]) -> list[ReviewRow]:
-    effective = effective_client_tls_many(connections)  # a fixed number of queries for the page or chunk
-    views = connection_views(connections, effective)
+    views = connection_views(connections, with_effective=True)  # a fixed number of queries for the page or chunk
     stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(
@@ -289,7 +288,7 @@ def review_rows(connections: list[Connection]) -> list[ReviewRow]:
             failing=r.app.name in failing,
         ) for r in view.runners]
         rows.append(ReviewRow(connection=connection, view=view, runners=cells, verdict=verdict,
-                              effective=effective.get(connection.pk)))
+                              effective=view.effective))
     return rows
 
 

@@ -126,14 +126,29 @@ def endpoint_of(connection: Connection, effective=None) -> Endpoint:
                     checks_host_name(connection, effective))
 
 
+def made_for(probe: ProbeResult, runners: list[Runner]) -> Runner | None:
+    """The runner a probe was made as (the first its ``used_by`` names; else the first runner): each
+    Node of a Cluster may run the connection with its own host check and target name."""
+    names = probe.used_by.split(", ")
+    return next((r for r in runners if r.app.name in names), runners[0] if runners else None)
+
+
 def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[Runner],
                effective=None) -> ProbeView | None:
+    """``effective``: the connection's effective TLS by runner id (``effective_client_tls_pairs``), when the
+    caller has it; the probe is judged as the runner it was made for runs the connection."""
     if probe is None:
         return None
+    if effective is None:
+        from security.effective_tls import effective_client_tls_pairs
+
+        effective = {runner: tls for (_pk, runner), tls in effective_client_tls_pairs(
+            [(connection.pk, r.app.pk) for r in runners]).items()}
+    runner = made_for(probe, runners)
     return ProbeView(probe, probe_staleness(
         host=probe.host, port_id=probe.port_id, port_number=probe.port_number, config=probe_config(probe),
-        endpoint=endpoint_of(connection, effective), current=[r.trust for r in runners],
-        host_checked=probe.host_checked))
+        endpoint=endpoint_of(connection, effective.get(runner.app.pk) if runner else None),
+        current=[r.trust for r in runners], host_checked=probe.host_checked))
 
 
 @dataclass
@@ -143,6 +158,13 @@ class ConnectionView:
     findings: list[FindingRow]
     checked: bool
     probe: ProbeView | None = None
+    # The effective TLS as each runner runs it, by runner id (``with_effective`` or a probe shown).
+    effective_by_runner: dict = field(default_factory=dict)
+
+    @property
+    def effective(self):
+        """The effective TLS as the first runner runs it (``effective_client_tls``'s default), if resolved."""
+        return self.effective_by_runner.get(self.runners[0].app.pk) if self.runners else None
 
     @property
     def runner_names(self) -> dict[str, str]:
@@ -172,9 +194,10 @@ def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
         last_probe_id=Subquery(last_probe.values("id")[:1]))
 
 
-def connection_views(connections: list[Connection], effective: dict | None = None) -> dict[int, ConnectionView]:
-    """The view of each connection (loaded through ``with_verdict_data``), in five queries, and a few more
-    when some were probed unless the caller gives their ``effective_client_tls_many`` as ``effective``."""
+def connection_views(connections: list[Connection], *, with_effective: bool = False) -> dict[int, ConnectionView]:
+    """The view of each connection (loaded through ``with_verdict_data``), in five queries, and five more
+    for the effective TLS as each runner runs them: of every connection with ``with_effective`` (the review
+    shows it), else of those with a probe to judge."""
     runners = runners_for({c.client_id: c.client for c in connections}.values())
     findings: dict[int, list[FindingRow]] = {}
     # Rows, not models: a page of Clusters has a finding per Node of each.
@@ -183,21 +206,26 @@ def connection_views(connections: list[Connection], effective: dict | None = Non
         findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
     probes = ProbeResult.objects.defer("chain_pem").in_bulk(probe_ids) if probe_ids else {}
-    # Whether a probe's host check is still the connection's: its effective TLS, resolved at once.
-    from security.effective_tls import effective_client_tls_many
+    # Whether a probe's host check is still its runner's: the effective TLS per runner, resolved at once.
+    from security.effective_tls import effective_client_tls_pairs
 
-    if effective is None:
-        effective = effective_client_tls_many(
-            [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes]) if probes else {}
+    resolved = [c for c in connections if with_effective or getattr(c, "last_probe_id", None) in probes]
+    pairs = effective_client_tls_pairs([(c.pk, r.app.pk) for c in resolved for r in runners[c.client_id]]
+                                       ) if resolved else {}
+    by_connection: dict[int, dict] = {}
+    for (connection_id, runner_id), tls in pairs.items():
+        by_connection.setdefault(connection_id, {})[runner_id] = tls
     views = {}
     for connection in connections:
         client_runners = runners[connection.client_id]
+        effective = by_connection.get(connection.pk, {})
         views[connection.pk] = ConnectionView(
             connection=connection,
             runners=client_runners,
             findings=findings.get(connection.pk, []),
             checked=is_checked(connection),
             probe=probe_view(probes.get(getattr(connection, "last_probe_id", None)), connection, client_runners,
-                             effective.get(connection.pk)),
+                             effective),
+            effective_by_runner=effective,
         )
     return views
