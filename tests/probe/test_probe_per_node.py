@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
+from django.urls import reverse
 
 from applications.models import AppType, OperatingSystem
 from security.checks.verdict import runner_key
@@ -33,7 +34,7 @@ def results(connection) -> dict[str, ProbeResult]:
 
 
 @override_settings(TLS_PROBE_TIMEOUT_SECONDS=2)
-def test_a_node_whose_host_checks_the_host_name_gets_its_own_result(two_hosts, counted):
+def test_a_node_whose_host_checks_the_host_name_gets_its_own_result(two_hosts, counted, client_as):
     w = two_hosts
     w.host_tls_options(w.linux2, tls_target_name_check="host")
     with counted("wronghost") as server:  # a certificate for wrong.example, reached as 127.0.0.1
@@ -54,6 +55,12 @@ def test_a_node_whose_host_checks_the_host_name_gets_its_own_result(two_hosts, c
     view = connection_views(list(with_verdict_data(type(connection).objects.filter(pk=connection.pk))))[connection.pk]
     assert view.probe is not None and view.probe.stale == []
     assert view.verdict.failing == ("Cobrowse_Node_2",)
+    # The history says how each Node runs it, and neither result is stale.
+    page = client_as("viewer").get(reverse("security:probe_history", args=[connection.pk])).content.decode()
+    assert ("Cobrowse_Node_1 runs it with PEM with the store Genesys CA; host name check: no." in page)
+    assert ("Cobrowse_Node_2 runs it with PEM with the store Genesys CA; host name check: yes, against 127.0.0.1 "
+            "(tls-target-name-check=host)." in page)
+    assert "probe-stale" not in page and page.count('data-stale="no"') == 2
 
 
 @override_settings(TLS_PROBE_TIMEOUT_SECONDS=2)
