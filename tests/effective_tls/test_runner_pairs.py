@@ -101,3 +101,15 @@ def test_the_page_of_nodes_that_agree_offers_no_choice(cluster_world, client_as)
     set_host_option(w.host_b, "tls-target-name-check", None)
     page = client_as("viewer").get(reverse("security:connection_tls", args=[w.connection.pk])).content.decode()
     assert "as Node_A runs it" in page and "?runner=" not in page
+
+
+def test_the_api_answers_as_the_node_asked_for(cluster_world, api):
+    w = cluster_world
+    client = api("viewer")
+    url = f"/api/v1/connections/{w.connection.pk}/effective-tls/"
+    assert client.get(url).json()["parameters"]["tls-target-name-check"]["value"] is None
+    check = client.get(f"{url}?runner={w.node_b.pk}").json()["parameters"]["tls-target-name-check"]
+    assert (check["value"], check["source"], check["object"]) == ("host", "host", "cb-linux-02")
+    for bad in ("abc", "999999", str(w.base.client.pk)):
+        response = client.get(f"{url}?runner={bad}")
+        assert response.status_code == 400 and "runner" in response.json()["errors"], bad
