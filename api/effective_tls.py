@@ -5,7 +5,7 @@ The host options' ETag is the host's options revision, which every write of them
 """
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,7 +14,7 @@ from api.concurrency import etag
 from api.options import OptionsWrite, invalid_options, revision_from
 from api.schema import IF_MATCH
 from applications.host_options import host_options_apply
-from applications.models import Connection, Host, Port
+from applications.models import Application, Connection, Host, Port
 from applications.options import OptionChange, OptionsInvalid
 from security.effective_tls import PARAMETERS, effective_client_tls, effective_port_tls
 
@@ -89,12 +89,19 @@ class EffectiveTlsSerializer(serializers.Serializer):
 
 class ConnectionEffectiveTlsView(APIView):
     @extend_schema(responses={200: EffectiveTlsSerializer},
+                   parameters=[OpenApiParameter("runner", int, description=(
+                       "For a Cluster client: the id of the Node whose section and host to read (each Node may "
+                       "resolve the connection differently); default the first Node by name."))],
                    description="The client side of the connection: its transport parameters, then the client "
                                "application's security section, its host's, then the target port's; tls and "
                                "tls-mutual from the port only.")
     def get(self, request, pk):
-        connection = get_object_or_404(Connection.objects.only("pk"), pk=pk)
-        return Response(effective_client_tls(connection).as_json())
+        connection = get_object_or_404(Connection.objects.only("pk", "client_id"), pk=pk)
+        runner = request.query_params.get("runner")
+        if runner is not None and not (runner.isdigit() and Application.objects.filter(
+                pk=int(runner), cluster_id=connection.client_id).exists()):
+            raise serializers.ValidationError({"runner": ["not the id of a Node of the connection's Cluster client"]})
+        return Response(effective_client_tls(connection, runner=int(runner) if runner else None).as_json())
 
 
 class PortEffectiveTlsView(APIView):

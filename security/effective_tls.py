@@ -10,8 +10,9 @@ from the Port only: a client connection is secure exactly when it targets a ``tl
 For a Co-browse application, the Application level is its Co-browse ``security`` section, placed by
 R1 (``security.rules``): a Node's own section, else its Cluster's when the Cluster may hold it; a
 Cluster's connections run on its Nodes, so a Cluster client reads the first Node's (by name) section
-and host unless ``runner`` names another Node. A section R1 does not allow (a Cluster under SCS, a
-Server from 8.5.001) is ignored, as Co-browse ignores it.
+and host unless ``runner`` names another Node; ``effective_client_tls_pairs`` resolves a connection as
+each of its Nodes runs it (each Node may have its own section and its own Host). A section R1 does not
+allow (a Cluster under SCS, a Server from 8.5.001) is ignored, as Co-browse ignores it.
 
 An empty value is "not set" (Genesys reads ``trusted-ca=`` as nothing configured): the next level
 applies. ``resolve`` is pure; the loaders read the database in a fixed number of queries, however
@@ -278,26 +279,48 @@ def _connection_rows(connections) -> list[dict]:
         "port__application_id", "port__application__name"))
 
 
+def effective_client_tls_pairs(pairs: Iterable[tuple[int, int | None]], *, connections=None,
+                               world: SecurityWorld | None = None) -> dict[tuple[int, int | None], EffectiveTls]:
+    """The effective TLS of each (connection id, runner id) pair, keyed by the pair, in four queries however
+    many pairs: a Cluster client's connection as each of its Nodes runs it (the Node's section and Host).
+    A runner that is not one of the client's Nodes (None, or a client that is not a Cluster) reads as
+    ``effective_client_tls`` does: the first Node, or the client itself. ``connections``: the objects, when
+    the caller has them with their client and port joined (one query fewer); ``world``: their clients read
+    already (only the hosts' options are then read)."""
+    pairs = list(dict.fromkeys((int(pk), runner) for pk, runner in pairs))
+    if not pairs:
+        return {}
+    wanted = {pk for pk, _ in pairs}
+    given = [c for c in connections if (c if isinstance(c, int) else c.pk) in wanted] if connections else wanted
+    rows = {row["pk"]: row for row in _connection_rows(given)}
+    clients = {row["client_id"] for row in rows.values()}
+    if world is None or not clients <= world.apps.keys():
+        world = SecurityWorld(clients)
+    result = {}
+    for pk, runner in pairs:
+        row = rows.get(pk)
+        if row is None:
+            continue
+        levels = [(connection_source(row), {k: v for k, v in params_dict(row["transport_params"]).items()
+                                            if k in PARAMETERS}),
+                  *world.application_levels(row["client_id"], runner),
+                  (port_source(row["port__application_id"], row["port__application__name"], row["port_id"],
+                               row["port__port_id"]), params_dict(row["port__transport_params"]))]
+        result[(pk, runner)] = EffectiveTls("client", resolve(levels), tuple(source for source, _ in levels))
+    return result
+
+
 def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None = None,
                               world: SecurityWorld | None = None) -> dict[int, EffectiveTls]:
     """``effective_client_tls`` of each connection (objects or ids), by connection id, in four queries: one
     fewer for objects with their client and port joined, and only the hosts' options with the ``world`` of
-    their clients read already."""
-    rows = _connection_rows(connections)
-    if not rows:
-        return {}
-    clients = {row["client_id"] for row in rows}
-    if world is None or not clients <= world.apps.keys():
-        world = SecurityWorld(clients)
-    result = {}
-    for row in rows:
-        levels = [(connection_source(row), {k: v for k, v in params_dict(row["transport_params"]).items()
-                                            if k in PARAMETERS}),
-                  *world.application_levels(row["client_id"], (runners or {}).get(row["pk"])),
-                  (port_source(row["port__application_id"], row["port__application__name"], row["port_id"],
-                               row["port__port_id"]), params_dict(row["port__transport_params"]))]
-        result[row["pk"]] = EffectiveTls("client", resolve(levels), tuple(source for source, _ in levels))
-    return result
+    their clients read already. ``runners``: connection id → the Node to read for a Cluster client
+    (``effective_client_tls_pairs``)."""
+    connections = list(connections)
+    runners = runners or {}
+    pairs = [(pk, runners.get(pk)) for pk in _ids(connections)]
+    found = effective_client_tls_pairs(pairs, connections=connections, world=world)
+    return {pk: found[(pk, runner)] for pk, runner in pairs if (pk, runner) in found}
 
 
 def effective_port_tls_many(ports) -> dict[int, EffectiveTls]:

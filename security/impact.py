@@ -8,8 +8,8 @@ told (never probed, or the endpoint changed since its last chain was seen).
 ``impact`` is the pure part: (connections with the chain last seen, the store's certificates before,
 after) → lost / gained / unchanged / unknown, every verdict from ``security.trust.will_trust`` (the one
 judge, which probes use too). ``store_impact`` is the thin loader: which connections run with the store
-(``security.probe.trusts_of``, the one lookup of which store each client uses), the latest chain each
-was shown (``ProbeResult``), and the host-name check each asks for (``probe.checks_host_name``).
+(``security.probe.connection_runs``: which store each client uses, and the name each of its Nodes checks
+and whether, from its own effective TLS), and the latest chain each was shown (``ProbeResult``).
 
 A chain seen by a probe stays evidence while the probe reached the endpoint the connection has now:
 what a server presents does not depend on the client's store, so a result made stale only by a store
@@ -174,10 +174,11 @@ def runners_with_store(store) -> list[tuple[int, str]]:
 
 
 def connections_with_store(store) -> list[tuple]:
-    """The secure connections some application runs with the store (``trusts_of``), with those
-    applications: [(connection, [app, …])], in a fixed number of queries."""
+    """The secure connections some application runs with the store (``trusts_of``), with how they run it
+    (``probe.connection_runs``: the applications, and the name each checks and whether): [(connection,
+    ConnectionRun)], one per distinct way (the Nodes of a Cluster may differ), in a fixed number of queries."""
     from applications.models import Connection
-    from security.probe import client_trusts
+    from security.probe import connection_runs
     from security.validation import CONNECTION_JOINS
 
     clients = [app.pk for app in candidate_clients(store)]
@@ -186,14 +187,9 @@ def connections_with_store(store) -> list[tuple]:
     connections = list(Connection.objects.select_related(*CONNECTION_JOINS).filter(client_id__in=clients,
                                                                                  port__secured=True)
                        .order_by("client__name", "port__application__name", "port__port_id", "pk"))
-    trusts = client_trusts(connections)
-    found = []
-    for connection in connections:
-        apps = [app for trust in trusts[connection.pk] if trust.store and trust.store.pk == store.pk
-                for app in trust.apps]
-        if apps:
-            found.append((connection, apps))
-    return found
+    runs = connection_runs(connections)
+    return [(connection, how) for connection in connections for how in runs[connection.pk]
+            if how.store and how.store.pk == store.pk]
 
 
 def last_chains(connections) -> dict[int, tuple]:
@@ -232,19 +228,17 @@ def last_chains(connections) -> dict[int, tuple]:
 
 
 def seen_connections(store) -> list[SeenConnection]:
-    from security.probe import checks_host_name
-
     pairs = connections_with_store(store)
-    chains = last_chains([c for c, _apps in pairs])
+    chains = last_chains(list({c.pk: c for c, _how in pairs}.values()))
     seen = []
-    for connection, apps in pairs:
+    for connection, how in pairs:
         port = connection.port
         server = port.application
         label = f"{connection.client.name} → {server.name}:{port.port_id} ({port.number})"
         chain, at = chains[connection.pk]
         common = dict(connection_id=connection.pk, label=label, client_id=connection.client_id, server_id=server.pk,
-                      apps=tuple((a.pk, a.name) for a in apps), check_host=checks_host_name(connection),
-                      host_name=server.host.address if server.host else "")
+                      apps=tuple((a.pk, a.name) for a in how.apps), check_host=how.check_host,
+                      host_name=how.server_name)
         if at is None:
             seen.append(SeenConnection(**common, unknown_why=chain))
         else:
@@ -289,7 +283,8 @@ def section_impact(app, *, provider: str, store, typed_path: str = "") -> StoreI
     None when the certificates the section trusts would not change."""
     from applications.models import Application
     from security.deployment import runners_for
-    from security.probe import checks_host_name
+    from security.effective_tls import effective_client_tls_pairs
+    from security.probe import checks_host_name, target_name
     from security.stores import member_ders
 
     clients = list(Application.objects.select_related("cluster").filter(
@@ -335,30 +330,36 @@ def section_impact(app, *, provider: str, store, typed_path: str = "") -> StoreI
         client_id__in=client_ids, port__secured=True).order_by("client__name", "port__application__name",
                                                               "port__port_id", "pk"))
     chains = last_chains(connections)
+    # Each runner's own effective TLS: a Node's section and Host may ask for the host check or another name.
+    effective = effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for client_id, r in affected
+                                            if client_id == c.client_id])
     result = Impact()
     for key, items in groups.items():
-        apps_of_client: dict[int, list] = {}
+        runners_of_client: dict[int, list] = {}
         for client_id, runner in items:
-            apps_of_client.setdefault(client_id, []).append(runner.app)
+            runners_of_client.setdefault(client_id, []).append(runner)
         seen, unknown = [], []
         for connection in connections:
-            apps = apps_of_client.get(connection.client_id)
-            if not apps:
-                continue
+            ways: dict[tuple[bool, str], list] = {}  # (host checked, name checked) → the applications
+            for runner in runners_of_client.get(connection.client_id, []):
+                tls = effective[(connection.pk, runner.app.pk)]
+                ways.setdefault((checks_host_name(connection, tls), target_name(connection, tls)), []).append(
+                    runner.app)
             server = connection.port.application
             chain, at = chains[connection.pk]
-            row = SeenConnection(connection_id=connection.pk, client_id=connection.client_id, server_id=server.pk,
-                                 label=f"{connection.client.name} → {server.name}:{connection.port.port_id} "
-                                       f"({connection.port.number})", apps=tuple((a.pk, a.name) for a in apps),
-                                 check_host=checks_host_name(connection),
-                                 host_name=server.host.address if server.host else "",
-                                 chain_der=chain if at else (), seen_at=at,
-                                 unknown_why=NOT_PROBED if at else chain)
-            if at and (key == "typed" or not after_known):
-                unknown.append(ImpactRow(SeenConnection(**{**row.__dict__, "chain_der": (),
-                                                           "unknown_why": TYPED_UNKNOWN})))
-            else:
-                seen.append(row)
+            for (check_host, host_name), apps in ways.items():
+                row = SeenConnection(connection_id=connection.pk, client_id=connection.client_id,
+                                     server_id=server.pk,
+                                     label=f"{connection.client.name} → {server.name}:{connection.port.port_id} "
+                                           f"({connection.port.number})", apps=tuple((a.pk, a.name) for a in apps),
+                                     check_host=check_host, host_name=host_name,
+                                     chain_der=chain if at else (), seen_at=at,
+                                     unknown_why=NOT_PROBED if at else chain)
+                if at and (key == "typed" or not after_known):
+                    unknown.append(ImpactRow(SeenConnection(**{**row.__dict__, "chain_der": (),
+                                                               "unknown_why": TYPED_UNKNOWN})))
+                else:
+                    seen.append(row)
         part = impact(seen, befores[key] or [], after)
         result.lost += part.lost
         result.gained += part.gained

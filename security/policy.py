@@ -9,10 +9,12 @@ other finding; the compliance report (``security.compliance``) reads them back.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from applications.models import Application, Connection, Port
+from applications.models import Application, AppType, Connection, Port
 from security.checks import Issue
 from security.checks.policy import (
     ClientFacts,
@@ -26,7 +28,8 @@ from security.checks.policy import (
     is_on,
     parse_policy,
 )
-from security.effective_tls import effective_client_tls_many, effective_port_tls_many
+from security.checks.verdict import runner_key
+from security.effective_tls import PARAMETERS, effective_client_tls_pairs, effective_port_tls_many
 
 
 def policy_settings() -> PolicySettings:
@@ -74,17 +77,50 @@ def secure_ports(ports: list[Port], effective) -> dict[str, tuple]:
 
 
 def connection_policy_issues(connections: list[Connection]) -> dict[int, list[Issue]]:
-    """The policy issues of each connection (client side); ``client`` and ``port__application`` joined."""
+    """The policy issues of each connection (client side); ``client`` and ``port__application`` joined.
+
+    A Cluster client's connection runs on each of its Nodes, each with its own section and Host: when the
+    Nodes resolve it differently, each distinct way is judged on its own, and an issue not common to all
+    of them is the Nodes' that have it (one finding per Node, named in it, as the probes' are)."""
     config = policy_settings()
     if not connections:
         return {}
-    client_side = effective_client_tls_many(connections)
+    clusters = {c.client_id for c in connections if c.client.app_type == AppType.COBROWSE_CLUSTER}
+    nodes: dict[int, list[tuple[int, str]]] = {}
+    if clusters:
+        for pk, name, cluster_id in Application.objects.filter(cluster_id__in=clusters).order_by("name").values_list(
+                "pk", "name", "cluster_id"):
+            nodes.setdefault(cluster_id, []).append((pk, name))
+    # Each connection as each of its runners runs it (the client itself when it has no Nodes): one resolution.
+    runners = {c.pk: nodes.get(c.client_id) or [(None, c.client.name)] for c in connections}
+    client_side = effective_client_tls_pairs([(c.pk, pk) for c in connections for pk, _name in runners[c.pk]])
     ports = list({c.port_id: c.port for c in connections}.values())
     server_side = effective_port_tls_many(ports)
     result = {}
     for c in connections:
         server = c.port.application
-        result[c.pk] = check_client(ClientFacts(
-            c.client.name, server.name, server.app_type, c.port.port_id, c.port.number, port_mode(c.port),
-            client_side[c.pk], server_side[c.port_id]), config)
+
+        def judged(client_name: str, tls, c=c, server=server) -> list[Issue]:
+            return check_client(ClientFacts(
+                client_name, server.name, server.app_type, c.port.port_id, c.port.number, port_mode(c.port),
+                tls, server_side[c.port_id]), config)
+
+        ways: dict[tuple, list[tuple[int | None, str]]] = {}  # the runners that resolve to the same values
+        for pk, name in runners[c.pk]:
+            tls = client_side[(c.pk, pk)]
+            ways.setdefault(tuple(tls.value(n) for n in PARAMETERS), []).append((pk, name))
+        first = runners[c.pk][0][0]
+        general = judged(c.client.name, client_side[(c.pk, first)])
+        if len(ways) == 1:
+            result[c.pk] = general
+            continue
+        per_way = [(group, judged(", ".join(name for _pk, name in group), client_side[(c.pk, group[0][0])]))
+                   for group in ways.values()]
+        # An issue every Node has stays the connection's; one only some have is theirs, a finding each.
+        common = set.intersection(*({i.code for i in found} for _group, found in per_way))
+        issues = [i for i in general if i.code in common]
+        for group, found in per_way:
+            issues += [replace(i, detail_key=runner_key(pk)) for i in found if i.code not in common
+                       for pk, _name in group]
+        result[c.pk] = issues
     return result

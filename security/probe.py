@@ -321,7 +321,8 @@ def checks_host_name(connection: Connection, effective=None) -> bool:
 def target_name(connection: Connection, effective) -> str:
     """The name the server's certificate must carry: the effective ``tls-target-name`` when one is set
     (Genesys checks it instead of the host name), else the host's address, as the client connects to it."""
-    return (effective.value("tls-target-name") or "").strip() or connection.port.application.host.address
+    host = connection.port.application.host
+    return (effective.value("tls-target-name") or "").strip() or (host.address if host else "")
 
 
 @dataclass
@@ -353,6 +354,41 @@ def client_trusts(connections: list[Connection]) -> dict[int, list[ClientTrust]]
     """``trusts_of`` the client of each connection, by connection id."""
     by_client = trusts_of({c.client_id: c.client for c in connections}.values())
     return {c.pk: by_client[c.client_id] for c in connections}
+
+
+@dataclass
+class ConnectionRun:
+    """One way a connection is run: the trust configuration, the name the client sends (SNI) and checks
+    the certificate against, whether it checks it, and the applications that run it so (each Node of a
+    Cluster reads its own section and its own Host's options, so two Nodes may differ in any of them)."""
+
+    config: object  # security.checks.verdict.TrustConfig
+    store: TrustedStore | None
+    server_name: str
+    check_host: bool
+    apps: list = field(default_factory=list)
+
+
+def connection_runs(connections: list[Connection]) -> dict[int, list[ConnectionRun]]:
+    """How each connection is run, by connection id: its runners (``runners_for``) grouped by trust
+    configuration and effective target name and host check, each read from that runner's own effective
+    TLS (``effective_client_tls_pairs``). In a fixed number of queries for any number of connections
+    (each with ``client__cluster`` and ``port__application__host`` joined)."""
+    from security.deployment import runners_for
+    from security.effective_tls import effective_client_tls_pairs
+
+    runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
+    effective = effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for r in runners[c.client_id]])
+    result = {}
+    for connection in connections:
+        groups: dict = {}
+        for runner in runners[connection.client_id]:
+            tls = effective[(connection.pk, runner.app.pk)]
+            key = (runner.trust, target_name(connection, tls), checks_host_name(connection, tls))
+            group = groups.setdefault(key, ConnectionRun(runner.trust, runner.store, key[1], key[2]))
+            group.apps.append(runner.app)
+        result[connection.pk] = list(groups.values())
+    return result
 
 
 def store_cadata(store: TrustedStore | None) -> str | None:
@@ -413,33 +449,30 @@ def probe_connections(connection_ids: Iterable[int], *, timeout: float | None = 
         run.seconds = time.monotonic() - started
         return run
 
-    from security.effective_tls import effective_client_tls_many
+    runs = connection_runs(probed)
 
-    effective = effective_client_tls_many(probed)
+    def target_of(connection: Connection, how: ConnectionRun) -> Target:
+        return Target(connection.port.application.host.address, connection.port.number, how.server_name)
 
-    def target_of(connection: Connection) -> Target:
-        return Target(connection.port.application.host.address, connection.port.number,
-                      target_name(connection, effective[connection.pk]))
-
-    trusts = client_trusts(probed)
-    presented = handshake_all([target_of(c) for c in probed], timeout=timeout, concurrency=concurrency)
+    # One handshake per distinct target: Nodes that send another server name get their own.
+    presented = handshake_all([target_of(c, how) for c in probed for how in runs[c.pk]], timeout=timeout,
+                              concurrency=concurrency)
     run.handshakes = len(presented)
-    certificates = store_certificates({t.store.pk for groups in trusts.values() for t in groups if t.store})
+    certificates = store_certificates({how.store.pk for groups in runs.values() for how in groups if how.store})
     rows = []
     for connection in probed:
-        target = target_of(connection)
-        check_host = checks_host_name(connection, effective[connection.pk])
-        for trust in trusts[connection.pk]:
-            config = trust.config
-            store_ders = certificates.get(trust.store.pk) if trust.store else None
-            report = judge(presented[target], store_ders, host_name=target.server_name, check_host=check_host,
+        for how in runs[connection.pk]:
+            target = target_of(connection, how)
+            config = how.config
+            store_ders = certificates.get(how.store.pk) if how.store else None
+            report = judge(presented[target], store_ders, host_name=target.server_name, check_host=how.check_host,
                            tls_enabled=bool(config.provider))
             rows.append(ProbeResult(
                 connection=connection, host=target.host, port_id=connection.port.port_id,
                 port_number=connection.port.number, outcome=report.outcome, detail=report.detail,
-                provider=config.provider, store=trust.store, store_name=config.store_name,
-                store_digest=config.store_digest, used_by=", ".join(a.name for a in trust.apps),
-                chain_pem=report.chain_pem, duration_ms=report.duration_ms, host_checked=check_host,
+                provider=config.provider, store=how.store, store_name=config.store_name,
+                store_digest=config.store_digest, used_by=", ".join(a.name for a in how.apps),
+                chain_pem=report.chain_pem, duration_ms=report.duration_ms, host_checked=how.check_host,
             ))
     with transaction.atomic():
         run.results = ProbeResult.objects.bulk_create(rows)

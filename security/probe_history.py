@@ -13,8 +13,9 @@ from django.conf import settings
 
 from applications.models import Connection
 from security.deployment import runners_for
+from security.effective_tls import effective_client_tls_pairs
 from security.models import ProbeResult
-from security.probe import checks_host_name
+from security.probe import checks_host_name, target_name
 from security.verdicts import ProbeView, endpoint_of, probe_view
 
 
@@ -53,25 +54,34 @@ class ConnectionHistory:
     connection: Connection
     reached_now: str
     checks_host_now: bool
-    trust_now: list[tuple[str, str]]  # (configuration, the applications that run with it)
+    # (configuration, the applications that run with it, their host-name check) as each runs it
+    trust_now: list[tuple[str, str, str]]
     rows: list[HistoryRow] = field(default_factory=list)
     keep: int = 0
 
 
 def connection_history(connection: Connection) -> ConnectionHistory:
     runners = runners_for([connection.client])[connection.client_id]
+    # Each runner's effective TLS, once: each result is judged as the runner it was made for runs it.
+    effective = {runner: tls for (_pk, runner), tls in effective_client_tls_pairs(
+        [(connection.pk, r.app.pk) for r in runners]).items()}
     endpoint = endpoint_of(connection)
-    groups: dict[str, list[str]] = {}
+    # Grouped as the probe groups them: trust configuration, then the name each checks and whether.
+    groups: dict[tuple[str, str], list[str]] = {}
     for runner in runners:
-        groups.setdefault(runner.trust.describe(), []).append(runner.app.name)
+        tls = effective.get(runner.app.pk)
+        check = (f"yes, against {target_name(connection, tls)} (tls-target-name-check=host)"
+                 if tls is not None and checks_host_name(connection, tls) else "no")
+        groups.setdefault((runner.trust.describe(), check), []).append(runner.app.name)
     history = ConnectionHistory(
         connection=connection,
         reached_now=f"{endpoint.host or '?'}:{endpoint.port_id} ({endpoint.port_number})",
-        checks_host_now=checks_host_name(connection),
-        trust_now=[(config, ", ".join(names)) for config, names in groups.items()],
+        checks_host_now=endpoint.check_host,
+        trust_now=[(config, ", ".join(names), check) for (config, check), names in groups.items()],
         keep=settings.PROBE_HISTORY,
     )
     for result in ProbeResult.objects.filter(connection=connection).order_by("-at", "-id")[:settings.PROBE_HISTORY]:
         result.connection = connection
-        history.rows.append(HistoryRow(probe_view(result, connection, runners), shown_chain(result.chain_pem)))
+        view = probe_view(result, connection, runners, effective)
+        history.rows.append(HistoryRow(view, shown_chain(result.chain_pem)))
     return history

@@ -25,8 +25,6 @@ from security.effective_tls import (
     LEVEL_LABELS,
     PARAMETERS,
     EffectiveTls,
-    SecurityWorld,
-    effective_client_tls_many,
 )
 from security.models import ConnectionCheck, Finding, TrustedStore
 from security.verdicts import (
@@ -282,10 +280,9 @@ class ReviewRow:
 
 
 def review_rows(connections: list[Connection]) -> list[ReviewRow]:
-    # One read of the clients, their Nodes and sections for the effective TLS and the verdicts alike.
-    world = SecurityWorld({c.client_id for c in connections})
-    effective = effective_client_tls_many(connections, world=world)  # a fixed number of queries for the page
-    views = connection_views(connections, effective, world=world)
+    # The page's connections with the effective TLS as each runner runs them: one read of the clients,
+    # their Nodes and sections for the effective TLS and the verdicts alike, a fixed number of queries.
+    views = connection_views(connections, with_effective=True)
     stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(
@@ -305,7 +302,7 @@ def review_rows(connections: list[Connection]) -> list[ReviewRow]:
             failing=r.app.name in failing,
         ) for r in view.runners]
         rows.append(ReviewRow(connection=connection, view=view, runners=cells, verdict=verdict,
-                              effective=effective.get(connection.pk)))
+                              effective=view.effective))
     return rows
 
 

@@ -33,7 +33,7 @@ from security.checks.verdict import (
 )
 from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
-from security.effective_tls import effective_client_tls_many
+from security.effective_tls import effective_client_tls_pairs
 from security.models import ApplicationCheck, ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
 from security.policy import application_policy_issues, connection_policy_issues
 from security.stores import contents_digest, member_ders, store_password
@@ -319,10 +319,13 @@ def runner_facts(runner: Runner, cache: ValidationCache) -> RunnerFacts:
 
 
 def with_probe(facts: RunnerFacts, trust: TrustConfig, endpoint: Endpoint, probes: list[ProbeResult]) -> RunnerFacts:
-    """The runner's facts with the newest probe made with its trust configuration against ``endpoint``."""
-    fresh = next((p for p in probes if not probe_staleness(
+    """The runner's facts with the newest probe made with its trust configuration and host check against
+    ``endpoint``; among those, the newest made for this runner (``used_by`` names it) when there is one: two
+    Nodes with the same store and check may still send different target names."""
+    fresh = [p for p in probes if not probe_staleness(
         host=p.host, port_id=p.port_id, port_number=p.port_number, config=probe_config(p), endpoint=endpoint,
-        current=[trust], host_checked=p.host_checked)), None)
+        current=[trust], host_checked=p.host_checked)]
+    fresh = next((p for p in fresh if facts.name in p.used_by.split(", ")), fresh[0] if fresh else None)
     if fresh is None:
         return facts
     return replace(facts, probe=ProbeFacts(fresh.outcome, fresh.at, fresh.detail, fresh.store_name, fresh.host,
@@ -347,11 +350,15 @@ def connections_facts(connections: list[Connection],
     probes: dict[int, list[ProbeResult]] = {}
     # Whether a connection is secure: the effective tls of its client side (security.effective_tls, the one
     # place that knows where it is read: the target port's tls=1).
-    effective = effective_client_tls_many(connections)
-    secure = {c.pk: effective[c.pk].secure if c.pk in effective else c.port.secured for c in connections}
+    # Each runner's own effective TLS (a Node's section and Host may ask for the host check, or another
+    # target name): a runner's probe is the one made as that runner runs the connection. tls is read
+    # from the port, so any runner's says whether the connection is secure.
+    per_runner = effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for r in runners[c.client_id]])
+    secure = {c.pk: next((per_runner[(c.pk, r.app.pk)].secure for r in runners[c.client_id]
+                          if (c.pk, r.app.pk) in per_runner), c.port.secured) for c in connections}
     secure_ids = [c.pk for c in connections if secure[c.pk]]
     if secure_ids:
-        for probe in ProbeResult.objects.filter(connection_id__in=secure_ids).defer("chain_pem", "used_by").order_by(
+        for probe in ProbeResult.objects.filter(connection_id__in=secure_ids).defer("chain_pem").order_by(
                 "-at", "-id"):
             probes.setdefault(probe.connection_id, []).append(probe)
     once: dict[int, RunnerFacts] = {}
@@ -364,8 +371,11 @@ def connections_facts(connections: list[Connection],
     facts = {}
     for connection in connections:
         server = connection.port.application
-        endpoint = endpoint_of(connection, effective.get(connection.pk))
         found = probes.get(connection.pk, [])
+
+        def endpoint(runner: Runner, connection=connection) -> Endpoint:
+            return endpoint_of(connection, per_runner.get((connection.pk, runner.app.pk)))
+
         facts[connection.pk] = ConnectionFacts(
             client_name=connection.client.name,
             client_type=connection.client.app_type,
@@ -376,7 +386,7 @@ def connections_facts(connections: list[Connection],
             port_number=connection.port.number,
             secured=secure[connection.pk],
             server_secure_ports=tuple(secure_ports.get(server.pk, [])),
-            runners=tuple(with_probe(judged(r), r.trust, endpoint, found) for r in runners[connection.client_id])
+            runners=tuple(with_probe(judged(r), r.trust, endpoint(r), found) for r in runners[connection.client_id])
             if secure[connection.pk] else (),
         )
     return facts

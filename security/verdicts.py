@@ -29,7 +29,7 @@ from security.checks.verdict import (
     verdict_of,
 )
 from security.deployment import Runner, runners_for
-from security.effective_tls import SecurityWorld, effective_client_tls_many
+from security.effective_tls import SecurityWorld, effective_client_tls_pairs
 from security.models import Finding, ProbeOutcome, ProbeResult
 
 PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
@@ -128,14 +128,27 @@ def endpoint_of(connection: Connection, effective=None) -> Endpoint:
                     checks_host_name(connection, effective))
 
 
+def made_for(probe: ProbeResult, runners: list[Runner]) -> Runner | None:
+    """The runner a probe was made as (the first its ``used_by`` names; else the first runner): each
+    Node of a Cluster may run the connection with its own host check and target name."""
+    names = probe.used_by.split(", ")
+    return next((r for r in runners if r.app.name in names), runners[0] if runners else None)
+
+
 def probe_view(probe: ProbeResult | None, connection: Connection, runners: list[Runner],
                effective=None) -> ProbeView | None:
+    """``effective``: the connection's effective TLS by runner id (``effective_client_tls_pairs``), when the
+    caller has it; the probe is judged as the runner it was made for runs the connection."""
     if probe is None:
         return None
+    if effective is None:
+        effective = {runner: tls for (_pk, runner), tls in effective_client_tls_pairs(
+            [(connection.pk, r.app.pk) for r in runners]).items()}
+    runner = made_for(probe, runners)
     return ProbeView(probe, probe_staleness(
         host=probe.host, port_id=probe.port_id, port_number=probe.port_number, config=probe_config(probe),
-        endpoint=endpoint_of(connection, effective), current=[r.trust for r in runners],
-        host_checked=probe.host_checked))
+        endpoint=endpoint_of(connection, effective.get(runner.app.pk) if runner else None),
+        current=[r.trust for r in runners], host_checked=probe.host_checked))
 
 
 @dataclass
@@ -145,6 +158,13 @@ class ConnectionView:
     findings: list[FindingRow]
     checked: bool
     probe: ProbeView | None = None
+    # The effective TLS as each runner runs it, by runner id (``with_effective`` or a probe shown).
+    effective_by_runner: dict = field(default_factory=dict)
+
+    @property
+    def effective(self):
+        """The effective TLS as the first runner runs it (``effective_client_tls``'s default), if resolved."""
+        return self.effective_by_runner.get(self.runners[0].app.pk) if self.runners else None
 
     @property
     def runner_names(self) -> dict[str, str]:
@@ -174,12 +194,12 @@ def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
         last_probe_id=Subquery(last_probe.values("id")[:1]))
 
 
-def connection_views(connections: list[Connection], effective: dict | None = None, *,
+def connection_views(connections: list[Connection], *, with_effective: bool = False,
                      world: SecurityWorld | None = None) -> dict[int, ConnectionView]:
-    """The view of each connection (loaded through ``with_verdict_data``) in a fixed number of queries: the
-    clients' Nodes and sections are read once (a ``SecurityWorld``, the caller's when it read it already
-    for the effective TLS it gives as ``effective``), and whether a probe's host check is still the
-    connection's from its effective TLS, resolved from that world."""
+    """The view of each connection (loaded through ``with_verdict_data``) in a fixed number of queries, and
+    the effective TLS as each runner runs it: of every connection with ``with_effective`` (the review shows
+    it), else of those with a probe to judge. The clients' Nodes and sections are read once (a
+    ``SecurityWorld``, the caller's when it read it already), for the verdicts and the effective TLS alike."""
     clients = {c.client_id: c.client for c in connections}
     if world is None or not clients.keys() <= world.apps.keys():
         world = SecurityWorld(clients.keys())
@@ -191,18 +211,24 @@ def connection_views(connections: list[Connection], effective: dict | None = Non
         findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
     probes = ProbeResult.objects.defer("chain_pem").in_bulk(probe_ids) if probe_ids else {}
-    if effective is None:
-        effective = effective_client_tls_many(
-            [c.pk for c in connections if getattr(c, "last_probe_id", None) in probes], world=world) if probes else {}
+    # Whether a probe's host check is still its runner's: the effective TLS per runner, resolved at once.
+    resolved = [c for c in connections if with_effective or getattr(c, "last_probe_id", None) in probes]
+    pairs = effective_client_tls_pairs([(c.pk, r.app.pk) for c in resolved for r in runners[c.client_id]],
+                                       connections=resolved, world=world) if resolved else {}
+    by_connection: dict[int, dict] = {}
+    for (connection_id, runner_id), tls in pairs.items():
+        by_connection.setdefault(connection_id, {})[runner_id] = tls
     views = {}
     for connection in connections:
         client_runners = runners[connection.client_id]
+        effective = by_connection.get(connection.pk, {})
         views[connection.pk] = ConnectionView(
             connection=connection,
             runners=client_runners,
             findings=findings.get(connection.pk, []),
             checked=is_checked(connection),
             probe=probe_view(probes.get(getattr(connection, "last_probe_id", None)), connection, client_runners,
-                             effective.get(connection.pk)),
+                             effective),
+            effective_by_runner=effective,
         )
     return views

@@ -8,7 +8,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.urls import reverse
 
-from applications.models import AuditEvent
+from applications.models import AuditEvent, OperatingSystem
 from security.impact import NOT_PROBED, SeenConnection, impact, store_impact
 from security.models import Certificate, ProbeResult, StoreEntry, TrustedStore
 from security.probe import probe_connection
@@ -311,3 +311,26 @@ def test_tls_disabled_loses_and_a_typed_path_is_unknown(probed):
     assert [r.reason for r in typed.impact.unknown] == [TYPED_UNKNOWN] and not typed.impact.lost
     assert not typed.after_known
     assert section_impact(w.node1, provider="PEM", store=w.store_) is None  # the same store: nothing changes
+
+
+def test_each_node_is_judged_with_its_own_hosts_host_name_check(probed):
+    """Node 2 on a host of its own whose options ask for the host-name check against another name than the
+    server's certificate carries: losing the root loses Node 1's trust; Node 2 never had it."""
+    from security.impact import section_impact
+
+    w = probed
+    own = w.host("cb-linux-02", OperatingSystem.LINUX, "10.0.1.12")
+    w.node2.host = own
+    w.node2.save()
+    w.host_tls_options(own, tls_target_name_check="host", tls_target_name="elsewhere.example")
+
+    preview = store_impact(w.store_, [w.cert("other-ca.pem")])
+    assert [(r.seen.connection_id, r.seen.apps, r.seen.check_host) for r in preview.impact.lost] == [
+        (w.connection.pk, ((w.node1.pk, "Cobrowse_Node_1"),), False)]
+    unchanged = preview.impact.unchanged
+    assert [(r.seen.apps, r.seen.check_host, r.seen.host_name) for r in unchanged] == [
+        (((w.node2.pk, "Cobrowse_Node_2"),), True, "elsewhere.example")]
+    assert "does not match the host name elsewhere.example" in unchanged[0].before.reason
+    # Node 2's section switched to TLS disabled: it loses nothing it had.
+    assert not section_impact(w.node2, provider="", store=None).impact.lost
+    assert section_impact(w.node1, provider="", store=None).impact.lost

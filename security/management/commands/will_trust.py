@@ -1,9 +1,12 @@
 """Would an application trust a server's chain? Offline, with the store it runs with.
 
-    python manage.py will_trust APPLICATION --chain FILE [--host NAME] [--at DATE]
+    python manage.py will_trust APPLICATION --chain FILE [--host NAME | --connection ID] [--at DATE]
 
 Exit status: 0 the application's store trusts the chain (each Node's, for a Cluster), 1 it does not
-(the reason on one line), 2 bad input (unknown application, unreadable file, bad date).
+(the reason on one line), 2 bad input (unknown application or connection, unreadable file, bad date).
+
+``--connection``: judge as each application runs that connection, with its own effective host-name
+check and target name (a Node's section and Host may set them: ``security.probe.connection_runs``).
 """
 
 import datetime as dt
@@ -64,18 +67,24 @@ class Command(OperatorCommand):
                                                            "or one DER certificate")
         parser.add_argument("--host", help="check the certificate against this host name (as "
                                            "tls-target-name-check=host does)")
+        parser.add_argument("--connection", type=int, metavar="ID",
+                            help="judge as APPLICATION (each Node of its Cluster client) runs this connection: "
+                                 "each with its own effective tls-target-name-check and tls-target-name")
         parser.add_argument("--at", help="judge at this moment (ISO date or date and time; default now)")
 
-    def handle(self, *args, application, chain, host, at, **options):
+    def handle(self, *args, application, chain, host, at, connection=None, **options):
+        if host is not None and connection is not None:
+            raise CommandError("give --host or --connection, not both (a connection says which name each "
+                               "application checks)", returncode=BAD_INPUT)
         try:
-            self.judge(application, chain, host, at)
+            self.judge(application, chain, host, at, connection)
         except DatabaseError as exc:
             raise CommandError(f"the database is unreachable: {' '.join(str(exc).split())}",
                                returncode=BAD_INPUT) from None
 
-    def judge(self, name: str, chain_file: str, host: str | None, at_text: str | None) -> None:
+    def judge(self, name: str, chain_file: str, host: str | None, at_text: str | None,
+              connection_id: int | None = None) -> None:
         from applications.models import Application
-        from security.probe import trusts_of
         from security.stores import member_ders
         from security.trust import will_trust
 
@@ -85,21 +94,41 @@ class Command(OperatorCommand):
             raise CommandError(f"no application named {quoted(name)}", returncode=BAD_INPUT)
         chain = read_chain(chain_file)
         failures, trusted = [], []
-        for trust in trusts_of([app])[app.pk]:
-            who = ", ".join(a.name for a in trust.apps)
-            if not trust.config.provider:
+        for apps, config, store, host_name, check_host in self.runs(app, host, connection_id):
+            who = ", ".join(a.name for a in apps)
+            if not config.provider:
                 failures.append(f"{who} runs with TLS disabled (no provider in its security section)")
                 continue
-            if trust.store is None:
-                failures.append(f"{who} uses {trust.config.describe()}: the console cannot say what it trusts")
+            if store is None:
+                failures.append(f"{who} uses {config.describe()}: the console cannot say what it trusts")
                 continue
-            verdict = will_trust(chain, member_ders(trust.store), host_name=host, check_host=host is not None,
-                                 at=moment)
+            verdict = will_trust(chain, member_ders(store), host_name=host_name, check_host=check_host, at=moment)
             if verdict.trusted:
-                trusted.append(f"{who} ({trust.store.name}): {verdict.reason}")
+                trusted.append(f"{who} ({store.name}): {verdict.reason}")
             else:
-                failures.append(f"{who} with the store {trust.store.name}: {verdict.reason}")
+                failures.append(f"{who} with the store {store.name}: {verdict.reason}")
         if failures:
             raise CommandError("not trusted: " + "; ".join(failures), returncode=NOT_TRUSTED)
         for line in trusted:
             self.stdout.write(line)
+
+    def runs(self, app, host: str | None, connection_id: int | None) -> list[tuple]:
+        """(applications, trust configuration, store, host name, whether it is checked) for each way ``app``
+        runs: by trust configuration alone, checking ``host`` when given; or, with a connection, as each
+        of them runs that connection (its own effective host check and target name)."""
+        from applications.models import Connection
+        from security.probe import connection_runs, trusts_of
+        from security.validation import CONNECTION_JOINS
+
+        if connection_id is None:
+            return [(t.apps, t.config, t.store, host, host is not None) for t in trusts_of([app])[app.pk]]
+        connection = Connection.objects.select_related(*CONNECTION_JOINS).filter(pk=connection_id).first()
+        if connection is None or connection.client_id not in (app.pk, app.cluster_id):
+            raise CommandError(f"{app.name} runs no connection {connection_id} (give the id of one of its "
+                               "connections, or of its Cluster's)", returncode=BAD_INPUT)
+        found = []
+        for how in connection_runs([connection])[connection.pk]:
+            apps = [a for a in how.apps if connection.client_id == app.pk or a.pk == app.pk]
+            if apps:
+                found.append((apps, how.config, how.store, how.server_name, how.check_host))
+        return found
