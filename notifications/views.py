@@ -127,7 +127,7 @@ def my_notifications(request):
             try:
                 channels.save_subscription(user=request.user, events=list(form.cleaned_data["events"]),
                                            enabled=form.cleaned_data["enabled"],
-                                           expected_version=posted_version(request) if subscription else None)
+                                           expected_version=posted_version(request))
             except channels.ChannelInvalid as invalid:
                 form.add_error(None, str(invalid))
             except EditConflict as stale:
@@ -143,7 +143,8 @@ def my_notifications(request):
         return redirect("notifications:mine")
     return render(request, "notifications/mine.html", {
         "form": form, "subscription": subscription, "conflict": conflict, "reload_url": request.path, "kept": True,
-        "version": channels.channel_version(subscription) if subscription else "",
+        # "No subscription yet" has a version too: two tabs cannot both make (or undo) the first one.
+        "version": channels.subscription_version(request.user, subscription),
         "calendar": CalendarToken.objects.filter(user=request.user).first(), "new_url": new_url,
         "email_configured": email_configured(),
         "recent": Delivery.objects.filter(channel__user=request.user).select_related("notice")[:10],

@@ -2,7 +2,6 @@
 printed without the navigation or the buttons (print media)."""
 
 import pytest
-from django.db import transaction
 
 from applications.models import Application
 from security import sweeps
@@ -13,15 +12,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.tls_policy]
 
 @pytest.fixture
 def demo_checked(browser_users):
-    """The demo environment with a backup server for the Message Server (its secure port differs) and one
+    """The demo environment (whose MessageServer_Backup lacks its primary's sec-protocol) after one
     validation of everything, the TLS policy on."""
-    with transaction.atomic():
-        primary = Application.objects.get(name="MessageServer")
-        backup = Application.objects.create(name="MessageServer_Backup", app_type=primary.app_type,
-                                            version=primary.version, host=primary.host)
-        backup.ports.create(port_id="secure", number=4031, mode="secure", transport_params="tls=1;sec-protocol=TLSv1")
-        primary.backup_server = backup
-        primary.save()
+    primary = Application.objects.get(name="MessageServer")
+    assert primary.backup_server.name == "MessageServer_Backup"
     sweeps.run_sweep(sweeps.sweep_create(trigger="command", actor="tests").pk)
     return browser_users
 

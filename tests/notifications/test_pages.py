@@ -86,16 +86,28 @@ def test_a_webhook_channel_made_on_the_page_keeps_its_secret_hidden(client_as, r
     assert stale_delete.status_code == 200 and Channel.objects.filter(pk=channel.pk).exists()
 
 
+def opened_version(page) -> str:
+    return re.search(rb'name="opened_version" value="([^"]+)"', page.content).group(1).decode()
+
+
 def test_a_user_subscribes_to_some_kinds(client_as, users, links):
     viewer = client_as("viewer")
-    refused = viewer.post(reverse("notifications:mine"), {"action": "subscribe", "enabled": "on",
-                                                          "events": ["expiry"]})
+    refused = viewer.post(reverse("notifications:mine"), {
+        "action": "subscribe", "enabled": "on", "events": ["expiry"],
+        "opened_version": opened_version(viewer.get(reverse("notifications:mine")))})
     assert b"your account has no email address" in refused.content and not Channel.objects.exists()
     users["viewer"].email = "viewer@example.test"
     users["viewer"].save()
-    viewer.post(reverse("notifications:mine"),
-                {"action": "subscribe", "enabled": "on", "events": ["expiry", "resolved"]})
+    # Two tabs opened before the first subscription: the first to save wins, the second is told.
+    first_tab = opened_version(viewer.get(reverse("notifications:mine")))
+    second_tab = opened_version(viewer.get(reverse("notifications:mine")))
+    viewer.post(reverse("notifications:mine"), {"action": "subscribe", "enabled": "on",
+                                                "events": ["expiry", "resolved"], "opened_version": first_tab})
     channel = Channel.objects.get(user=users["viewer"])
+    stale = viewer.post(reverse("notifications:mine"), {"action": "subscribe", "enabled": "on",
+                                                        "events": ["readiness"], "opened_version": second_tab})
+    assert stale.status_code == 200 and b'id="stale-edit"' in stale.content
+    channel.refresh_from_db()
     assert (channel.kind, channel.target, channel.events) == ("email", "viewer@example.test", ["expiry", "resolved"])
     assert channel.wants("expiry") and not channel.wants("readiness")
     # An Administrator sees it listed, not editable as a channel of theirs.
