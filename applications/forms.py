@@ -202,9 +202,11 @@ class PortForm(WhyMixin, forms.ModelForm):
 
     field_order = ["port_id", "number", "mode", "secured", "mutual_tls", "transport_params"]
 
-    def __init__(self, *args, application: Application, **kwargs):
+    def __init__(self, *args, application: Application, number_clash: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.application = application
+        # A ports .cfg import checks the numbers over the whole file instead (two ports may swap numbers).
+        self.number_clash = number_clash
         # Left out (an older client of the API, a revert of an old version): the port's mode stays.
         self.fields["mode"].required = False
         self.fields["secured"].initial = self.instance.secured
@@ -221,6 +223,21 @@ class PortForm(WhyMixin, forms.ModelForm):
         if clash.exists():
             raise ValidationError(f"This application already has a port with ID {quoted(port_id)}.")
         return port_id
+
+    def clean_number(self):
+        """Two ports of one application cannot listen on one number: refused for a new port or a changed
+        number (a clash stored before this rule does not block other edits of the port)."""
+        number = self.cleaned_data["number"]
+        if not self.number_clash or (self.instance.pk and number == self.instance.number):
+            return number
+        clash = Port.objects.filter(application=self.instance.application, number=number)
+        if self.instance.pk:
+            clash = clash.exclude(pk=self.instance.pk)
+        other = clash.order_by("port_id").values_list("port_id", flat=True).first()
+        if other is not None:
+            raise ValidationError(f"Port {number} is already the number of this application's port {quoted(other)}: "
+                                  "two ports cannot listen on one number.")
+        return number
 
     def clean_mode(self):
         return self.cleaned_data.get("mode") or (self.instance.mode if self.instance.pk else PortMode.DEFAULT)

@@ -133,7 +133,7 @@ def _section_plan(app: Application, port_id: str, entries: list[CfgEntry], port:
     # The boxes say what the parameters say, so the parameters alone decide (as typed in the form).
     secured, mutual = port_flags(data.get("transport_params", port.transport_params if port else ""))
     data.update({name: "on" for name, ticked in (("secured", secured), ("mutual_tls", mutual)) if ticked})
-    form = PortForm(data, instance=port or Port(application=app), application=app)
+    form = PortForm(data, instance=port or Port(application=app), application=app, number_clash=False)
     if not form.is_valid():
         for name, errors in form.errors.items():
             key = KEY_OF_FIELD.get(name)

@@ -160,7 +160,9 @@ def revert_ports(app: Application, current: dict, target: dict, *, actor, note: 
         data["transport_params"] = (values["transport_params"] if "transport_params" in values else
                                     params_with_flags("", bool(values.get("secured")), bool(values.get("mutual_tls"))))
         data["mode"] = values.get("mode") or ("secure" if values.get("secured") else "default")
-        form = PortForm(data=data, instance=ports.get(port_id) or Port(application=app), application=app)
+        # number_clash off: a version restores every port at once, so ports may swap numbers on the way.
+        form = PortForm(data=data, instance=ports.get(port_id) or Port(application=app), application=app,
+                        number_clash=False)
         if not form.is_valid():
             raise RevertRefused(form_errors(form, f"The port {port_id}"))
         services.save_object(form=form, actor=actor, note=note)

@@ -22,6 +22,8 @@ def test_an_operator_adds_a_port_and_the_forms_rules_hold(api, env):
     again = client.post("/api/v1/ports/", {"application": env.chat.pk, "port_id": "secure", "number": 4122})
     assert again.status_code == 400 and "port_id" in again.json()["errors"]
     assert client.post("/api/v1/ports/", {"application": 999999, "port_id": "x", "number": 1}).status_code == 404
+    same_number = client.post("/api/v1/ports/", {"application": env.chat.pk, "port_id": "other", "number": 4121})
+    assert same_number.status_code == 400 and "number" in same_number.json()["errors"]
     text_number = {"application": env.chat.pk, "port_id": "x", "number": "80"}
     assert client.post("/api/v1/ports/", text_number).status_code == 400
 

@@ -130,6 +130,26 @@ def test_a_port_id_already_used_by_the_application_is_refused(env, client_as, co
     assert_refused(response, "This application already has a port with ID &quot;secure&quot;.", before)
 
 
+def test_a_port_number_another_port_of_the_application_listens_on_is_refused(env, client_as, committed):
+    before = snapshot()
+    response = submit(client_as("operator"), reverse("applications:port_new", args=[env.message.pk]), committed,
+                      field="number", port_id="backup", number=str(env.message_default.number))
+    assert_refused(response, f"Port {env.message_default.number} is already the number of this application&#x27;s "
+                             "port &quot;default&quot;", before)
+    url = reverse("applications:port_edit", args=[env.message.pk, env.message_secure.pk])
+    response = submit(client_as("operator"), url, committed, field="number", number=str(env.message_default.number))
+    assert_refused(response, "two ports cannot listen on one number", before)
+
+
+def test_a_clash_stored_before_the_rule_does_not_block_other_edits_of_the_port(env, client_as, committed):
+    Port.objects.filter(pk=env.message_secure.pk).update(number=env.message_default.number)
+    url = reverse("applications:port_edit", args=[env.message.pk, env.message_secure.pk])
+    response = submit(client_as("operator"), url, committed, field="number",
+                      transport_params="tls=1;sec-protocol=TLSv12")
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    assert Port.objects.get(pk=env.message_secure.pk).transport_params == "tls=1;sec-protocol=TLSv12"
+
+
 def test_mutual_tls_on_a_port_that_is_not_secured_is_refused(env, client_as, committed):
     before = snapshot()
     response = submit(client_as("operator"), reverse("applications:port_new", args=[env.chat.pk]), committed,
