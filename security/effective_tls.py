@@ -180,7 +180,7 @@ class SecurityWorld:
             if app.cluster_id in clusters:
                 self.nodes.setdefault(app.cluster_id, []).append(app)
         # The whole section (not only the parameters): ``runners_for`` makes its saved sections of it.
-        for app_id, name, value in Option.objects.filter(application_id__in=list(self.apps), section=SECTION,
+        for app_id, name, value in Option.objects.filter(application_id__in_array=list(self.apps), section=SECTION,
                                                          ).values_list("application_id", "name", "value"):
             self.options.setdefault(app_id, {})[name] = value
 
@@ -190,8 +190,8 @@ class SecurityWorld:
         hosts = {a.host_id for a in self.apps.values() if a.host_id}
         found: dict[int, dict[str, str]] = {}
         if hosts:
-            for host_id, name, value in HostOption.objects.filter(host_id__in=hosts, section=SECTION,
-                                                                  name__in=PARAMETERS).values_list(
+            for host_id, name, value in HostOption.objects.filter(host_id__in_array=list(hosts), section=SECTION,
+                                                                  name__in_array=list(PARAMETERS)).values_list(
                     "host_id", "name", "value"):
                 found.setdefault(host_id, {})[name] = value
         return found

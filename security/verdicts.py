@@ -207,7 +207,7 @@ def connection_views(connections: list[Connection], *, with_effective: bool = Fa
     runners = runners_for(clients.values(), world=world)
     findings: dict[int, list[FindingRow]] = {}
     # Rows, not models: a page of Clusters has a finding per Node of each.
-    for connection_id, *row in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by(
+    for connection_id, *row in Finding.objects.filter(connection_id__in_array=[c.pk for c in connections]).order_by(
             "severity", "code", "detail_key").values_list("connection_id", *FindingRow._fields):
         findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
