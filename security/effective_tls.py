@@ -169,9 +169,9 @@ class SecurityWorld:
             return
         # The applications, the Nodes of any of them and the Cluster of any of them in one query, by name
         # (the order of a Cluster's Nodes): there were three, the last two only on some pages.
-        given = Q(pk__in=ids)
+        given = Q(pk__in_array=list(ids))
         rows = [_app(row) for row in Application.objects.filter(
-            given | Q(cluster_id__in=ids)
+            given | Q(cluster_id__in_array=list(ids))
             | Q(pk__in=Application.objects.filter(given, cluster_id__isnull=False).values("cluster_id")),
         ).order_by("name", "pk").values_list(*_APP_FIELDS)]
         self.apps = {app.pk: app for app in rows}
