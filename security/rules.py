@@ -4,6 +4,7 @@ R1 — which object holds the security section; R2 — which object holds the TL
 They take plain values (type, version, SCS) so forms, checks and pages ask the same question.
 """
 
+import functools
 from dataclasses import dataclass
 
 from applications.models import AppType
@@ -21,8 +22,10 @@ class Placement:
     instead: str = ""
 
 
+@functools.lru_cache(maxsize=1024)
 def security_section_placement(app_type: str, version: str, scs: bool) -> Placement:
-    """R1: may this application hold the ``security`` section?"""
+    """R1: may this application hold the ``security`` section? (Pure, so kept per arguments: a page of the
+    review asks it for hundreds of Nodes of a few versions.)"""
     if app_type == AppType.COBROWSE_SERVER:
         if at_least(version, V_8_5_001):
             return Placement(False, "From Co-browse 8.5.001 the security section is configured on the "

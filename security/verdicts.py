@@ -158,7 +158,8 @@ class ConnectionView:
     findings: list[FindingRow]
     checked: bool
     probe: ProbeView | None = None
-    # The effective TLS as each runner runs it, by runner id (``with_effective`` or a probe shown).
+    # The effective TLS by runner id, of the runners read: the first (``with_effective``) and the one the
+    # last probe was made as (``made_for``).
     effective_by_runner: dict = field(default_factory=dict)
 
     @property
@@ -197,8 +198,8 @@ def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
 def connection_views(connections: list[Connection], *, with_effective: bool = False,
                      world: SecurityWorld | None = None) -> dict[int, ConnectionView]:
     """The view of each connection (loaded through ``with_verdict_data``) in a fixed number of queries, and
-    the effective TLS as each runner runs it: of every connection with ``with_effective`` (the review shows
-    it), else of those with a probe to judge. The clients' Nodes and sections are read once (a
+    the effective TLS as its first runner runs it with ``with_effective`` (the review shows it), and as the
+    runner its last probe was made as (to judge the probe). The clients' Nodes and sections are read once (a
     ``SecurityWorld``, the caller's when it read it already), for the verdicts and the effective TLS alike."""
     clients = {c.client_id: c.client for c in connections}
     if world is None or not clients.keys() <= world.apps.keys():
@@ -206,15 +207,24 @@ def connection_views(connections: list[Connection], *, with_effective: bool = Fa
     runners = runners_for(clients.values(), world=world)
     findings: dict[int, list[FindingRow]] = {}
     # Rows, not models: a page of Clusters has a finding per Node of each.
-    for connection_id, *row in Finding.objects.filter(connection_id__in=[c.pk for c in connections]).order_by(
+    for connection_id, *row in Finding.objects.filter(connection_id__in_array=[c.pk for c in connections]).order_by(
             "severity", "code", "detail_key").values_list("connection_id", *FindingRow._fields):
         findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]
     probes = ProbeResult.objects.defer("chain_pem").in_bulk(probe_ids) if probe_ids else {}
-    # Whether a probe's host check is still its runner's: the effective TLS per runner, resolved at once.
-    resolved = [c for c in connections if with_effective or getattr(c, "last_probe_id", None) in probes]
-    pairs = effective_client_tls_pairs([(c.pk, r.app.pk) for c in resolved for r in runners[c.client_id]],
-                                       connections=resolved, world=world) if resolved else {}
+    # The effective TLS of the runners someone reads, resolved at once: the first (the review shows it) and
+    # the one a probe was made as (whether its host check is still that runner's). Not every Node of every
+    # Cluster: a page of Clusters resolved ten times what it showed, the largest part of its time.
+    wanted = []
+    for c in connections:
+        client_runners = runners[c.client_id]
+        probe = probes.get(getattr(c, "last_probe_id", None))
+        shown = client_runners[0] if with_effective and client_runners else None
+        probed = made_for(probe, client_runners) if probe is not None else None
+        wanted += [(c.pk, r.app.pk) for r in (shown, probed) if r is not None]  # a pair twice is resolved once
+    read = {pk for pk, _ in wanted}
+    resolved = [c for c in connections if c.pk in read]
+    pairs = effective_client_tls_pairs(wanted, connections=resolved, world=world) if wanted else {}
     by_connection: dict[int, dict] = {}
     for (connection_id, runner_id), tls in pairs.items():
         by_connection.setdefault(connection_id, {})[runner_id] = tls

@@ -113,3 +113,34 @@ def test_the_api_answers_as_the_node_asked_for(cluster_world, api):
     for bad in ("abc", "999999", str(w.base.client.pk)):
         response = client.get(f"{url}?runner={bad}")
         assert response.status_code == 400 and "runner" in response.json()["errors"], bad
+
+
+def test_a_page_resolves_the_node_it_shows_and_the_node_its_probe_was_made_as_not_every_node(cluster_world):
+    """The review shows the first Node's effective TLS, and a probe is judged as the Node it was made as: those
+    are resolved, not the effective TLS of every Node of every Cluster on the page (ten times the work)."""
+    from security.models import ProbeResult
+    from security.verdicts import connection_views, with_verdict_data
+
+    w = cluster_world
+    node_c = Application.objects.create(name="Node_C", app_type=AppType.COBROWSE_NODE, version="8.5.003.04",
+                                        cluster=w.cluster, host=w.host_b)
+
+    def resolved(with_effective):
+        views = connection_views(list(with_verdict_data(Connection.objects.filter(pk=w.connection.pk))),
+                                 with_effective=with_effective)
+        return views[w.connection.pk]
+
+    view = resolved(True)
+    assert [r.app.name for r in view.runners] == ["Node_A", "Node_B", "Node_C"]
+    assert set(view.effective_by_runner) == {w.node_a.pk}
+    assert view.effective == effective_client_tls(w.connection.pk)
+    assert resolved(False).effective_by_runner == {}
+
+    ProbeResult.objects.create(connection=w.connection, host="10.0.0.2", port_id=w.base.port.port_id,
+                               port_number=w.base.port.number, outcome="ok", used_by="Node_B", host_checked=True)
+    view = resolved(True)
+    assert set(view.effective_by_runner) == {w.node_a.pk, w.node_b.pk}
+    # Judged as Node B runs it (its host checks the host name, as the probe did): not stale.
+    assert view.probe is not None and view.probe.stale == []
+    assert set(resolved(False).effective_by_runner) == {w.node_b.pk}
+    assert node_c.pk not in view.effective_by_runner
