@@ -401,6 +401,50 @@ class HostReadinessCountChange(models.Model):
         return f"host {self.host_id}: {self.applications:+} applications, {self.not_ready:+} not ready"
 
 
+class StoreUse(models.Model):
+    """In how many ways an application uses a trusted store (``security.stores.applications_using``): set
+    from it (an assignment), and its ``trusted-ca`` naming the store's path, its Windows path. The store's
+    users are the applications with at least one way; keeping the ways lets the triggers that keep
+    ``StoreUserCount`` know when an application starts or stops using a store (it counts once however many
+    ways it does). Kept by triggers (migration ``0016_store_user_counts_kept_by_triggers``), never by
+    Python; a row at 0 ways is removed by the next fold."""
+
+    store_id = models.IntegerField()
+    application_id = models.IntegerField()
+    ways = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store_id", "application_id"], name="one_store_use_per_pair")]
+        indexes = [models.Index(fields=["store_id"], condition=Q(ways__lte=0), name="store_use_spent")]
+
+    def __str__(self) -> str:
+        return f"store {self.store_id} used by application {self.application_id} in {self.ways} way(s)"
+
+
+class StoreUserCount(models.Model):
+    """How many applications use each trusted store: the stores list's order "used by" reads it instead of
+    counting every assignment and ``trusted-ca`` option of the estate on each request. Kept by the same
+    triggers as ``StoreUse``; on PostgreSQL through ``StoreUserCountChange`` (``security.store_users.fold``
+    adds them after commit; readers add both). ``store_id`` is not a foreign key."""
+
+    store_id = models.IntegerField(unique=True)
+    users = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"store {self.store_id}: {self.users} users"
+
+
+class StoreUserCountChange(models.Model):
+    """Changes to ``StoreUserCount`` not yet added to it (PostgreSQL): a transaction that changes who uses
+    a store locks no count (as ``FindingCountChange``). Empty on SQLite."""
+
+    store_id = models.IntegerField(db_index=True)
+    users = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"store {self.store_id}: {self.users:+} users"
+
+
 class StoreAssignment(models.Model):
     """Which trusted store an application's security section was set from.
 
