@@ -186,3 +186,20 @@ def test_the_hosts_list_shows_and_sorts_what_the_verdicts_give(client_as, estate
                     "not ready" if bad else ("ready" if ready == judged else ""), bad, judged)
     assert Counter(h.pk for h in viewer.get(HOSTS + "?sort=tls").context["page"]) == Counter(
         Host.objects.values_list("pk", flat=True))
+
+
+def test_the_counts_stay_exact_when_the_counts_are_emptied_before_what_they_count(estate):
+    """Django's flush on SQLite deletes table by table (the triggers fire): counts emptied first must not
+    come back as -1s that hide the next applications."""
+    HostReadinessCount.objects.all().delete()
+    HostReadinessCountChange.objects.all().delete()
+    ApplicationCheck.objects.all().delete()
+    Application.objects.filter(cluster__isnull=False).delete()
+    Application.objects.all().delete()
+    host_counts.fold()
+    assert not HostReadinessCount.objects.filter(applications__lt=0).exists()
+    HostReadinessCount.objects.all().delete()  # what a flush leaves, whichever table it empties first
+    HostReadinessCountChange.objects.all().delete()
+    app = estate.app("After_Flush", AppType.COBROWSE_SERVER, "8.5.000.12", host=estate.linux)
+    ApplicationCheck.objects.create(application=app, verdict="not ready")
+    assert kept() == counted() == {estate.linux.pk: (1, 1, 0, 1)}
