@@ -6,10 +6,12 @@ random sequences of all of these. The hosts list's TLS column and its order "wor
 equal what the verdicts themselves give. On SQLite and on PostgreSQL (``DATABASE_URL``)."""
 
 import random
+import threading
+import time
 from collections import Counter
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -21,6 +23,7 @@ from applications.revert import revert_application
 from security import host_counts, sweeps
 from security.models import ApplicationCheck, HostReadinessCount, HostReadinessCountChange
 from tests.checks.world import World
+from tests.conftest import require
 
 HOSTS = reverse("applications:host_list")
 
@@ -203,3 +206,36 @@ def test_the_counts_stay_exact_when_the_counts_are_emptied_before_what_they_coun
     app = estate.app("After_Flush", AppType.COBROWSE_SERVER, "8.5.000.12", host=estate.linux)
     ApplicationCheck.objects.create(application=app, verdict="not ready")
     assert kept() == counted() == {estate.linux.pk: (1, 1, 0, 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verdicts_swapping_on_one_host_never_wait_nor_deadlock_and_keep_exact_counts(world):
+    """Two servers on one host, their verdicts rewritten over and over in opposite phases, each as
+    ``write_readiness`` does (a delete, then an insert) in its own transaction: both write the host's counts.
+    The triggers only insert changes, so neither waits for the other (PostgreSQL)."""
+    require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    apps = [world.app(f"Server_{n}", AppType.COBROWSE_SERVER, "8.5.000.12", host=world.core) for n in "AB"]
+    failures: list[BaseException] = []
+
+    def rewrite_over_and_over(app, phase: int) -> None:
+        try:
+            for i in range(100):
+                with transaction.atomic():
+                    ApplicationCheck.objects.filter(application=app).delete()
+                    time.sleep(0.001)  # the other transaction's write comes in between
+                    ApplicationCheck.objects.create(application=app,
+                                                    verdict="ready" if (i + phase) % 2 else "not ready")
+                    host_counts.fold_after_commit()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=rewrite_over_and_over, args=(app, phase)) for phase, app in enumerate(apps)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failures
+    assert kept()[world.core.pk][1:] == (2, 1, 1)  # judged, ready, not ready: one of each at the end
+    assert_exact()

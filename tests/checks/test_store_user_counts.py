@@ -6,8 +6,10 @@ revert, and random sequences of all of these. The stores list sorted by "used by
 PostgreSQL (``DATABASE_URL``)."""
 
 import random
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.urls import reverse
 
 from applications import history, services
@@ -18,6 +20,7 @@ from security.models import StoreAssignment, StoreUse, StoreUserCount, StoreUser
 from security.section import security_section_set
 from security.stores import applications_using, store_delete, users_count
 from tests.checks.world import World
+from tests.conftest import require
 
 STORES = reverse("security:store_list")
 
@@ -153,3 +156,33 @@ def test_the_counts_stay_exact_when_the_counts_are_emptied_before_what_they_coun
     StoreUserCountChange.objects.all().delete()
     estate.security(estate.node2, store=estate.spare)
     assert store_users.kept_users() == users_count() == {estate.spare.pk: 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sections_swapping_stores_never_deadlock_and_keep_exact_counts(world, users):
+    """Two applications switching between two stores in opposite phases, each through the security
+    section's service in its own transaction (assignment and ``trusted-ca`` together): both write both
+    stores' counts. The pairs they lock are their own; the counts take changes only (PostgreSQL)."""
+    require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
+    stores = [world.store("First CA"), world.store("Second CA")]
+    officer = users["security"]
+    failures: list[BaseException] = []
+
+    def switch_over_and_over(app, phase: int) -> None:
+        try:
+            for i in range(30):
+                security_section_set(application=app, provider="PEM", store=stores[(i + phase) % 2], actor=officer)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=switch_over_and_over, args=(app, phase))
+               for phase, app in enumerate((world.node1, world.node2))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failures
+    assert users_count() == {stores[0].pk: 1, stores[1].pk: 1}
+    assert_exact()
