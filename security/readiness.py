@@ -335,23 +335,18 @@ def application_health(apps: list[Application]):
 
 
 def host_health(hosts):
-    """The worst readiness among each host's applications, from the stored verdicts, in one query:
-    "not ready" when one is, "ready" when every judged one is, otherwise no verdict ("not checked
-    yet" is not a state a host is in)."""
-    from django.db.models import Count, Q
-
+    """The worst readiness among each host's applications, from the counts of the stored verdicts the
+    database keeps per host (``security.host_counts``), in one query: "not ready" when one is, "ready"
+    when every judged one is, otherwise no verdict ("not checked yet" is not a state a host is in)."""
     from applications.health import HostHealth
-    from security.models import ApplicationCheck
+    from security.host_counts import counts_of
 
-    rows = (ApplicationCheck.objects.filter(application__host_id__in=[h.pk for h in hosts])
-            .exclude(verdict="").values("application__host_id")
-            .annotate(not_ready=Count("pk", filter=Q(verdict="not ready")),
-                      ready=Count("pk", filter=Q(verdict="ready")), judged=Count("pk"))
-            .values_list("application__host_id", "not_ready", "ready", "judged"))
     health = {}
-    for host_id, not_ready, ready, judged in rows:
-        verdict = "not ready" if not_ready else ("ready" if ready == judged else "")
-        health[host_id] = HostHealth(verdict=verdict, not_ready=not_ready, judged=judged)
+    for host_id, counts in counts_of([h.pk for h in hosts]).items():
+        not_ready, ready, judged = counts["not_ready"], counts["ready"], counts["judged"]
+        if judged:
+            verdict = "not ready" if not_ready else ("ready" if ready == judged else "")
+            health[host_id] = HostHealth(verdict=verdict, not_ready=not_ready, judged=judged)
     return health
 
 
@@ -362,12 +357,15 @@ def worst_first() -> dict[str, tuple[dict, list]]:
     """What orders applications and hosts worst first, on the stored verdicts: not ready, then not
     checked, then ready, then no verdict (not a Co-browse application, never validated); more errors,
     then more warnings first; by name last. Hosts: more applications not ready first."""
-    from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+    from django.db.models import Case, F, IntegerField, Value, When
     from django.db.models.expressions import OrderBy
+
+    from security.host_counts import kept
 
     rank = Case(*[When(tls_readiness__verdict=verdict, then=Value(n)) for verdict, n in VERDICT_RANK.items()],
                 default=Value(len(VERDICT_RANK)), output_field=IntegerField())
-    not_ready = Count("applications__tls_readiness", filter=Q(applications__tls_readiness__verdict="not ready"))
+    # Kept per host (``security.host_counts``): read through an index, not counted over every application.
+    not_ready = kept("not_ready")
     return {
         "application": ({}, [OrderBy(rank), OrderBy(F("tls_readiness__errors"), descending=True, nulls_last=True),
                              OrderBy(F("tls_readiness__warnings"), descending=True, nulls_last=True), "name"]),

@@ -27,6 +27,7 @@ from applications.paths import path_problem
 from applications.text import quoted
 from applications.versions import at_least
 from cobrowse_admin import secret_box
+from security import store_users
 from security.models import Provider, StoreAssignment, TrustedStore
 from security.rules import V_8_5_001, Placement, security_section_placement
 from security.stores import store_password
@@ -208,6 +209,7 @@ def security_section_set(
         source=source,
     )
     record_assignment(app, store if provider else None, actor)
+    store_users.fold_after_commit()  # the stores' users, kept by triggers on the section and assignment
     application.options_revision = app.options_revision
     return changed
 

@@ -196,12 +196,14 @@ def with_health(stores: list[TrustedStore], *, names: bool = True) -> None:
 
 def stores_by_use(*, descending: bool, number, size: int):
     """A page of the stores ordered by the number of applications using them (``applications_using``),
-    fewest first, then by name. Counting needs every store's users, which grows with the estate (one
-    ``trusted-ca`` row per Co-browse application, read through their partial index): only this order
-    pays for it, and the database counts them (one row per store comes back)."""
+    fewest first, then by name. The counts are those the database keeps per store (``security.store_users``):
+    counting every store's users on each request grew with the estate (one ``trusted-ca`` row per Co-browse
+    application)."""
     from django.core.paginator import Paginator
 
-    counts = users_count()
+    from security.store_users import kept_users
+
+    counts = kept_users()
     everything = TrustedStore.objects.values_list("pk", "name")
     ordered = sorted(everything, key=lambda s: (counts.get(s[0], 0), s[1]), reverse=descending)
     page = Paginator([pk for pk, _name in ordered], size).get_page(number)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from applications import restart
 from applications.models import COBROWSE_TYPES, Application, AppType, Connection, Port
 from cobrowse_admin import secret_box
-from security import finding_counts
+from security import finding_counts, host_counts, store_users
 from security.checks import ERROR, Issue
 from security.checks.application import ApplicationFacts, NodeConfig, StoreFacts, check_application, check_section
 from security.checks.connection import ConnectionFacts
@@ -148,6 +148,8 @@ def write_readiness(apps: list[Application]) -> None:
     ApplicationCheck.objects.bulk_create([
         ApplicationCheck(application_id=pk, verdict=now[pk][0], errors=now[pk][1], warnings=now[pk][2])
         for pk in changed])
+    host_counts.fold_after_commit()  # the hosts list's counts per host, kept by triggers on these rows
+    store_users.fold_after_commit()  # and the stores' users (their options changed before these checks)
 
 
 def mark_done(sweep: Sweep | None, subject: str) -> None:
