@@ -199,7 +199,8 @@ class Finding(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The text filter reads this column, not UPPER() of three: upper-casing 30,000 messages on every
     # search was most of its time (240 ms at 5,000 applications), and an index on the findings' text
-    # made a sweep's insert 15-40x slower (see migration 0011_store_name_text_search_index).
+    # made a sweep's insert 15-40x slower (see migration 0011_store_name_text_search_index); a trigram
+    # index on this one column still made it 2.5x slower (PERFORMANCE.md, issue 11, fifth round).
     search = FindingSearchField(blank=True, default="", editable=False,
                                 help_text="message, fix and code in lower case (the text filter's)")
 
