@@ -76,8 +76,10 @@ def secure_ports(ports: list[Port], effective) -> dict[str, tuple]:
     return {p.port_id: (port_mode(p), effective[p.pk]) for p in ports if is_on(effective[p.pk].value("tls"))}
 
 
-def connection_policy_issues(connections: list[Connection]) -> dict[int, list[Issue]]:
+def connection_policy_issues(connections: list[Connection], *, resolved: dict | None = None) -> dict[int, list[Issue]]:
     """The policy issues of each connection (client side); ``client`` and ``port__application`` joined.
+    ``resolved``: the effective TLS by (connection id, runner id) the caller resolved already (the checks'
+    ``client_tls_per_runner``); only what it lacks is resolved here.
 
     A Cluster client's connection runs on each of its Nodes, each with its own section and Host: when the
     Nodes resolve it differently, each distinct way is judged on its own, and an issue not common to all
@@ -92,8 +94,13 @@ def connection_policy_issues(connections: list[Connection]) -> dict[int, list[Is
                 "pk", "name", "cluster_id"):
             nodes.setdefault(cluster_id, []).append((pk, name))
     # Each connection as each of its runners runs it (the client itself when it has no Nodes): one resolution.
-    runners = {c.pk: nodes.get(c.client_id) or [(None, c.client.name)] for c in connections}
-    client_side = effective_client_tls_pairs([(c.pk, pk) for c in connections for pk, _name in runners[c.pk]])
+    # A client without Nodes runs its connections itself: its own id is its runner (as runners_for says).
+    runners = {c.pk: nodes.get(c.client_id) or [(c.client_id, c.client.name)] for c in connections}
+    wanted = [(c.pk, pk) for c in connections for pk, _name in runners[c.pk]]
+    client_side = {pair: resolved[pair] for pair in wanted if resolved and pair in resolved}
+    missing = [pair for pair in wanted if pair not in client_side]
+    if missing:
+        client_side.update(effective_client_tls_pairs(missing))
     ports = list({c.port_id: c.port for c in connections}.values())
     server_side = effective_port_tls_many(ports)
     result = {}

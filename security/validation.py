@@ -334,10 +334,17 @@ def with_probe(facts: RunnerFacts, trust: TrustConfig, endpoint: Endpoint, probe
                                            fresh.port_number))
 
 
-def connections_facts(connections: list[Connection],
-                      cache: ValidationCache | None = None) -> dict[int, ConnectionFacts]:
+def client_tls_per_runner(connections: list[Connection], runners: dict) -> dict:
+    """The effective TLS of each connection as each of its runners runs it, by (connection id, runner id):
+    one resolution that the checks and the TLS policy both read."""
+    return effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for r in runners[c.client_id]])
+
+
+def connections_facts(connections: list[Connection], cache: ValidationCache | None = None, *,
+                      runners: dict | None = None, per_runner: dict | None = None) -> dict[int, ConnectionFacts]:
     """The facts of each connection (``client__cluster``, ``client__host`` and ``port__application__host``
-    joined), in a fixed number of queries however many there are."""
+    joined), in a fixed number of queries however many there are. ``runners`` and ``per_runner``: what
+    ``runners_for`` and ``client_tls_per_runner`` gave the caller for these connections, if it asked."""
     cache = cache or ValidationCache()
     server_ids = {c.port.application_id for c in connections}
     secure_ports: dict[int, list[tuple[str, int]]] = {}
@@ -346,7 +353,8 @@ def connections_facts(connections: list[Connection],
         secure_ports.setdefault(app_id, []).append((port_id, number))
     for ports in secure_ports.values():
         ports.sort(key=lambda p: (p[0] != "secure", p[0]))
-    runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
+    if runners is None:
+        runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
     # Every probe of a secure connection, newest first: each application takes the newest one made
     # with its current trust configuration against the connection's current endpoint.
     probes: dict[int, list[ProbeResult]] = {}
@@ -355,7 +363,8 @@ def connections_facts(connections: list[Connection],
     # Each runner's own effective TLS (a Node's section and Host may ask for the host check, or another
     # target name): a runner's probe is the one made as that runner runs the connection. tls is read
     # from the port, so any runner's says whether the connection is secure.
-    per_runner = effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for r in runners[c.client_id]])
+    if per_runner is None:
+        per_runner = client_tls_per_runner(connections, runners)
     secure = {c.pk: next((per_runner[(c.pk, r.app.pk)].secure for r in runners[c.client_id]
                           if (c.pk, r.app.pk) in per_runner), c.port.secured) for c in connections}
     secure_ids = [c.pk for c in connections if secure[c.pk]]
@@ -397,8 +406,10 @@ def connections_facts(connections: list[Connection],
 def validate_connections_of(connections, cache: ValidationCache | None = None) -> None:
     """Replace the findings of these connections; inside the caller's transaction."""
     connections = list(connections)
-    facts = connections_facts(connections, cache)
-    policy = connection_policy_issues(connections)
+    runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
+    per_runner = client_tls_per_runner(connections, runners)
+    facts = connections_facts(connections, cache, runners=runners, per_runner=per_runner)
+    policy = connection_policy_issues(connections, resolved=per_runner)
     replace_findings_of([(c, connection_verdict(facts[c.pk]) + policy[c.pk]) for c in connections])
 
 
@@ -420,10 +431,13 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
         facts = applications_facts(apps, cache)
         connections = list(Connection.objects.select_for_update(of=("self",), no_key=True).filter(client__in=apps)
                            .select_related(*CONNECTION_JOINS).order_by("pk"))
-        connection_facts = connections_facts(connections, cache)
+        # Each connection's effective TLS as each runner runs it, resolved once for the checks and the policy.
+        runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
+        per_runner = client_tls_per_runner(connections, runners)
+        connection_facts = connections_facts(connections, cache, runners=runners, per_runner=per_runner)
         # The TLS policy, on the effective parameters: each application's ports and backup pair, each connection.
         app_policy = application_policy_issues(apps)
-        connection_policy = connection_policy_issues(connections)
+        connection_policy = connection_policy_issues(connections, resolved=per_runner)
         replace_findings_of([(app, check_application(facts[app.pk]) + app_policy[app.pk]) for app in apps]
                             + [(c, connection_verdict(connection_facts[c.pk]) + connection_policy[c.pk])
                                for c in connections],
