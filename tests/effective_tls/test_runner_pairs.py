@@ -144,3 +144,28 @@ def test_a_page_resolves_the_node_it_shows_and_the_node_its_probe_was_made_as_no
     assert view.probe is not None and view.probe.stale == []
     assert set(resolved(False).effective_by_runner) == {w.node_b.pk}
     assert node_c.pk not in view.effective_by_runner
+
+
+def test_the_command_shows_the_connection_as_a_given_node_runs_it(cluster_world):
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    w = cluster_world
+
+    def shown(*args) -> dict:
+        out = StringIO()
+        call_command("tls_effective", "--connection", str(w.connection.pk), *args, "--json", stdout=out)
+        return json.loads(out.getvalue())["parameters"]["tls-target-name-check"]
+
+    assert shown()["value"] is None  # the first Node by name: Node_A, whose host does not ask for it
+    assert shown("--runner", "Node_B") == {"value": "host", "source": "host", "object": "cb-linux-02"}
+    assert shown("--runner", str(w.node_b.pk))["value"] == "host"
+    table = StringIO()
+    call_command("tls_effective", "--connection", str(w.connection.pk), "--runner", "Node_B", stdout=table)
+    assert "as Node_B runs it" in table.getvalue()
+    with pytest.raises(CommandError, match="is not a Node of Cobrowse_Cluster .its Nodes: Node_A, Node_B."):
+        call_command("tls_effective", "--connection", str(w.connection.pk), "--runner", "Node_C")
+    with pytest.raises(CommandError, match="--runner goes with --connection"):
+        call_command("tls_effective", "--port", str(w.base.port.pk), "--runner", "Node_B")

@@ -2,7 +2,9 @@
 
 ``--json`` prints ``{"parameters": {NAME: {"value": ..., "source": "connection|application|host|port",
 "object": NAME}}}`` (a parameter set nowhere: value, source and object null). An unknown id is a
-one-line error and exit status 1.
+one-line error and exit status 1. ``--runner NODE`` (a Node's name or id): a Cluster client's connection as
+that Node runs it (its own section and Host), as the Effective TLS page's Node choice and the API's
+``?runner=`` show it; by default the first Node by name.
 """
 
 import json
@@ -10,7 +12,7 @@ import json
 from django.core.management.base import CommandError
 from django.db import DatabaseError
 
-from applications.models import Connection, Port
+from applications.models import Application, Connection, Port
 from applications.text import quoted
 from security.effective_tls import PARAMETERS, effective_client_tls, effective_port_tls
 from security.management.commands._cli import OperatorCommand
@@ -32,22 +34,30 @@ class Command(OperatorCommand):
     def add_arguments(self, parser):
         parser.add_argument("--connection", metavar="ID", help="a connection's id")
         parser.add_argument("--port", metavar="ID", help="a port's id")
+        parser.add_argument("--runner", metavar="NODE",
+                            help="with --connection of a Cluster client: the Node (name or id) whose section and "
+                                 "host to read (default: the first Node by name)")
         parser.add_argument("--json", action="store_true", help="print JSON")
 
-    def handle(self, *args, connection=None, port=None, json=False, **options):
+    def handle(self, *args, connection=None, port=None, runner=None, json=False, **options):
         try:
-            self.show(connection, port, json)
+            self.show(connection, port, json, runner)
         except DatabaseError as exc:
             raise CommandError(f"the database is unreachable: {' '.join(str(exc).split())}") from None
 
-    def show(self, connection, port, json: bool) -> None:
+    def show(self, connection, port, json: bool, runner: str | None = None) -> None:
         if (connection is None) == (port is None):
             raise CommandError("give exactly one of --connection ID and --port ID")
+        if runner is not None and connection is None:
+            raise CommandError("--runner goes with --connection (the Node that runs a Cluster's connection)")
         if connection is not None:
             pk = parse_id(connection, "connection")
-            if not Connection.objects.filter(pk=pk).exists():
+            found = Connection.objects.select_related("client").filter(pk=pk).first()
+            if found is None:
                 raise CommandError(f"no connection with id {pk}")
-            effective, title = effective_client_tls(pk), f"connection {Connection.objects.get(pk=pk)}"
+            node = self.node_of(found, runner) if runner is not None else None
+            title = f"connection {found}" + (f", as {node.name} runs it" if node else "")
+            effective = effective_client_tls(pk, runner=node.pk if node else None)
         else:
             pk = parse_id(port, "port")
             if not Port.objects.filter(pk=pk).exists():
@@ -57,6 +67,19 @@ class Command(OperatorCommand):
             self.print_json(effective)
         else:
             self.print_table(effective, title)
+
+    @staticmethod
+    def node_of(connection: Connection, runner: str) -> Application:
+        """The Node of the connection's Cluster client that ``runner`` names (by name, else by id)."""
+        nodes = Application.objects.filter(cluster_id=connection.client_id)
+        text = runner.strip()
+        node = nodes.filter(name=text).first() or (nodes.filter(pk=int(text)).first()
+                                                   if text.isascii() and text.isdigit() and len(text) <= 18 else None)
+        if node is None:
+            names = ", ".join(nodes.order_by("name").values_list("name", flat=True)) or "none"
+            raise CommandError(f"--runner {quoted(text)} is not a Node of {connection.client.name} "
+                               f"(its Nodes: {names})")
+        return node
 
     def print_json(self, effective) -> None:
         parameters = {}
