@@ -25,11 +25,13 @@ def _default(field: models.Field, now):
     return field.get_default()
 
 
-def bulk_insert(model: type[models.Model], rows: list[dict], *, using: str = "default") -> None:
+def bulk_insert(model: type[models.Model], rows: list[dict], *, using: str = "default",
+                copy_from: int = COPY_FROM) -> None:
+    """``copy_from``: the number of rows from which PostgreSQL gets them through COPY."""
     if not rows:
         return
     connection = connections[using]
-    if connection.vendor != "postgresql" or len(rows) < COPY_FROM:
+    if connection.vendor != "postgresql" or len(rows) < copy_from:
         model.objects.using(using).bulk_create([model(**row) for row in rows], batch_size=1000)
         return
     now = timezone.now()

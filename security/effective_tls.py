@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import NamedTuple
 
 from django.db.models import Q
@@ -122,6 +123,13 @@ def resolve(levels: Sequence[tuple[Source, Mapping[str, str]]]) -> dict[str, Eff
 
 
 PARAMETER_SET = frozenset(PARAMETERS)
+
+
+@functools.lru_cache(maxsize=4096)
+def transport_levels(text: str) -> Mapping[str, str]:
+    """The TLS parameters among a connection's or port's transport parameters, read-only: a sweep resolves
+    tens of thousands of connections through a few hundred distinct texts, each parsed once."""
+    return MappingProxyType({k: v for k, v in params_dict(text).items() if k in PARAMETER_SET})
 UNSET = {name: EffectiveParameter(name, None, None, ()) for name in PARAMETERS}
 
 
@@ -310,11 +318,10 @@ def effective_client_tls_pairs(pairs: Iterable[tuple[int, int | None]], *, conne
         row = rows.get(pk)
         if row is None:
             continue
-        levels = [(connection_source(row), {k: v for k, v in params_dict(row["transport_params"]).items()
-                                            if k in PARAMETERS}),
+        levels = [(connection_source(row), transport_levels(row["transport_params"])),
                   *world.application_levels(row["client_id"], runner),
                   (port_source(row["port__application_id"], row["port__application__name"], row["port_id"],
-                               row["port__port_id"]), params_dict(row["port__transport_params"]))]
+                               row["port__port_id"]), transport_levels(row["port__transport_params"]))]
         result[(pk, runner)] = EffectiveTls("client", resolve(levels), tuple(source for source, _ in levels))
     return result
 
@@ -343,7 +350,7 @@ def effective_port_tls_many(ports) -> dict[int, EffectiveTls]:
     result = {}
     for row in rows:
         levels = [(port_source(row["application_id"], row["application__name"], row["pk"], row["port_id"]),
-                   params_dict(row["transport_params"])),
+                   transport_levels(row["transport_params"])),
                   *world.application_levels(row["application_id"])]
         result[row["pk"]] = EffectiveTls("server", resolve(levels), tuple(source for source, _ in levels))
     return result

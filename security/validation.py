@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from applications import restart
+from applications.bulk import bulk_insert
 from applications.models import COBROWSE_TYPES, Application, AppType, Connection, Port
 from cobrowse_admin import secret_box
 from security import finding_counts, host_counts, store_users
@@ -34,7 +35,16 @@ from security.checks.verdict import (
 from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
 from security.effective_tls import effective_client_tls_pairs
-from security.models import ApplicationCheck, ConnectionCheck, Finding, ProbeResult, Sweep, SweepItem, TrustedStore
+from security.models import (
+    ApplicationCheck,
+    ConnectionCheck,
+    Finding,
+    ProbeResult,
+    Sweep,
+    SweepItem,
+    TrustedStore,
+    finding_search_text,
+)
 from security.policy import application_policy_issues, connection_policy_issues
 from security.stores import contents_digest, member_ders, store_password
 from security.verdicts import endpoint_of, probe_config
@@ -78,19 +88,38 @@ def replace_findings(obj, issues: list[Issue]) -> None:
     replace_findings_of([(obj, issues)])
 
 
+# What makes two findings the same (``created_at`` and the id aside; ``search`` follows from these).
+FINDING_FIELDS = ("subject", "code", "detail_key", "severity", "message", "hint", "application_id",
+                  "connection_id", "store_id", "kind", "app_type", "host_id", "cluster_id")
+FINDING_DEFAULTS = {name: Finding._meta.get_field(name.removesuffix("_id")).get_default() for name in FINDING_FIELDS}
+LINK_FIELD = {TrustedStore: "store_id", Application: "application_id", Connection: "connection_id"}
+
+
 def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: bool = True) -> None:
-    """Replace the findings of each object (one delete, one insert); inside the transaction that locked them.
+    """Replace the findings of each object; inside the transaction that locked them. Only the objects whose
+    findings changed are written (one delete, one insert): a sweep over an estate that has not changed
+    writes none, and a finding that stays keeps the time it was first found.
     ``refresh``: also the readiness of the applications they concern (a sweep does it once at its end)."""
-    rows = []
+    rows: list[dict] = []
     for obj, issues in found:
         subject = subject_of(obj)
-        links = {type(obj).__name__.lower().replace("trustedstore", "store"): obj}
         unique = {(i.code, i.detail_key): i for i in issues}  # one per code and detail, whatever the checks say
-        where = placement_of(obj)
-        rows += [Finding(subject=subject, code=i.code, detail_key=i.detail_key[:128], severity=i.severity,
-                         message=i.message, hint=i.hint, **links, **where) for i in unique.values()]
-    Finding.objects.filter(subject__in=[subject_of(obj) for obj, _ in found]).delete()
-    Finding.objects.bulk_create(rows)
+        where = {LINK_FIELD[type(obj)]: obj.pk, **placement_of(obj)}
+        rows += [{**FINDING_DEFAULTS, "subject": subject, "code": i.code, "detail_key": i.detail_key[:128],
+                  "severity": i.severity, "message": i.message, "hint": i.hint, **where,
+                  "search": finding_search_text(i.message, i.hint, i.code)} for i in unique.values()]
+    subjects = [subject_of(obj) for obj, _ in found]
+    before: dict[str, set] = {}
+    for values in Finding.objects.filter(subject__in=subjects).values_list(*FINDING_FIELDS):
+        before.setdefault(values[0], set()).add(values)
+    after: dict[str, set] = {}
+    for row in rows:
+        after.setdefault(row["subject"], set()).add(tuple(row[name] for name in FINDING_FIELDS))
+    changed = {s for s in subjects if before.get(s, set()) != after.get(s, set())}
+    if changed:
+        Finding.objects.filter(subject__in=changed).delete()
+        # COPY on PostgreSQL: a chunk's few hundred findings without building an INSERT of 16 columns each.
+        bulk_insert(Finding, [row for row in rows if row["subject"] in changed], copy_from=1)
     finding_counts.fold_after_commit()  # the counts per filter the findings page reads
     # The review sorts and filters on each connection's worst finding: written with the findings.
     checks = [ConnectionCheck(connection=obj, worst=worst_rank(issues),

@@ -77,4 +77,30 @@ def test_validating_applications_costs_the_same_queries_for_three_or_twelve(worl
     # (the first validation of the new Nodes writes theirs, in a fixed number of queries too).
     first = queries(lambda: validation.validate_applications(application_ids=many, cache=cache))
     assert queries(lambda: validation.validate_applications(application_ids=many, cache=cache)) == small
-    assert first <= small + 4  # a delete and an insert of each kind of check
+    # A delete and an insert of each kind of check, and of the findings (written only where they changed too).
+    assert first <= small + 5
+
+
+def test_findings_that_did_not_change_are_not_written_again(world):
+    """A validation that finds what the last one found writes no finding: each keeps its row and the time
+    it was first found; an object whose findings changed gets exactly its new ones."""
+    from security.models import Finding
+
+    world.connect(world.cluster, world.message_secure)  # no section anywhere: TLS disabled, an error
+    apps = [world.cluster.pk, world.node1.pk, world.node2.pk]
+    cache = validation.ValidationCache()
+    validation.validate_applications(application_ids=apps, cache=cache)
+    first = dict(Finding.objects.values_list("pk", "created_at"))
+    assert first
+    validation.validate_applications(application_ids=apps, cache=cache)
+    assert dict(Finding.objects.values_list("pk", "created_at")) == first
+
+    world.security(world.node1, store=world.store("Genesys CA"))  # Node 1 now has a section and a store
+    validation.validate_applications(application_ids=apps, cache=validation.ValidationCache())
+    after = set(Finding.objects.values_list("pk", "subject", "code"))
+    kept = {pk for pk, _subject, _code in after} & first.keys()
+    assert kept and kept != first.keys()  # some findings stayed as they were, others were replaced
+    recomputed = {(subject, code) for _pk, subject, code in after}
+    Finding.objects.all().delete()
+    validation.validate_applications(application_ids=apps, cache=validation.ValidationCache())
+    assert set(Finding.objects.values_list("subject", "code")) == recomputed
