@@ -7,42 +7,26 @@ to the counts after each writing transaction commits, in one statement that take
 Whoever reads adds both tables (``kept_rows``), so a count is exact before a fold too.
 """
 
-from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from security import kept_counts
 from security.models import FindingCount, FindingCountChange
 
 KEY = "severity, kind, app_type, host_id, cluster_id"
 # pg_advisory_xact_lock key: folds take turns (each is a few rows), none waits for a writer.
 FOLD_LOCK = 7_210_011
 
-FOLD = f"""
-WITH moved AS (DELETE FROM {FindingCountChange._meta.db_table} RETURNING {KEY}, n)
-INSERT INTO {FindingCount._meta.db_table} ({KEY}, n)
-SELECT {KEY}, SUM(n) FROM moved GROUP BY {KEY} ORDER BY {KEY}
-ON CONFLICT ({KEY}) DO UPDATE SET n = {FindingCount._meta.db_table}.n + EXCLUDED.n
-RETURNING id, n
-"""
+FOLD = kept_counts.fold_statement(FindingCountChange, FindingCount, tuple(KEY.split(", ")), ("n",), "n")
 
 
 def fold() -> None:
     """Add the pending changes to the counts (PostgreSQL; on SQLite there are none)."""
-    if connection.vendor != "postgresql":
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
-        cursor.execute(FOLD)
-        # A count that reached zero goes; below zero only when the counts were emptied before the
-        # findings (a flush deleting table by table), which must not leave -1s hiding the next findings.
-        spent = [pk for pk, n in cursor.fetchall() if n <= 0]
-        if spent:
-            FindingCount.objects.filter(pk__in=spent).delete()
+    kept_counts.fold(lock=FOLD_LOCK, statement=FOLD, counts=FindingCount)
 
 
 def fold_after_commit() -> None:
     """``fold`` once the current transaction commits (at once outside one)."""
-    if connection.vendor == "postgresql":
-        transaction.on_commit(fold)
+    kept_counts.fold_after_commit(fold)
 
 
 def kept_rows() -> list[QuerySet]:

@@ -7,44 +7,28 @@ them to the counts after a writing transaction commits, in one statement taking 
 Readers add both tables, so a count is exact before a fold too.
 """
 
-from django.db import connection, transaction
 from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from security import kept_counts
 from security.models import HostReadinessCount, HostReadinessCountChange
 
 COUNTS = ("applications", "judged", "ready", "not_ready")
 # pg_advisory_xact_lock key: folds take turns, none waits for a writer.
 FOLD_LOCK = 7_210_012
 
-FOLD = f"""
-WITH moved AS (DELETE FROM {HostReadinessCountChange._meta.db_table} RETURNING host_id, {", ".join(COUNTS)})
-INSERT INTO {HostReadinessCount._meta.db_table} (host_id, {", ".join(COUNTS)})
-SELECT host_id, {", ".join(f"SUM({c})" for c in COUNTS)} FROM moved GROUP BY host_id ORDER BY host_id
-ON CONFLICT (host_id) DO UPDATE SET {", ".join(
-    f"{c} = {HostReadinessCount._meta.db_table}.{c} + EXCLUDED.{c}" for c in COUNTS)}
-RETURNING id, applications
-"""
+FOLD = kept_counts.fold_statement(HostReadinessCountChange, HostReadinessCount, ("host_id",), COUNTS, "applications")
 
 
 def fold() -> None:
-    """Add the pending changes to the counts (PostgreSQL; on SQLite there are none)."""
-    if connection.vendor != "postgresql":
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
-        cursor.execute(FOLD)
-        # A host left without applications goes (its verdict counts are 0 with them); below zero only
-        # when the counts were emptied before the applications (a flush table by table).
-        spent = [pk for pk, applications in cursor.fetchall() if applications <= 0]
-        if spent:
-            HostReadinessCount.objects.filter(pk__in=spent).delete()
+    """Add the pending changes to the counts (PostgreSQL; on SQLite there are none). A host left without
+    applications goes (its verdict counts are 0 with them)."""
+    kept_counts.fold(lock=FOLD_LOCK, statement=FOLD, counts=HostReadinessCount)
 
 
 def fold_after_commit() -> None:
     """``fold`` once the current transaction commits (at once outside one)."""
-    if connection.vendor == "postgresql":
-        transaction.on_commit(fold)
+    kept_counts.fold_after_commit(fold)
 
 
 def counts_of(host_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -8,38 +8,24 @@ The figure is what ``security.stores.users_count`` counts over the estate (``tes
 /test_store_user_counts.py`` compares them after every kind of change).
 """
 
-from django.db import connection, transaction
-
+from security import kept_counts
 from security.models import StoreUse, StoreUserCount, StoreUserCountChange
 
 FOLD_LOCK = 7_210_013  # pg_advisory_xact_lock key: folds take turns, none waits for a writer.
 
-FOLD = f"""
-WITH moved AS (DELETE FROM {StoreUserCountChange._meta.db_table} RETURNING store_id, users)
-INSERT INTO {StoreUserCount._meta.db_table} (store_id, users)
-SELECT store_id, SUM(users) FROM moved GROUP BY store_id ORDER BY store_id
-ON CONFLICT (store_id) DO UPDATE SET users = {StoreUserCount._meta.db_table}.users + EXCLUDED.users
-RETURNING id, users
-"""
+FOLD = kept_counts.fold_statement(StoreUserCountChange, StoreUserCount, ("store_id",), ("users",), "users")
 
 
 def fold() -> None:
     """Add the pending changes to the counts, and drop the pairs left without a way (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
-        cursor.execute(FOLD)
-        spent = [pk for pk, users in cursor.fetchall() if users <= 0]
-        if spent:
-            StoreUserCount.objects.filter(pk__in=spent).delete()
-        # Through its partial index; a pair taken up again meanwhile is re-checked and kept.
-        StoreUse.objects.filter(ways__lte=0).delete()
+    # The pairs through their partial index; a pair taken up again meanwhile is re-checked and kept.
+    kept_counts.fold(lock=FOLD_LOCK, statement=FOLD, counts=StoreUserCount,
+                     then=StoreUse.objects.filter(ways__lte=0).delete)
 
 
 def fold_after_commit() -> None:
-    if connection.vendor == "postgresql":
-        transaction.on_commit(fold)
+    """``fold`` once the current transaction commits (at once outside one)."""
+    kept_counts.fold_after_commit(fold)
 
 
 def kept_users() -> dict[int, int]:
