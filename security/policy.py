@@ -93,8 +93,8 @@ def connection_policy_issues(connections: list[Connection], *, resolved: dict | 
         for pk, name, cluster_id in Application.objects.filter(cluster_id__in=clusters).order_by("name").values_list(
                 "pk", "name", "cluster_id"):
             nodes.setdefault(cluster_id, []).append((pk, name))
-    # Each connection as each of its runners runs it (the client itself when it has no Nodes): one resolution.
-    # A client without Nodes runs its connections itself: its own id is its runner (as runners_for says).
+    # Each connection as each of its runners runs it: a Cluster's Nodes, else the client itself (its own id,
+    # as runners_for keys it), in one resolution for what the caller did not resolve already.
     runners = {c.pk: nodes.get(c.client_id) or [(c.client_id, c.client.name)] for c in connections}
     wanted = [(c.pk, pk) for c in connections for pk, _name in runners[c.pk]]
     client_side = {pair: resolved[pair] for pair in wanted if resolved and pair in resolved}
@@ -112,7 +112,7 @@ def connection_policy_issues(connections: list[Connection], *, resolved: dict | 
                 client_name, server.name, server.app_type, c.port.port_id, c.port.number, port_mode(c.port),
                 tls, server_side[c.port_id]), config)
 
-        ways: dict[tuple, list[tuple[int | None, str]]] = {}  # the runners that resolve to the same values
+        ways: dict[tuple, list[tuple[int, str]]] = {}  # the runners that resolve to the same values
         for pk, name in runners[c.pk]:
             tls = client_side[(c.pk, pk)]
             ways.setdefault(tuple(tls.value(n) for n in PARAMETERS), []).append((pk, name))
