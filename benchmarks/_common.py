@@ -210,7 +210,29 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         pass
     return (f"{os.cpu_count()} cores ({cpu or platform.processor() or 'unknown CPU'}){memory}, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}; "
+            f"reference loop {reference_loop_ms():.0f} ms, load average {os.getloadavg()[0]:.1f}")
+
+
+def reference_loop_ms() -> float:
+    """The best of five runs of a fixed pure-Python workload (dicts, strings, sorting: what a request and a
+    sweep spend their CPU on), in milliseconds. The machines these benchmarks run on are shared virtual ones
+    whose speed differs from one day to the next (the same sweep took 16 s on one and 26 s on another):
+    this figure, printed with every run, says how fast the machine was, so runs on different days compare.
+    Lower is faster."""
+    def workload() -> int:
+        rows = [{"pk": i, "name": f"app-{i % 977:04d}", "value": str(i * 7919 % 10007)} for i in range(60_000)]
+        rows.sort(key=lambda r: (r["name"], r["value"]))
+        text = ";".join(f"{r['name']}={r['value']}" for r in rows[:20_000])
+        parsed = dict(part.split("=", 1) for part in text.split(";"))
+        return len(parsed) + sum(len(r["name"]) for r in rows)
+
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        workload()
+        best = min(best, time.process_time() - start)
+    return best * 1000
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:
