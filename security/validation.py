@@ -258,7 +258,11 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
     cluster_ids = [a.pk for a in apps if a.app_type == AppType.COBROWSE_CLUSTER]
     nodes_of: dict[int, list[Application]] = {pk: [] for pk in cluster_ids}
     if cluster_ids:
+        given = {a.pk: a for a in apps}
         for node in Application.objects.filter(cluster_id__in=cluster_ids).order_by("name"):
+            # The Cluster is loaded already: a Node without a section of its own reads it (R1), one query
+            # per Node otherwise (402 in a sweep of the 5,000-application estate).
+            node.cluster = given[node.cluster_id]
             nodes_of[node.cluster_id].append(node)
     ids = ({a.pk for a in apps} | {n.pk for nodes in nodes_of.values() for n in nodes}
            | {a.cluster_id for a in apps if a.cluster_id})

@@ -104,3 +104,22 @@ def test_findings_that_did_not_change_are_not_written_again(world):
     Finding.objects.all().delete()
     validation.validate_applications(application_ids=apps, cache=validation.ValidationCache())
     assert set(Finding.objects.values_list("subject", "code")) == recomputed
+
+
+def test_validating_a_cluster_costs_the_same_queries_with_three_or_thirty_nodes_without_sections(world):
+    """Nodes without a section of their own inherit their Cluster's (R1): the Cluster is read once, not once
+    per Node."""
+    store = world.store("Genesys CA")
+    world.security(world.cluster, store=store)
+    world.connect(world.cluster, world.message_secure)
+    world.app("Extra_Node", AppType.COBROWSE_NODE, "8.5.003.04", host=world.linux, cluster=world.cluster)
+    cache = validation.ValidationCache()
+    validation.validate_applications(application_ids=[world.cluster.pk], cache=cache)
+    three = queries(lambda: validation.validate_applications(application_ids=[world.cluster.pk], cache=cache))
+
+    for i in range(27):
+        world.app(f"More_Node_{i}", AppType.COBROWSE_NODE, "8.5.003.04", host=world.linux, cluster=world.cluster)
+    assert world.cluster.nodes.count() == 30
+    validation.validate_applications(application_ids=[world.cluster.pk], cache=cache)
+
+    assert queries(lambda: validation.validate_applications(application_ids=[world.cluster.pk], cache=cache)) == three
