@@ -122,7 +122,9 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
         bulk_insert(Finding, [row for row in rows if row["subject"] in changed], copy_from=1)
     finding_counts.fold_after_commit()  # the counts per filter the findings page reads
     # The review sorts and filters on each connection's worst finding: written with the findings.
-    checks = [ConnectionCheck(connection=obj, worst=worst_rank(issues),
+    # By id: ``connection=obj`` would also set ``obj.tls_check``, a reference cycle per connection (the
+    # check and its connection) that only the garbage collector's full passes free.
+    checks = [ConnectionCheck(connection_id=obj.pk, worst=worst_rank(issues),
                               insecure=any(i.code == "connection.insecure_port" for i in issues),
                               client_name=obj.client.name, server_name=obj.port.application.name,
                               port_id=obj.port.port_id)
@@ -131,10 +133,10 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
         # Only what changed: a sweep over an estate that has not changed writes none of them.
         shown = ("worst", "insecure", "client_name", "server_name", "port_id")
         before = {pk: tuple(row) for pk, *row in ConnectionCheck.objects.filter(
-            connection_id__in=[c.connection.pk for c in checks]).values_list("connection_id", *shown)}
-        changed = [c for c in checks if before.get(c.connection.pk) != tuple(getattr(c, f) for f in shown)]
-        ConnectionCheck.objects.filter(connection_id__in=[c.connection.pk for c in changed
-                                                          if c.connection.pk in before]).delete()
+            connection_id__in=[c.connection_id for c in checks]).values_list("connection_id", *shown)}
+        changed = [c for c in checks if before.get(c.connection_id) != tuple(getattr(c, f) for f in shown)]
+        ConnectionCheck.objects.filter(connection_id__in=[c.connection_id for c in changed
+                                                          if c.connection_id in before]).delete()
         ConnectionCheck.objects.bulk_create(changed)
     judged = {obj.pk for obj, _ in found if isinstance(obj, Application)} | {
         obj.client_id for obj, _ in found if isinstance(obj, Connection)}
