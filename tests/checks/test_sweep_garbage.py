@@ -1,0 +1,79 @@
+"""What checking a chunk of applications builds is freed by reference counting: no model instance is left in a
+reference cycle, so the sweep can keep the garbage collector off while it checks a chunk
+(``security.sweeps.collector_paused``)."""
+
+import gc
+
+import pytest
+from django.db import models
+
+from security import sweeps, validation
+
+
+def models_left_in_cycles(action) -> list[str]:
+    """The model instances that ``action`` left for the collector: unreachable, yet not freed."""
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        action()
+        gc.collect()
+        # type(): an isinstance() check would set up a lazy object.
+        return sorted({type(o).__name__ for o in gc.garbage if issubclass(type(o), models.Model)})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def estate(world):
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)  # Node 2 inherits nothing: the Cluster has no section
+    world.security(world.message, provider="PEM")
+    world.connect(world.cluster, world.message_secure)
+    world.connect(world.cluster, world.message_default)
+    world.connect(world.node1, world.config_secure)
+    world.connect(world.message, world.config_secure)
+    return [world.message.pk, world.config.pk, world.cluster.pk, world.node1.pk, world.node2.pk]
+
+
+def test_checking_a_chunk_leaves_no_model_instance_in_a_reference_cycle(world):
+    ids = estate(world)
+    sweep = sweeps.sweep_create(trigger="ui", actor="tests")
+
+    def check():
+        validation.validate_applications(application_ids=ids, cache=validation.ValidationCache(), sweep=sweep)
+
+    check()  # the first check writes every finding and check; the second compares with them
+    assert models_left_in_cycles(check) == []
+    assert models_left_in_cycles(lambda: validation.refresh_all_readiness()) == []
+
+
+def test_the_cycle_check_finds_a_model_instance_in_a_cycle(world):
+    """The check above can fail: a connection and a check that refer to each other are found."""
+    from security.models import ConnectionCheck
+
+    connection = world.connect(world.cluster, world.message_secure)
+
+    def cycle():
+        loaded = type(connection).objects.get(pk=connection.pk)
+        ConnectionCheck(connection=loaded, worst=3)  # sets loaded.tls_check: each refers to the other
+
+    assert models_left_in_cycles(cycle) == ["Connection", "ConnectionCheck"]
+
+
+def test_the_collector_is_paused_inside_and_back_on_after_even_on_an_error():
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        with sweeps.collector_paused():
+            assert not gc.isenabled()
+            raise ValueError
+    assert gc.isenabled()
+
+
+def test_the_collector_stays_off_after_when_it_was_off_before():
+    gc.disable()
+    try:
+        with sweeps.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
