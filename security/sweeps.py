@@ -128,8 +128,10 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
     if chunk:
         validate_chunk()
     # Once, now that every finding is in place, rather than after each chunk (a Node's readiness
-    # depends on its Cluster's connections, which another chunk may hold).
-    refresh_all_readiness()
+    # depends on its Cluster's connections, which another chunk may hold). It reads every application and
+    # connection with its findings: the collector paused for it too (nothing it builds is left in a cycle).
+    with collector_paused():
+        refresh_all_readiness()
     if getattr(settings, "TLS_PROBE_IN_SWEEP", False):
         probe_all()
     finished = sweep_finish(sweep, failures)
