@@ -164,3 +164,23 @@ def test_filters_combine(env, client_as):
     client = client_as("viewer")
     url = LIST + f"?app_type=chat_server&host={env.linux.pk}&version=>=8.5.100&q=chat"
     assert names(client.get(url)) == ["ChatServer"]
+
+
+def test_a_text_search_counts_and_pages_its_matches_in_one_query(env, client_as):
+    make_apps(120, host=env.linux, prefix="Found")
+    client = client_as("viewer")
+    client.get(LIST)  # warm up the session and the user
+    first = client.get(LIST + "?q=found&sort=-name")
+    assert "Page 1 of 3 (120)" in first.content.decode()
+    assert names(first)[0] == "Found_00119"
+    last = client.get(LIST + "?q=found&page=3")
+    assert names(last) == [f"Found_{i:05d}" for i in range(100, 120)]
+    assert "Page 3 of 3 (120)" in last.content.decode()
+    # Beyond the last page, or no number: the last page and the first, as Django's paginator gives them.
+    assert names(client.get(LIST + "?q=found&page=999")) == names(last)
+    assert client.get(LIST + "?q=found&page=abc").context["page"].number == 1
+    assert client.get(LIST + "?q=found&page=0").context["page"].number == 3
+    assert names(client.get(LIST + "?q=nothing-matches")) == []
+    # One query fewer than the same page without the text: the count comes with the page's ids.
+    assert queries_to_render(client, LIST + "?q=found") == queries_to_render(client, LIST + "?app_type=chat_server") - 1
+
