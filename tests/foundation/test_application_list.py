@@ -184,3 +184,13 @@ def test_a_text_search_counts_and_pages_its_matches_in_one_query(env, client_as)
     # One query fewer than the same page without the text: the count comes with the page's ids.
     assert queries_to_render(client, LIST + "?q=found") == queries_to_render(client, LIST + "?app_type=chat_server") - 1
 
+
+def test_the_host_filter_lists_every_host_by_name_and_keeps_the_one_chosen(env, client_as):
+    Host.objects.create(name="alpha-01", address="10.0.0.9", os_type="linux")
+    page = client_as("viewer").get(LIST + f"?host={env.windows.pk}").content.decode()
+    select = page[page.index('<select name="host"'):]
+    select = select[: select.index("</select>")]
+    assert select.index(">any host<") < select.index(">alpha-01<") < select.index(">core-01<") < select.index(
+        ">win-01<")
+    assert f'<option value="{env.windows.pk}" selected>win-01</option>' in select
+    assert "select a valid choice" in client_as("viewer").get(LIST + "?host=999999").content.decode().lower()
