@@ -586,6 +586,12 @@ class ApplicationFilterForm(CompactFormMixin, forms.Form):
     # Read by ``applications.sorting`` (an unknown value sorts by name); kept through a filter.
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The options as id and name pairs of one plain query (the field still validates the host chosen).
+        self.fields["host"].choices = widgets.QueryPairs(Host.objects.order_by("name").values_list("pk", "name"),
+                                                         first=("", "any host"))
+
     def clean_version(self):
         text = (self.cleaned_data.get("version") or "").strip()
         if not text:

@@ -6,11 +6,18 @@ than 50 parameters. A page of the review sends a few hundred application ids, st
 subjects in six lists: writing and parsing them was a tenth of the page's CPU. ``= ANY(%s)`` with the
 list as one array is the same condition in one parameter. Other databases (SQLite in development)
 read the usual ``IN``.
+
+The values may also be a one-column queryset: ``= ANY(ARRAY(SELECT ...))`` on PostgreSQL. The planner
+runs that subquery once, before the scan, and then uses the column's index like for a list; an
+``IN (SELECT ...)`` or-ed with other conditions (``SecurityWorld``'s applications, their Nodes and
+their Cluster) is a hashed subplan tested on every row, a sequential scan of the table: 4.8-5.8 ms at
+5,000 applications where the array reads 0.44-0.57 ms. SQLite reads the same ``IN (SELECT ...)``.
 """
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject, Lookup
 from django.db.models.lookups import In
+from django.db.models.sql.query import Query
 
 
 class InArray(Lookup):
@@ -18,6 +25,8 @@ class InArray(Lookup):
     prepare_rhs = False
 
     def get_prep_lookup(self):
+        if isinstance(self.rhs, Query):
+            return self.rhs  # a queryset (made a Query by ``filter``): ``In`` checks it has one column
         # The values as they are, without None (never equal to anything, as ``In`` drops it), each once.
         return list(dict.fromkeys(value for value in self.rhs if value is not None))
 
@@ -25,6 +34,11 @@ class InArray(Lookup):
         return In(self.lhs, self.rhs).as_sql(compiler, connection)
 
     def as_postgresql(self, compiler, connection):
+        if isinstance(self.rhs, Query):
+            lhs, lhs_params = self.process_lhs(compiler, connection)
+            # ``In`` checks the one column and drops the ordering; its right side is "(SELECT ...)".
+            rhs, rhs_params = In(self.lhs, self.rhs).process_rhs(compiler, connection)
+            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
         if not self.rhs:
             raise EmptyResultSet  # as ``In`` does: an empty array's type could not be told
         lhs, lhs_params = self.process_lhs(compiler, connection)

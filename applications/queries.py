@@ -1,7 +1,7 @@
 """Read-side helpers shared by views: the querysets pages list, with what they need joined in."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 
 from applications.health import only_not_ready, worst_first
 from applications.models import Application, Host, PendingRestartChange
@@ -25,7 +25,16 @@ def application_page(filters: dict | None, sorting: Sorting, number, size: int) 
     ids = with_restart_flag(Application.objects.all())
     if filters is not None:
         ids = filter_applications(ids, filters)
-    page = Paginator(sorting.apply(ids).values_list("pk", flat=True), size).get_page(number)
+    rows = sorting.apply(ids)
+    if filters and filters.get("q"):
+        # A text search finds its matches through the trigram indexes: counted and paged in one reading.
+        # Elsewhere the count is an index-only scan and the page an index scan stopped at its 50 rows,
+        # which a count over the window would make read and sort every matching row (5,000 applications,
+        # not TLS-ready: 2 ms became 10 ms).
+        rows = CountedWithPage(rows, number=number, size=size)
+    else:
+        rows = rows.values_list("pk", flat=True)
+    page = Paginator(rows, size).get_page(number)
     wanted = list(page.object_list)
     loaded = applications_with_flags().in_bulk(wanted)
     page.object_list = [loaded[pk] for pk in wanted if pk in loaded]
@@ -49,6 +58,49 @@ class CountedApart:
 
     def __getitem__(self, window):
         return self.rows[window]
+
+
+class CountedWithPage:
+    """The ids of a sorted list for ``Paginator``, counted and paged in one query: the page asked for
+    with ``COUNT(*) OVER ()`` beside each id (every matching row, before the LIMIT). A text search
+    found its matches twice, once for the count and once for the page, each through the trigram
+    indexes of the applications and the hosts (5,000 applications, ``?q=node-00&sort=host``: 5.9 ms
+    and 7.4 ms, now 4.4 ms in one). Only a page asked for beyond the last one (or a number that is none) needs the count
+    on its own, then the last page's ids: as ``Paginator.get_page`` would have read them."""
+
+    def __init__(self, rows: QuerySet, *, number, size: int):
+        self.rows, self.size = rows, size
+        try:
+            asked = int(number)
+        except (TypeError, ValueError):
+            asked = 1
+        self.start = (max(asked, 1) - 1) * size
+        self.ids: list | None = None
+        self.total: int | None = None
+
+    def _read(self) -> None:
+        window = self.rows.annotate(total_rows=Window(Count("*"))).values_list("pk", "total_rows")
+        found = list(window[self.start:self.start + self.size])
+        self.ids = [pk for pk, _total in found]
+        if found:
+            self.total = found[0][1]
+        elif self.start == 0:
+            self.total = 0  # the first page is empty: nothing matches
+
+    def count(self) -> int:
+        if self.ids is None:
+            self._read()
+        if self.total is None:  # beyond the last page: the rows were not read
+            self.total = self.rows.order_by().count()
+        return self.total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list:
+        if self.ids is not None and window.start == self.start and window.stop - window.start <= len(self.ids):
+            return self.ids[: window.stop - window.start]
+        return list(self.rows.values_list("pk", flat=True)[window])
 
 
 def restart_required_count() -> int:

@@ -90,6 +90,26 @@ class Pairs(BaseChoiceIterator):
         return len(self.pairs)
 
 
+class QueryPairs(BaseChoiceIterator):
+    """Choices read from a ``values_list(value, label)`` queryset when first iterated, then kept, after
+    ``first`` (the empty choice): plain pairs from one query. A ``ModelChoiceField`` renders its choices
+    from model instances (one built per host, hundreds on a large site) through a server-side cursor
+    (PostgreSQL: DECLARE, FETCH and CLOSE, three round trips); its validation still reads the one
+    instance chosen. Make one per form: the pairs are kept."""
+
+    def __init__(self, queryset, *, first: tuple | None = None):
+        self.queryset, self.first = queryset, first
+        self.pairs: list | None = None
+
+    def __iter__(self):
+        if self.pairs is None:
+            self.pairs = ([self.first] if self.first else []) + list(self.queryset)
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
 class Select(forms.Select):
     def __deepcopy__(self, memo):
         obj = shallow_copy(self)  # what ChoiceWidget.__deepcopy__ does, with the faster copy

@@ -189,7 +189,8 @@ class SecurityWorld:
         given = Q(pk__in_array=list(ids))
         rows = [_app(row) for row in Application.objects.filter(
             given | Q(cluster_id__in_array=list(ids))
-            | Q(pk__in=Application.objects.filter(given, cluster_id__isnull=False).values("cluster_id")),
+            # An array, not ``IN (SELECT ...)``: or-ed, that subquery was a sequential scan (applications.lookups).
+            | Q(pk__in_array=Application.objects.filter(given, cluster_id__isnull=False).values("cluster_id")),
         ).order_by("name", "pk").values_list(*_APP_FIELDS)]
         self.apps = {app.pk: app for app in rows}
         clusters = {pk for pk in ids if pk in self.apps and self.apps[pk].app_type == AppType.COBROWSE_CLUSTER}

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from applications.models import Application, AppType, Connection
 from security.checks.verdict import UNCHECKED, Verdict, is_runner_specific, runner_key, verdict_of
-from security.deployment import runs_with, saved_sections, stores_for
+from security.deployment import runs_with, sections_of, stores_for
+from security.effective_tls import SecurityWorld
 from security.models import Finding, TrustedStore
 from security.rules import security_section_placement
 from security.verdicts import ConnectionView, connection_views, fetch_chain_url, probe_cell_html, with_verdict_data
@@ -106,13 +107,15 @@ def panel_connections(app, by_client: dict[int, list]) -> list:
 
 
 def readiness_for(apps: list[Application], pending: dict[int, bool] | None = None, *,
-                  lines: bool = False, loaded: list[Connection] = ()) -> dict[int, Readiness]:
+                  lines: bool = False, loaded: list[Connection] = (),
+                  world: SecurityWorld | None = None) -> dict[int, Readiness]:
     """The TLS readiness of each application, read from findings only: its own, and the verdict of
     each connection it runs (``security.checks.verdict.verdict_of``, as on the review). A Cluster with
     Nodes is ready when every Node is. In a fixed number of queries for any number of applications,
     reading rows rather than objects (the application list shows fifty). ``lines``: also the
     connections with what the panel shows of them (the last probe), read from ``loaded`` (connections
-    through ``with_verdict_data``) when it holds them all."""
+    through ``with_verdict_data``) when it holds them all, judged with ``world`` when the caller read it
+    for their clients (``connection_views`` reads one otherwise)."""
     apps = list(apps)
     clusters = {a.pk for a in apps if a.app_type == AppType.COBROWSE_CLUSTER} | {
         a.cluster_id for a in apps if a.app_type == AppType.COBROWSE_NODE and a.cluster_id}
@@ -210,7 +213,7 @@ def readiness_for(apps: list[Application], pending: dict[int, bool] | None = Non
         shown = {c.pk for r in result.values() for c, _ in r.connections}
         given = {c.pk: c for c in loaded}
         views = connection_views([given[pk] for pk in shown] if shown <= given.keys() else
-                                 list(with_verdict_data(Connection.objects.filter(pk__in=shown))))
+                                 list(with_verdict_data(Connection.objects.filter(pk__in=shown))), world=world)
         for readiness in result.values():
             readiness.connections = [ConnectionLine(views[c.pk], verdict) for c, verdict in readiness.connections]
     else:
@@ -259,6 +262,7 @@ class TlsContext:
     connections: list[Connection]
     pending: bool
     sections: dict = field(default_factory=dict, repr=False)
+    world: SecurityWorld | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, app: Application, nodes: list[Application] | None = None) -> "TlsContext":
@@ -270,7 +274,11 @@ class TlsContext:
         cluster = app.cluster if app.app_type == AppType.COBROWSE_NODE and app.cluster_id else None
         holder = cluster or app
         group = [app, *nodes] + ([cluster] if cluster else [])
-        sections = saved_sections(a.pk for a in group)
+        # The clients of the connections below (the holder and the application), their Nodes and Cluster
+        # and their security sections, read once for the sections here and the panel's lines alike: each
+        # read them, one query more.
+        world = SecurityWorld({app.pk, holder.pk})
+        sections = sections_of({a.pk: world.options.get(a.pk, {}) for a in group})
         section = runs_with(app, sections, nodes)
         store = stores_for({section.app_id: section}).get(section.app_id)
         # The holder's connections, and a Node's own (on the wrong object, R2, but run by it all the same).
@@ -286,7 +294,7 @@ class TlsContext:
         pending = any(a.checks_requested_at for a in group) or bool(store and store.checks_requested_at)
         provider_on = next((a for a in group if a.pk == section.app_id), None)
         return cls(app, nodes, holder, store, section.provider if section.present else None, provider_on,
-                   findings, connections, pending, sections)
+                   findings, connections, pending, sections, world)
 
     def of(self, subject: str) -> list[Finding]:
         return by_severity(self.findings.get(subject, []))
@@ -314,7 +322,7 @@ class TlsContext:
 
     def readiness(self) -> Readiness:
         return readiness_for([self.app], pending={self.app.pk: self.pending}, lines=True,
-                             loaded=self.connections)[self.app.pk]
+                             loaded=self.connections, world=self.world)[self.app.pk]
 
 
 def application_health(apps: list[Application]):

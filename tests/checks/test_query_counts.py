@@ -34,6 +34,32 @@ def test_a_clusters_tls_verdict_costs_the_same_queries_with_two_or_eight_nodes(c
     assert queries(lambda: client.get(world.cluster.get_absolute_url())) == small
 
 
+def security_reads(client, url: str) -> tuple[int, int]:
+    """The page's reads of applications for TLS (``SecurityWorld``'s: its rows carry ``host__name``) and of
+    security sections."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    sql = [q["sql"] for q in captured.captured_queries]
+    return (sum('AS "host__name"' in q and "applications_application" in q for q in sql),
+            sum("FROM \"applications_option\"" in q and "'security'" in q for q in sql))
+
+
+def test_the_general_tab_reads_the_applications_and_sections_behind_its_verdict_once(client_as, world):
+    # One SecurityWorld for the panel's sections and its lines' verdicts: each read them (20 queries where
+    # 19 now for an application, 21 where 20 for a Cluster).
+    store = world.store("Genesys CA")
+    world.security(world.node1, store=store)
+    world.security(world.node2, provider="PEM")
+    world.connect(world.cluster, world.message_secure)
+    world.connect(world.node1, world.message_default)
+    world.connect(world.config, world.message_secure)
+    world.validate(world.cluster)
+    client = client_as("viewer")
+    for app in (world.cluster, world.node1, world.config):
+        assert security_reads(client, app.get_absolute_url()) == (1, 1), app.name
+
+
 def test_node_verdicts_loaded_together_are_the_verdicts_each_node_gets_alone(world):
     good = world.store("Genesys CA")
     world.security(world.node1, store=good)

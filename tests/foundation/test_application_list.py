@@ -164,3 +164,33 @@ def test_filters_combine(env, client_as):
     client = client_as("viewer")
     url = LIST + f"?app_type=chat_server&host={env.linux.pk}&version=>=8.5.100&q=chat"
     assert names(client.get(url)) == ["ChatServer"]
+
+
+def test_a_text_search_counts_and_pages_its_matches_in_one_query(env, client_as):
+    make_apps(120, host=env.linux, prefix="Found")
+    client = client_as("viewer")
+    client.get(LIST)  # warm up the session and the user
+    first = client.get(LIST + "?q=found&sort=-name")
+    assert "Page 1 of 3 (120)" in first.content.decode()
+    assert names(first)[0] == "Found_00119"
+    last = client.get(LIST + "?q=found&page=3")
+    assert names(last) == [f"Found_{i:05d}" for i in range(100, 120)]
+    assert "Page 3 of 3 (120)" in last.content.decode()
+    # Beyond the last page, or no number: the last page and the first, as Django's paginator gives them.
+    assert names(client.get(LIST + "?q=found&page=999")) == names(last)
+    assert client.get(LIST + "?q=found&page=abc").context["page"].number == 1
+    assert client.get(LIST + "?q=found&page=0").context["page"].number == 3
+    assert names(client.get(LIST + "?q=nothing-matches")) == []
+    # One query fewer than the same page without the text: the count comes with the page's ids.
+    assert queries_to_render(client, LIST + "?q=found") == queries_to_render(client, LIST + "?app_type=chat_server") - 1
+
+
+def test_the_host_filter_lists_every_host_by_name_and_keeps_the_one_chosen(env, client_as):
+    Host.objects.create(name="alpha-01", address="10.0.0.9", os_type="linux")
+    page = client_as("viewer").get(LIST + f"?host={env.windows.pk}").content.decode()
+    select = page[page.index('<select name="host"'):]
+    select = select[: select.index("</select>")]
+    assert select.index(">any host<") < select.index(">alpha-01<") < select.index(">core-01<") < select.index(
+        ">win-01<")
+    assert f'<option value="{env.windows.pk}" selected>win-01</option>' in select
+    assert "select a valid choice" in client_as("viewer").get(LIST + "?host=999999").content.decode().lower()

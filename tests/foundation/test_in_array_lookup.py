@@ -40,3 +40,31 @@ def test_strings_and_an_empty_list(apps):
 
     assert list(Application.objects.filter(Q(pk__in_array=[]) | Q(name="App_3")).values_list("name", flat=True)) == [
         "App_3"]
+
+
+def test_a_one_column_queryset_is_a_subquery_read_once(apps):
+    # PostgreSQL: ``= ANY(ARRAY(SELECT ...))`` (the planner reads it once, then uses the index; or-ed,
+    # ``IN (SELECT ...)`` was a sequential scan); elsewhere the usual ``IN (SELECT ...)``.
+    from django.db.models import Q
+
+    holders = Option.objects.filter(section="security").order_by("-pk").values("application_id")
+    wanted = Q(pk__in_array=holders) | Q(name="App_1")
+    with CaptureQueriesContext(connection) as queries:
+        found = set(Application.objects.filter(wanted).values_list("pk", flat=True))
+    assert found == {a.pk for a in apps[::3]} | {apps[1].pk}
+    assert found == set(Application.objects.filter(Q(pk__in=holders) | Q(name="App_1")).values_list("pk", flat=True))
+    assert len(queries) == 1
+    sql = queries.captured_queries[0]["sql"]
+    if connection.vendor == "postgresql":
+        assert "= ANY(ARRAY(SELECT" in sql and " IN (SELECT" not in sql
+    else:
+        assert " IN (SELECT" in sql
+    # An empty subquery keeps nothing, and the other condition still holds.
+    none = Option.objects.filter(section="nowhere").values("application_id")
+    assert list(Application.objects.filter(Q(pk__in_array=none) | Q(name="App_3")).values_list("name", flat=True)) == [
+        "App_3"]
+
+
+def test_a_queryset_of_two_columns_is_refused(apps):
+    with pytest.raises(ValueError, match="1 selected fields"):
+        list(Application.objects.filter(pk__in_array=Option.objects.values("application_id", "pk")))
