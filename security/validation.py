@@ -83,11 +83,6 @@ def placement_of(obj) -> dict:
             "host_id": app.host_id, "cluster_id": cluster}
 
 
-def replace_findings(obj, issues: list[Issue]) -> None:
-    """Replace the findings of ``obj``; call inside the transaction that locked ``obj``."""
-    replace_findings_of([(obj, issues)])
-
-
 # What makes two findings the same (``created_at`` and the id aside; ``search`` follows from these).
 FINDING_FIELDS = ("subject", "code", "detail_key", "severity", "message", "hint", "application_id",
                   "connection_id", "store_id", "kind", "app_type", "host_id", "cluster_id")
@@ -184,11 +179,6 @@ def write_readiness(apps: list[Application]) -> None:
     store_users.fold_after_commit()  # and the stores' users (their options changed before these checks)
 
 
-def mark_done(sweep: Sweep | None, subject: str) -> None:
-    if sweep is not None:
-        SweepItem.objects.get_or_create(sweep=sweep, subject=subject)
-
-
 # Stores
 
 
@@ -213,16 +203,22 @@ def store_issues(store: TrustedStore, cache: ValidationCache) -> list[Issue]:
 
 def validate_store(*, store_id: int, cache: ValidationCache | None = None, sweep: Sweep | None = None) -> bool:
     """Validate one store. False when it no longer exists."""
-    cache = cache or ValidationCache()
+    return validate_stores(store_ids=[store_id], cache=cache or ValidationCache(), sweep=sweep) == 1
+
+
+def validate_stores(*, store_ids: list[int], cache: ValidationCache, sweep: Sweep | None = None) -> int:
+    """Validate these stores in one transaction (a sweep validates them a chunk at a time: each in its own
+    transaction was a lock, a findings comparison, a fold of the counts and a sweep item per store).
+    Returns how many still exist; those gone are done all the same."""
     with transaction.atomic():
-        store = TrustedStore.objects.select_for_update(no_key=True).filter(pk=store_id).first()
-        if store is None:
-            mark_done(sweep, f"store:{store_id}")
-            return False
-        replace_findings(store, store_issues(store, cache))
-        TrustedStore.objects.filter(pk=store.pk).update(last_validated_at=timezone.now(), checks_requested_at=None)
-        mark_done(sweep, subject_of(store))
-    return True
+        stores = list(TrustedStore.objects.select_for_update(no_key=True).filter(pk__in=store_ids).order_by("pk"))
+        replace_findings_of([(store, store_issues(store, cache)) for store in stores])
+        TrustedStore.objects.filter(pk__in=[s.pk for s in stores]).update(last_validated_at=timezone.now(),
+                                                                            checks_requested_at=None)
+        if sweep is not None:
+            SweepItem.objects.bulk_create([SweepItem(sweep=sweep, subject=f"store:{pk}") for pk in store_ids],
+                                          ignore_conflicts=True)
+    return len(stores)
 
 
 # Applications
