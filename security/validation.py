@@ -34,7 +34,7 @@ from security.checks.verdict import (
 )
 from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
-from security.effective_tls import effective_client_tls_pairs
+from security.effective_tls import SecurityWorld, effective_client_tls_pairs
 from security.models import (
     ApplicationCheck,
     ConnectionCheck,
@@ -366,10 +366,11 @@ def with_probe(facts: RunnerFacts, trust: TrustConfig, endpoint: Endpoint, probe
                                            fresh.port_number))
 
 
-def client_tls_per_runner(connections: list[Connection], runners: dict) -> dict:
+def client_tls_per_runner(connections: list[Connection], runners: dict, world: SecurityWorld | None = None) -> dict:
     """The effective TLS of each connection as each of its runners runs it, by (connection id, runner id):
-    one resolution that the checks and the TLS policy both read."""
-    return effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for r in runners[c.client_id]])
+    one resolution that the checks and the TLS policy both read. ``world``: the clients read already."""
+    return effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for r in runners[c.client_id]],
+                                      connections=connections, world=world)
 
 
 def connections_facts(connections: list[Connection], cache: ValidationCache | None = None, *,
@@ -463,13 +464,17 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
         facts = applications_facts(apps, cache)
         connections = list(Connection.objects.select_for_update(of=("self",), no_key=True).filter(client__in=apps)
                            .select_related(*CONNECTION_JOINS).order_by("pk"))
+        # What the effective TLS reads of the applications, the clients' and the servers', read once for the
+        # chunk: each resolution read its own (three per chunk).
+        world = SecurityWorld({a.pk for a in apps} | {a.backup_server_id for a in apps if a.backup_server_id}
+                              | {c.port.application_id for c in connections})
         # Each connection's effective TLS as each runner runs it, resolved once for the checks and the policy.
         runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
-        per_runner = client_tls_per_runner(connections, runners)
+        per_runner = client_tls_per_runner(connections, runners, world)
         connection_facts = connections_facts(connections, cache, runners=runners, per_runner=per_runner)
         # The TLS policy, on the effective parameters: each application's ports and backup pair, each connection.
-        app_policy = application_policy_issues(apps)
-        connection_policy = connection_policy_issues(connections, resolved=per_runner)
+        app_policy = application_policy_issues(apps, world=world)
+        connection_policy = connection_policy_issues(connections, resolved=per_runner, world=world)
         replace_findings_of([(app, check_application(facts[app.pk]) + app_policy[app.pk]) for app in apps]
                             + [(c, connection_verdict(connection_facts[c.pk]) + connection_policy[c.pk])
                                for c in connections],
