@@ -51,7 +51,13 @@ class Source:
 
     level: str  # "connection" | "application" | "host" | "port"
     object_name: str
-    edit_url: str
+    # The edit page: its URL, or (URL name, *ids) made into one when first read. A sweep resolves every
+    # connection as each runner runs it, four levels each (182,549 links), and reads none of them.
+    link: str | tuple = ""
+
+    @property
+    def edit_url(self) -> str:
+        return self.link if isinstance(self.link, str) else url(*self.link)
 
     @property
     def label(self) -> str:
@@ -253,22 +259,22 @@ class SecurityWorld:
         owner = self.section_owner(runner)
         if owner is not None:
             values = {k: v for k, v in self.options.get(owner.pk, {}).items() if k in PARAMETERS}
-            link = (url("security:section", owner.pk) if owner.app_type in COBROWSE_TYPES
-                    else url("applications:options_edit", owner.pk))
+            link = (("security:section", owner.pk) if owner.app_type in COBROWSE_TYPES
+                    else ("applications:options_edit", owner.pk))
             levels.append((Source("application", owner.name, link), values))
         if runner.host_id:
-            link = url("applications:host_options", runner.host_id)
+            link = ("applications:host_options", runner.host_id)
             levels.append((Source("host", runner.host_name, link), dict(self.host_options.get(runner.host_id, {}))))
         return levels
 
 
 def port_source(app_id: int, app_name: str, port_pk: int, port_id: str) -> Source:
-    return Source("port", f"{app_name}:{port_id}", url("applications:port_edit", app_id, port_pk))
+    return Source("port", f"{app_name}:{port_id}", ("applications:port_edit", app_id, port_pk))
 
 
 def connection_source(row: dict) -> Source:
     name = f"{row['client__name']} → {row['port__application__name']}:{row['port__port_id']}"
-    return Source("connection", name, url("applications:connection_edit", row["client_id"], row["pk"]))
+    return Source("connection", name, ("applications:connection_edit", row["client_id"], row["pk"]))
 
 
 def _ids(objects) -> list[int]:
@@ -340,14 +346,17 @@ def effective_client_tls_many(connections, *, runners: Mapping[int, int] | None 
     return {pk: found[(pk, runner)] for pk, runner in pairs if (pk, runner) in found}
 
 
-def effective_port_tls_many(ports) -> dict[int, EffectiveTls]:
-    """``effective_port_tls`` of each port (objects or ids), by port id, in four queries."""
+def effective_port_tls_many(ports, *, world: SecurityWorld | None = None) -> dict[int, EffectiveTls]:
+    """``effective_port_tls`` of each port (objects or ids), by port id, in four queries; ``world``: their
+    applications read already (one query then)."""
     ids = _ids(ports)
     if not ids:
         return {}
     rows = list(Port.objects.filter(pk__in=ids).values("pk", "port_id", "transport_params", "application_id",
                                                        "application__name"))
-    world = SecurityWorld({row["application_id"] for row in rows})
+    owners = {row["application_id"] for row in rows}
+    if world is None or not owners <= world.apps.keys():
+        world = SecurityWorld(owners)
     result = {}
     for row in rows:
         levels = [(port_source(row["application_id"], row["application__name"], row["pk"], row["port_id"]),

@@ -29,7 +29,7 @@ from security.checks.policy import (
     parse_policy,
 )
 from security.checks.verdict import runner_key
-from security.effective_tls import PARAMETERS, effective_client_tls_pairs, effective_port_tls_many
+from security.effective_tls import PARAMETERS, SecurityWorld, effective_client_tls_pairs, effective_port_tls_many
 
 
 def policy_settings() -> PolicySettings:
@@ -44,9 +44,11 @@ def port_mode(port: Port) -> str:
     return getattr(port, "mode", "") or "default"
 
 
-def application_policy_issues(apps: list[Application]) -> dict[int, list[Issue]]:
+def application_policy_issues(apps: list[Application], *, world: SecurityWorld | None = None,
+                              ) -> dict[int, list[Issue]]:
     """The policy issues of each application: its listening ports, and its pair with its backup server.
-    A fixed number of queries however many applications there are."""
+    A fixed number of queries however many applications there are; ``world``: the applications and their
+    backup servers read already (``security.effective_tls.SecurityWorld``)."""
     config = policy_settings()
     result: dict[int, list[Issue]] = {app.pk: [] for app in apps}
     if not apps:
@@ -55,7 +57,7 @@ def application_policy_issues(apps: list[Application]) -> dict[int, list[Issue]]
     owners = {app.pk for app in apps} | backup_ids
     ports = list(Port.objects.filter(application_id__in=owners)
                  .order_by("application_id", "port_id"))
-    effective = effective_port_tls_many(ports)
+    effective = effective_port_tls_many(ports, world=world)
     ports_of: dict[int, list[Port]] = {}
     for port in ports:
         ports_of.setdefault(port.application_id, []).append(port)
@@ -76,10 +78,12 @@ def secure_ports(ports: list[Port], effective) -> dict[str, tuple]:
     return {p.port_id: (port_mode(p), effective[p.pk]) for p in ports if is_on(effective[p.pk].value("tls"))}
 
 
-def connection_policy_issues(connections: list[Connection], *, resolved: dict | None = None) -> dict[int, list[Issue]]:
+def connection_policy_issues(connections: list[Connection], *, resolved: dict | None = None,
+                             world: SecurityWorld | None = None) -> dict[int, list[Issue]]:
     """The policy issues of each connection (client side); ``client`` and ``port__application`` joined.
     ``resolved``: the effective TLS by (connection id, runner id) the caller resolved already (the checks'
-    ``client_tls_per_runner``); only what it lacks is resolved here.
+    ``client_tls_per_runner``); only what it lacks is resolved here. ``world``: the clients and the servers
+    read already.
 
     A Cluster client's connection runs on each of its Nodes, each with its own section and Host: when the
     Nodes resolve it differently, each distinct way is judged on its own, and an issue not common to all
@@ -100,9 +104,9 @@ def connection_policy_issues(connections: list[Connection], *, resolved: dict | 
     client_side = {pair: resolved[pair] for pair in wanted if resolved and pair in resolved}
     missing = [pair for pair in wanted if pair not in client_side]
     if missing:
-        client_side.update(effective_client_tls_pairs(missing))
+        client_side.update(effective_client_tls_pairs(missing, world=world))
     ports = list({c.port_id: c.port for c in connections}.values())
-    server_side = effective_port_tls_many(ports)
+    server_side = effective_port_tls_many(ports, world=world)
     result = {}
     for c in connections:
         server = c.port.application

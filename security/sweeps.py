@@ -25,14 +25,15 @@ from security.validation import (
     validate_applications,
     validate_one_application,
     validate_store,
+    validate_stores,
 )
 
 logger = logging.getLogger(__name__)
 
 KEEP_ITEMS_DAYS = 2
 KEEP_SWEEPS_DAYS = 30
-# Applications validated per transaction: their facts load in a fixed number of queries, and a sweep
-# killed half-way redoes at most one chunk.
+# Stores, and applications, validated per transaction: their facts load in a fixed number of queries, and a
+# sweep killed half-way redoes at most one chunk.
 CHUNK = 50
 
 
@@ -75,7 +76,7 @@ def sweep_plan() -> list[str]:
 
 
 def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
-    """Run (or resume) a sweep to the end. ``progress(done, total)`` is called after each object."""
+    """Run (or resume) a sweep to the end. ``progress(done, total)`` is called after each chunk."""
     sweep = Sweep.objects.filter(pk=sweep_id).first()
     if sweep is None or sweep.finished:
         return sweep
@@ -85,20 +86,24 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
     done = set(SweepItem.objects.filter(sweep=sweep).values_list("subject", flat=True))
     cache = ValidationCache()
     failures: list[str] = []
-    chunk: list[int] = []
 
-    def validate_chunk() -> None:
+    def validate_chunk(kind: str, ids: list[int]) -> None:
         try:
             with collector_paused():
-                validate_applications(application_ids=chunk, cache=cache, sweep=sweep)
+                if kind == "store":
+                    validate_stores(store_ids=ids, cache=cache, sweep=sweep)
+                else:
+                    validate_applications(application_ids=ids, cache=cache, sweep=sweep)
         except DatabaseError:
             raise  # the database went away: the task is retried and resumes here
         except Exception:  # noqa: BLE001 - one broken object must not stop the sweep: find it, one by one
-            for pk in chunk:
-                attempt(f"application:{pk}", lambda pk=pk: validate_one_application(
-                    application_id=pk, cache=cache, sweep=sweep))
-        done.update(f"application:{pk}" for pk in chunk)
-        chunk.clear()
+            for pk in ids:
+                if kind == "store":
+                    attempt(f"store:{pk}", lambda pk=pk: validate_store(store_id=pk, cache=cache, sweep=sweep))
+                else:
+                    attempt(f"application:{pk}", lambda pk=pk: validate_one_application(
+                        application_id=pk, cache=cache, sweep=sweep))
+        done.update(f"{kind}:{pk}" for pk in ids)
         if progress:
             progress(len(done), len(plan))
 
@@ -112,21 +117,15 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
             failures.append(f"{subject}: {exc}")
             SweepItem.objects.get_or_create(sweep=sweep, subject=subject)
 
+    # Every store, then every application, a chunk at a time, skipping what a sweep started before did.
+    todo: dict[str, list[int]] = {"store": [], "application": []}
     for subject in plan:
-        if subject in done:
-            continue
-        kind, _, pk = subject.partition(":")
-        if kind == "store":
-            attempt(subject, lambda pk=pk: validate_store(store_id=int(pk), cache=cache, sweep=sweep))
-            done.add(subject)
-            if progress:
-                progress(len(done), len(plan))
-            continue
-        chunk.append(int(pk))
-        if len(chunk) >= CHUNK:
-            validate_chunk()
-    if chunk:
-        validate_chunk()
+        if subject not in done:
+            kind, _, pk = subject.partition(":")
+            todo[kind].append(int(pk))
+    for kind, ids in todo.items():
+        for start in range(0, len(ids), CHUNK):
+            validate_chunk(kind, ids[start:start + CHUNK])
     # Once, now that every finding is in place, rather than after each chunk (a Node's readiness
     # depends on its Cluster's connections, which another chunk may hold). It reads every application and
     # connection with its findings: the collector paused for it too (nothing it builds is left in a cycle).

@@ -34,7 +34,7 @@ from security.checks.verdict import (
 )
 from security.crypto import CertificateError, build_jks, read_jks
 from security.deployment import Runner, inherited_section, runners_for, runs_with, saved_sections, stores_for
-from security.effective_tls import effective_client_tls_pairs
+from security.effective_tls import SecurityWorld, effective_client_tls_pairs
 from security.models import (
     ApplicationCheck,
     ConnectionCheck,
@@ -81,11 +81,6 @@ def placement_of(obj) -> dict:
     cluster = app.pk if app.app_type == AppType.COBROWSE_CLUSTER else app.cluster_id
     return {"kind": "application" if app is obj else "connection", "app_type": app.app_type,
             "host_id": app.host_id, "cluster_id": cluster}
-
-
-def replace_findings(obj, issues: list[Issue]) -> None:
-    """Replace the findings of ``obj``; call inside the transaction that locked ``obj``."""
-    replace_findings_of([(obj, issues)])
 
 
 # What makes two findings the same (``created_at`` and the id aside; ``search`` follows from these).
@@ -184,11 +179,6 @@ def write_readiness(apps: list[Application]) -> None:
     store_users.fold_after_commit()  # and the stores' users (their options changed before these checks)
 
 
-def mark_done(sweep: Sweep | None, subject: str) -> None:
-    if sweep is not None:
-        SweepItem.objects.get_or_create(sweep=sweep, subject=subject)
-
-
 # Stores
 
 
@@ -213,16 +203,22 @@ def store_issues(store: TrustedStore, cache: ValidationCache) -> list[Issue]:
 
 def validate_store(*, store_id: int, cache: ValidationCache | None = None, sweep: Sweep | None = None) -> bool:
     """Validate one store. False when it no longer exists."""
-    cache = cache or ValidationCache()
+    return validate_stores(store_ids=[store_id], cache=cache or ValidationCache(), sweep=sweep) == 1
+
+
+def validate_stores(*, store_ids: list[int], cache: ValidationCache, sweep: Sweep | None = None) -> int:
+    """Validate these stores in one transaction (a sweep validates them a chunk at a time: each in its own
+    transaction was a lock, a findings comparison, a fold of the counts and a sweep item per store).
+    Returns how many still exist; those gone are done all the same."""
     with transaction.atomic():
-        store = TrustedStore.objects.select_for_update(no_key=True).filter(pk=store_id).first()
-        if store is None:
-            mark_done(sweep, f"store:{store_id}")
-            return False
-        replace_findings(store, store_issues(store, cache))
-        TrustedStore.objects.filter(pk=store.pk).update(last_validated_at=timezone.now(), checks_requested_at=None)
-        mark_done(sweep, subject_of(store))
-    return True
+        stores = list(TrustedStore.objects.select_for_update(no_key=True).filter(pk__in=store_ids).order_by("pk"))
+        replace_findings_of([(store, store_issues(store, cache)) for store in stores])
+        TrustedStore.objects.filter(pk__in=[s.pk for s in stores]).update(last_validated_at=timezone.now(),
+                                                                            checks_requested_at=None)
+        if sweep is not None:
+            SweepItem.objects.bulk_create([SweepItem(sweep=sweep, subject=f"store:{pk}") for pk in store_ids],
+                                          ignore_conflicts=True)
+    return len(stores)
 
 
 # Applications
@@ -370,10 +366,11 @@ def with_probe(facts: RunnerFacts, trust: TrustConfig, endpoint: Endpoint, probe
                                            fresh.port_number))
 
 
-def client_tls_per_runner(connections: list[Connection], runners: dict) -> dict:
+def client_tls_per_runner(connections: list[Connection], runners: dict, world: SecurityWorld | None = None) -> dict:
     """The effective TLS of each connection as each of its runners runs it, by (connection id, runner id):
-    one resolution that the checks and the TLS policy both read."""
-    return effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for r in runners[c.client_id]])
+    one resolution that the checks and the TLS policy both read. ``world``: the clients read already."""
+    return effective_client_tls_pairs([(c.pk, r.app.pk) for c in connections for r in runners[c.client_id]],
+                                      connections=connections, world=world)
 
 
 def connections_facts(connections: list[Connection], cache: ValidationCache | None = None, *,
@@ -467,13 +464,17 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
         facts = applications_facts(apps, cache)
         connections = list(Connection.objects.select_for_update(of=("self",), no_key=True).filter(client__in=apps)
                            .select_related(*CONNECTION_JOINS).order_by("pk"))
+        # What the effective TLS reads of the applications, the clients' and the servers', read once for the
+        # chunk: each resolution read its own (three per chunk).
+        world = SecurityWorld({a.pk for a in apps} | {a.backup_server_id for a in apps if a.backup_server_id}
+                              | {c.port.application_id for c in connections})
         # Each connection's effective TLS as each runner runs it, resolved once for the checks and the policy.
         runners = runners_for({c.client_id: c.client for c in connections}.values(), for_checks=True)
-        per_runner = client_tls_per_runner(connections, runners)
+        per_runner = client_tls_per_runner(connections, runners, world)
         connection_facts = connections_facts(connections, cache, runners=runners, per_runner=per_runner)
         # The TLS policy, on the effective parameters: each application's ports and backup pair, each connection.
-        app_policy = application_policy_issues(apps)
-        connection_policy = connection_policy_issues(connections, resolved=per_runner)
+        app_policy = application_policy_issues(apps, world=world)
+        connection_policy = connection_policy_issues(connections, resolved=per_runner, world=world)
         replace_findings_of([(app, check_application(facts[app.pk]) + app_policy[app.pk]) for app in apps]
                             + [(c, connection_verdict(connection_facts[c.pk]) + connection_policy[c.pk])
                                for c in connections],

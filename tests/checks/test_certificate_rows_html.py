@@ -73,3 +73,16 @@ def test_the_bars_of_the_timeline_are_those_the_template_wrote():
     shown = ("data-short-lived", "bar-expired", "bar-future", "bar-soon", "bar-ok", "&quot;A&quot; &lt;&amp;&gt;",
              "?a=1&amp;b=2")
     assert all(text in python for text in shown), [text for text in shown if text not in python]
+
+
+def test_the_library_counts_the_stores_holding_each_certificate_and_sorts_by_them(client_as, world: World):
+    ca, intermediate, server = (world.cert(name) for name in ("ca.pem", "intermediate.pem", "server.pem"))
+    world.store("Genesys CA", certs=("ca.pem", "intermediate.pem"))
+    world.store("Other CA", certs=("ca.pem",))
+    viewer = client_as("viewer")
+
+    page = viewer.get(reverse("security:certificate_list") + "?sort=-stores").context["page"]
+    assert [(cert.pk, cert.store_count) for cert in page] == [(ca.pk, 2), (intermediate.pk, 1), (server.pk, 0)]
+    assert page.paginator.count == 3
+    expiring = viewer.get(reverse("security:certificate_list") + "?sort=stores&q=" + server.common_name).context
+    assert [(cert.pk, cert.store_count) for cert in expiring["page"]] == [(server.pk, 0)]

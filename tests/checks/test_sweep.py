@@ -95,3 +95,30 @@ def test_old_sweeps_are_pruned(world):
     sweeps.run_sweep(sweeps.sweep_create(trigger="beat").pk)
 
     assert not Sweep.objects.filter(pk=old.pk).exists()
+
+
+def test_stores_are_validated_a_chunk_at_a_time_and_a_broken_one_is_found_alone(world, monkeypatch):
+    stores = [world.store(f"Store {i}") for i in range(3)]
+    broken = stores[1]
+    checked = validation.store_issues
+
+    def store_issues(store, cache):
+        if store.pk == broken.pk:
+            raise ValueError("unreadable")
+        return checked(store, cache)
+
+    monkeypatch.setattr(validation, "store_issues", store_issues)
+    monkeypatch.setattr(sweeps, "CHUNK", 2)
+    calls = []
+    sweep = sweeps.sweep_create(trigger="ui", actor="tests")
+
+    sweeps.run_sweep(sweep.pk, progress=lambda done, total: calls.append(done))
+
+    sweep.refresh_from_db()
+    total = len(sweeps.sweep_plan())
+    assert sweep.status == SweepStatus.DONE and sweep.items.count() == total
+    assert sweep.message == f"1 object(s) could not be validated: store:{broken.pk}: unreadable"
+    validated = set(TrustedStore.objects.filter(last_validated_at__isnull=False).values_list("pk", flat=True))
+    assert validated == {stores[0].pk, stores[2].pk}
+    assert calls[:2] == [2, 3]  # the stores by two, then the applications by two
+    assert calls[-1] == total
