@@ -65,6 +65,16 @@ class ValidationCache:
 
 # What a connection's verdict is loaded with: its client (and the client's Cluster and host), its server's host.
 CONNECTION_JOINS = ("client__cluster", "client__host", "port__application__host")
+# What no check reads of them: a sweep loads 20,000 connections with five objects each, and their dates are
+# the slowest values to load (``lighter``).
+APPLICATION_UNREAD = ("version_key", "service_account", "working_directory", "command_line",
+                      "command_line_arguments", "last_restarted_at", "created_at", "updated_at")
+HOST_UNREAD = ("description", "created_at", "updated_at")
+CONNECTION_UNREAD = ("protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace", "created_at",
+                     *(f"{app}__{name}" for app in ("client", "client__cluster", "port__application")
+                       for name in APPLICATION_UNREAD),
+                     *(f"{host}__{name}" for host in ("client__host", "port__application__host")
+                       for name in HOST_UNREAD))
 
 
 def subject_of(obj) -> str:
@@ -463,7 +473,7 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
                 restart.reconcile(application_id=app.pk)
         facts = applications_facts(apps, cache)
         connections = list(Connection.objects.select_for_update(of=("self",), no_key=True).filter(client__in=apps)
-                           .select_related(*CONNECTION_JOINS).order_by("pk"))
+                           .select_related(*CONNECTION_JOINS).defer(*CONNECTION_UNREAD).order_by("pk"))
         # What the effective TLS reads of the applications, the clients' and the servers', read once for the
         # chunk: each resolution read its own (three per chunk).
         world = SecurityWorld({a.pk for a in apps} | {a.backup_server_id for a in apps if a.backup_server_id}

@@ -18,7 +18,7 @@ from applications.revert import revert_application
 from security import store_users
 from security.models import StoreAssignment, StoreUse, StoreUserCount, StoreUserCountChange, TrustedStore
 from security.section import security_section_set
-from security.stores import applications_using, store_delete, users_count
+from security.stores import applications_using, store_delete, users_count, users_first_names, users_query
 from tests.checks.world import World
 from tests.conftest import require
 
@@ -28,10 +28,26 @@ STORES = reverse("security:store_list")
 def assert_exact() -> None:
     computed = users_count()
     assert store_users.kept_users() == computed
+    # The stores list names the first users of each store from the kept pairs: the same, before a fold too.
+    stores = list(TrustedStore.objects.all())
+    assert users_first_names(stores, 1000) == users_named(stores)
     store_users.fold()  # what runs after each writing transaction commits (PostgreSQL)
     assert not StoreUserCountChange.objects.exists()
     assert not StoreUse.objects.filter(ways__lte=0).exists()
     assert dict(StoreUserCount.objects.values_list("store_id", "users")) == computed
+
+
+def users_named(stores: list[TrustedStore]) -> dict[int, tuple[int, list[tuple[str, int]]]]:
+    """What ``users_first_names`` gives, from ``users_query`` (the assignments and options themselves)."""
+    sql, params = users_query(stores)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pairs = cursor.fetchall()
+    names = dict(Application.objects.values_list("pk", "name"))
+    named: dict[int, list[tuple[str, int]]] = {}
+    for store_id, app_id in pairs:
+        named.setdefault(store_id, []).append((names[app_id], app_id))
+    return {store_id: (len(users), sorted(users)) for store_id, users in named.items()}
 
 
 @pytest.fixture
