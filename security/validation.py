@@ -500,7 +500,10 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
                             + [(c, connection_verdict(connection_facts[c.pk]) + connection_policy[c.pk])
                                for c in connections],
                             refresh=sweep is None)
-        Application.objects.filter(pk__in=[a.pk for a in apps]).update(checks_requested_at=None)
+        # Only the rows that have a request: each row updated is a new row version for PostgreSQL, and the
+        # hosts' readiness counts are folded over them by a trigger (security.host_counts).
+        Application.objects.filter(pk__in=[a.pk for a in apps], checks_requested_at__isnull=False).update(
+            checks_requested_at=None)
         if sweep is not None:
             SweepItem.objects.bulk_create([SweepItem(sweep=sweep, subject=f"application:{pk}")
                                            for pk in application_ids], ignore_conflicts=True)
