@@ -8,6 +8,7 @@ clears the object's ``checks_requested_at`` (and, in a sweep, records the object
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -234,9 +235,19 @@ def validate_stores(*, store_ids: list[int], cache: ValidationCache, sweep: Swee
 # Applications
 
 
-def connection_label(connection: Connection) -> str:
-    port = connection.port
-    return f"{connection.client.name} → {port.application.name}:{port.port_id} ({port.number})"
+class SecureConnection(NamedTuple):
+    """A secure connection as an application's facts list it: a row (a sweep reads a Cluster's with each
+    chunk that holds one of its Nodes), in the order of the list (client, server, port ID, id)."""
+
+    client_name: str
+    server_name: str
+    port_id: str
+    pk: int
+    number: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.client_name} → {self.server_name}:{self.port_id} ({self.number})"
 
 
 def keystore_opens(store: TrustedStore, password: str, cache: ValidationCache) -> bool | None:
@@ -279,11 +290,12 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
     stores = stores_for({pk: section for pk, section in sections.items() if section.present})
     holders = {a.pk: [a.pk] + ([a.cluster_id] if a.app_type == AppType.COBROWSE_NODE and a.cluster_id else [])
                for a in apps}
-    secure_of: dict[int, list[Connection]] = {}
-    for connection in (Connection.objects.filter(client_id__in={h for hs in holders.values() for h in hs},
-                                                 port__secured=True)
-                       .select_related("client", "port__application")):
-        secure_of.setdefault(connection.client_id, []).append(connection)
+    secure_of: dict[int, list[SecureConnection]] = {}
+    for client_id, *row in (Connection.objects.filter(client_id__in={h for hs in holders.values() for h in hs},
+                                                      port__secured=True)
+                            .values_list("client_id", "client__name", "port__application__name", "port__port_id",
+                                         "pk", "port__number")):
+        secure_of.setdefault(client_id, []).append(SecureConnection(*row))
     facts = {}
     for app in apps:
         nodes = nodes_of.get(app.pk, [])
@@ -296,8 +308,7 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
                 opens = keystore_opens(store, own.password, cache)
             store_facts = StoreFacts(store.name, store.provider,
                                      store.path_for(app.host.os_type if app.host else None), opens)
-        secure = sorted((c for holder in holders[app.pk] for c in secure_of.get(holder, [])),
-                        key=lambda c: (c.client.name, c.port.application.name, c.port.port_id, c.pk))
+        secure = sorted(c for holder in holders[app.pk] for c in secure_of.get(holder, []))
         inherited = inherited_section(app, sections)
         node_configs = []
         for node in nodes:
@@ -318,7 +329,7 @@ def applications_facts(apps: list[Application], cache: ValidationCache) -> dict[
             store=store_facts,
             inherited=inherited.facts if inherited else None,
             inherited_from=app.cluster.name if inherited and app.cluster else "",
-            secure_connections=tuple(connection_label(c) for c in secure),
+            secure_connections=tuple(c.label for c in secure),
             serves_connections=not nodes,
             node_configs=tuple(node_configs),
         )
@@ -489,7 +500,10 @@ def validate_applications(*, application_ids: list[int], cache: ValidationCache,
                             + [(c, connection_verdict(connection_facts[c.pk]) + connection_policy[c.pk])
                                for c in connections],
                             refresh=sweep is None)
-        Application.objects.filter(pk__in=[a.pk for a in apps]).update(checks_requested_at=None)
+        # Only the rows that have a request: each row updated is a new row version for PostgreSQL, and the
+        # hosts' readiness counts are folded over them by a trigger (security.host_counts).
+        Application.objects.filter(pk__in=[a.pk for a in apps], checks_requested_at__isnull=False).update(
+            checks_requested_at=None)
         if sweep is not None:
             SweepItem.objects.bulk_create([SweepItem(sweep=sweep, subject=f"application:{pk}")
                                            for pk in application_ids], ignore_conflicts=True)
