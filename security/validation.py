@@ -125,7 +125,11 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
         after.setdefault(row["subject"], set()).add(tuple(row[name] for name in FINDING_FIELDS))
     changed = {s for s in subjects if before.get(s, set()) != after.get(s, set())}
     if changed:
-        Finding.objects.filter(subject__in=changed).delete()
+        # Only the objects that had findings: the statement costs even when it deletes nothing (the counts'
+        # trigger runs for it), and a first validation of an estate has none to delete.
+        stale = [s for s in changed if s in before]
+        if stale:
+            Finding.objects.filter(subject__in=stale).delete()
         # COPY on PostgreSQL: a chunk's few hundred findings without building an INSERT of 16 columns each.
         bulk_insert(Finding, [row for row in rows if row["subject"] in changed], copy_from=1)
     finding_counts.fold_after_commit()  # the counts per filter the findings page reads
