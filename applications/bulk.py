@@ -55,3 +55,27 @@ def bulk_insert(model: type[models.Model], rows: list[dict], *, using: str = "de
                     else field.get_db_prep_save(row[attname], connection)
                     for attname, default, plain, field in plan
                 ])
+
+
+def analyze_if_changed(*models: type[models.Model], using: str = "default") -> list[str]:
+    """PostgreSQL: ``ANALYZE`` the tables of ``models`` that were never analysed or whose size moved by more
+    than a tenth since they last were; nothing elsewhere. Returns the tables analysed.
+
+    The planner chooses between an index and a full read from those statistics. A table filled in one go
+    (the findings of a first sweep: 0 to 41,000 rows in 15 s) has none until autovacuum's next round (a
+    minute at best, never on a server where it is off): meanwhile each "findings of these 250 objects" read
+    went through the whole table (14 ms at 41,000 findings, against 0.6 ms through the index on ``subject``).
+    The size is read from the table's pages (``pg_relation_size``), which a transaction's own writes move at
+    once, unlike the cumulative statistics' counters."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not models:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE oid = ANY(%s::regclass[]) AND (reltuples < 0 OR "
+            "abs(pg_relation_size(oid) / current_setting('block_size')::int - relpages) > relpages / 10 + 1)",
+            [[model._meta.db_table for model in models]])
+        stale = sorted(name for (name,) in cursor.fetchall())
+        if stale:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(name) for name in stale))
+    return stale

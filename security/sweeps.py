@@ -17,8 +17,18 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from applications.bulk import analyze_if_changed
 from applications.models import Application
-from security.models import Finding, Sweep, SweepItem, SweepStatus, TrustedStore
+from security.models import (
+    ApplicationCheck,
+    ConnectionCheck,
+    Finding,
+    FindingCount,
+    Sweep,
+    SweepItem,
+    SweepStatus,
+    TrustedStore,
+)
 from security.validation import (
     ValidationCache,
     refresh_all_readiness,
@@ -35,6 +45,10 @@ KEEP_SWEEPS_DAYS = 30
 # Stores, and applications, validated per transaction: their facts load in a fixed number of queries, and a
 # sweep killed half-way redoes at most one chunk.
 CHUNK = 50
+# What a sweep fills: their planner statistics are brought up to date after its first chunk of applications
+# and at its end (``analyze_if_changed``), so that its own reads, the next sweep's and the pages' go through
+# the indexes rather than through whole tables the planner still thinks empty.
+SWEPT_MODELS = (Finding, FindingCount, ConnectionCheck, ApplicationCheck, SweepItem)
 
 
 @contextmanager
@@ -126,11 +140,14 @@ def run_sweep(sweep_id: int, *, progress=None) -> Sweep | None:
     for kind, ids in todo.items():
         for start in range(0, len(ids), CHUNK):
             validate_chunk(kind, ids[start:start + CHUNK])
+            if kind == "application" and start == 0:
+                analyze_if_changed(*SWEPT_MODELS)
     # Once, now that every finding is in place, rather than after each chunk (a Node's readiness
     # depends on its Cluster's connections, which another chunk may hold). It reads every application and
     # connection with its findings: the collector paused for it too (nothing it builds is left in a cycle).
     with collector_paused():
         refresh_all_readiness()
+    analyze_if_changed(*SWEPT_MODELS)
     if getattr(settings, "TLS_PROBE_IN_SWEEP", False):
         probe_all()
     finished = sweep_finish(sweep, failures)
