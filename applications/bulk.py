@@ -7,12 +7,13 @@ on the development machine, and no second of ``Model.__init__``. Small batches a
 use Django's ``bulk_create``. The rows are the same either way: a field left out takes its default
 (``auto_now`` and ``auto_now_add`` fields: the time of the call), values that need converting (JSON)
 go through their field's ``get_db_prep_save``, and the table's constraints, foreign keys and
-indexes check every row as they would an ``INSERT``. Primary keys are not read back.
+indexes check every row as they would an ``INSERT``. Primary keys the database makes are not read back.
 """
 
 from django.db import connections, models
 from django.utils import timezone
 
+AUTO_KEYS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
 COPY_FROM = 500  # rows: below this, bulk_create costs as little
 # Values psycopg sends as they are: no conversion by the field is needed.
 PLAIN = frozenset({"CharField", "TextField", "BooleanField", "IntegerField", "PositiveIntegerField",
@@ -35,7 +36,9 @@ def bulk_insert(model: type[models.Model], rows: list[dict], *, using: str = "de
         model.objects.using(using).bulk_create([model(**row) for row in rows], batch_size=1000)
         return
     now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.pk]
+    # Every column but one the database fills itself (an auto primary key): a primary key that is a
+    # relation (a connection's ConnectionCheck) is given like any other column.
+    fields = [f for f in model._meta.concrete_fields if f.get_internal_type() not in AUTO_KEYS]
     unknown = set().union(*rows) - {f.attname for f in fields}
     if unknown:
         raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))} (give attribute names).")
@@ -58,8 +61,8 @@ def bulk_insert(model: type[models.Model], rows: list[dict], *, using: str = "de
 
 
 def analyze_if_changed(*models: type[models.Model], using: str = "default") -> list[str]:
-    """PostgreSQL: ``ANALYZE`` the tables of ``models`` that were never analysed or whose size moved by more
-    than a tenth since they last were; nothing elsewhere. Returns the tables analysed.
+    """PostgreSQL: ``ANALYZE`` the tables of ``models`` that were never analysed or whose size moved by a
+    tenth (and a page at least) since they last were; nothing elsewhere. Returns the tables analysed.
 
     The planner chooses between an index and a full read from those statistics. A table filled in one go
     (the findings of a first sweep: 0 to 41,000 rows in 15 s) has none until autovacuum's next round (a
@@ -73,7 +76,7 @@ def analyze_if_changed(*models: type[models.Model], using: str = "default") -> l
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname FROM pg_class WHERE oid = ANY(%s::regclass[]) AND (reltuples < 0 OR "
-            "abs(pg_relation_size(oid) / current_setting('block_size')::int - relpages) > relpages / 10 + 1)",
+            "abs(pg_relation_size(oid) / current_setting('block_size')::int - relpages) >= relpages / 10 + 1)",
             [[model._meta.db_table for model in models]])
         stale = sorted(name for (name,) in cursor.fetchall())
         if stale:

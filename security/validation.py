@@ -144,11 +144,10 @@ def replace_findings_of(found: list[tuple[object, list[Issue]]], *, refresh: boo
             connection_id__in=list(checks)).values_list("connection_id", *CHECK_FIELDS)}
         changed = [pk for pk, row in checks.items() if before.get(pk) != row]
         ConnectionCheck.objects.filter(connection_id__in=[pk for pk in changed if pk in before]).delete()
-        # By id: ``connection=obj`` would also set ``obj.tls_check``, a reference cycle per connection (the
-        # check and its connection) that only the garbage collector's full passes free.
-        ConnectionCheck.objects.bulk_create([ConnectionCheck(connection_id=pk, **dict(zip(CHECK_FIELDS, checks[pk],
-                                                                                            strict=True)))
-                                             for pk in changed])
+        # As rows, by id (COPY on PostgreSQL): no model per check, nor the reference cycle that
+        # ``connection=obj`` would make (it also sets ``obj.tls_check``).
+        bulk_insert(ConnectionCheck, [{"connection_id": pk, **dict(zip(CHECK_FIELDS, checks[pk], strict=True))}
+                                      for pk in changed], copy_from=1)
     judged = {obj.pk for obj, _ in found if isinstance(obj, Application)} | {
         obj.client_id for obj, _ in found if isinstance(obj, Connection)}
     if judged and refresh:

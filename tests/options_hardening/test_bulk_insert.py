@@ -33,3 +33,16 @@ def test_an_unknown_field_is_an_error_not_a_silent_default(env):
         pytest.skip("Django's bulk_create checks the names itself (TypeError) on other databases")
     with pytest.raises(TypeError, match="give attribute names"):
         bulk_insert(Option, [{"application": env.chat, "section": "s", "name": "n", "value": "v"}] * COPY_FROM)
+
+
+@pytest.mark.parametrize("copy_from", [1, COPY_FROM])
+def test_a_primary_key_that_is_a_relation_is_written_like_any_column(copy_from, env):
+    """A connection's ConnectionCheck has the connection as its primary key: given, not left to the database."""
+    from security.models import ConnectionCheck
+
+    bulk_insert(ConnectionCheck, [{"connection_id": env.connection.pk, "worst": 1, "insecure": True,
+                                   "client_name": "Cobrowse_Cluster", "port_id": "secure"}], copy_from=copy_from)
+    check = ConnectionCheck.objects.get()
+    assert (check.connection_id, check.worst, check.insecure, check.client_name, check.server_name,
+            check.port_id) == (env.connection.pk, 1, True, "Cobrowse_Cluster", "", "secure")
+    assert check.checked_at is not None
