@@ -141,6 +141,10 @@ UNSHOWN_FIELDS = (
                    "command_line", "command_line_arguments", "options_revision")),
     *(f"client__cluster__{name}" for name in ("created_at", "updated_at", "checks_requested_at", "last_restarted_at")),
     "port__application__host__description", "port__application__host__options_revision",
+    # The connection's ADDP settings, and its check but for being there (``is_checked``): the order is read
+    # from ConnectionCheck by ``ReviewOrder``, a row shows the findings.
+    "protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace",
+    *(f"tls_check__{name}" for name in ("worst", "insecure", "client_name", "server_name", "port_id", "checked_at")),
 )
 
 
