@@ -42,7 +42,19 @@ class InArray(Lookup):
         if not self.rhs:
             raise EmptyResultSet  # as ``In`` does: an empty array's type could not be told
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", (*lhs_params, self.rhs)
+        return f"{lhs} = ANY(%s)", (*lhs_params, array_literal(self.rhs))
+
+
+def array_literal(values: list) -> str | list:
+    """The values as one array literal ('{1,2}', '{"a","b"}') when all are ints or all strings, else as they
+    are. psycopg adapts a list element by element, a regular expression each (3.5 µs a string): a page of the
+    review sent 400 store paths and subjects, 1.8 ms. PostgreSQL reads the literal as an array of the
+    column's type, as it read the list psycopg wrote."""
+    if all(type(value) is int for value in values):  # not bool: True is no id
+        return "{" + ",".join(map(str, values)) + "}"
+    if all(type(value) is str for value in values):
+        return "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
+    return values
 
 
 def register() -> None:

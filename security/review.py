@@ -141,6 +141,10 @@ UNSHOWN_FIELDS = (
                    "command_line", "command_line_arguments", "options_revision")),
     *(f"client__cluster__{name}" for name in ("created_at", "updated_at", "checks_requested_at", "last_restarted_at")),
     "port__application__host__description", "port__application__host__options_revision",
+    # The connection's ADDP settings, and its check but for being there (``is_checked``): the order is read
+    # from ConnectionCheck by ``ReviewOrder``, a row shows the findings.
+    "protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace",
+    *(f"tls_check__{name}" for name in ("worst", "insecure", "client_name", "server_name", "port_id", "checked_at")),
 )
 
 
@@ -307,19 +311,24 @@ def review_rows(connections: list[Connection]) -> list[ReviewRow]:
             subject__in_array=[f"store:{pk}" for pk in stores]).values_list("subject", "severity"):
         store_severity.setdefault(int(subject.split(":")[1]), set()).add(severity)
     rows = []
+    # A page shows several connections of one client (50 rows, 26 Clusters of ten Nodes): the cells of its
+    # runners are the same for those failing on the same Nodes, and made once. Nothing changes a cell.
+    cells_of: dict[tuple, list[RunnerCell]] = {}
     for connection in connections:
         view = views[connection.pk]
         verdict = view.verdict
-        failing = set(verdict.failing)
-        cells = [RunnerCell(
-            name=r.app.name,
-            provider=r.section.provider if r.section.present else None,
-            provider_on=r.section_from.name if r.section_from else "",
-            store=r.store,
-            store_status=store_status(r.section, r.store, store_severity),
-            failing=r.app.name in failing,
-        ) for r in view.runners]
-        rows.append(ReviewRow(connection=connection, view=view, runners=cells, verdict=verdict,
+        key = (connection.client_id, verdict.failing)
+        if key not in cells_of:
+            failing = set(verdict.failing)
+            cells_of[key] = [RunnerCell(
+                name=r.app.name,
+                provider=r.section.provider if r.section.present else None,
+                provider_on=r.section_from.name if r.section_from else "",
+                store=r.store,
+                store_status=store_status(r.section, r.store, store_severity),
+                failing=r.app.name in failing,
+            ) for r in view.runners]
+        rows.append(ReviewRow(connection=connection, view=view, runners=cells_of[key], verdict=verdict,
                               effective=view.effective))
     return rows
 
@@ -332,6 +341,9 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
     template through ``get_FOO_display`` (which rebuilds the choices on every call)."""
     connections, detail, probe, tls = (url_for_ids(name) for name in (
         "applications:connections", "applications:detail", "security:probe", "security:connection_tls"))
+    # Rows sharing their cells (``review_rows``: one client's connections failing on the same Nodes) share
+    # their providers and stores lines, rendered once.
+    grouped: dict[int, tuple[str, str]] = {}
     for row in rows:
         row.client_url = connections(row.client.pk)
         row.server_url = detail(row.server.pk)
@@ -340,8 +352,12 @@ def add_links(rows: list[ReviewRow]) -> list[ReviewRow]:
         row.server_type = APP_TYPE_LABELS.get(row.server.app_type, row.server.app_type)
         # Rendered here: a Cluster's row has a line per group of Nodes, and a template loop per Node
         # cost more than the rest of the row.
-        row.providers_html = mark_safe(grouped_html(row.runners, row.several_runners, provider_key, provider_html))
-        row.stores_html = mark_safe(grouped_html(row.runners, row.several_runners, store_key, store_html))
+        if id(row.runners) not in grouped:
+            several = row.several_runners
+            grouped[id(row.runners)] = (
+                mark_safe(grouped_html(row.runners, several, provider_key, provider_html)),
+                mark_safe(grouped_html(row.runners, several, store_key, store_html)))
+        row.providers_html, row.stores_html = grouped[id(row.runners)]
         row.probe_html = probe_cell_html(row.probe)
         row.fetch_url = fetch_chain_url(row.probe)
         row.effective_html = mark_safe(effective_html(row.effective, tls(row.connection.pk)))

@@ -161,15 +161,13 @@ class ConnectionView:
     # The effective TLS by runner id, of the runners read: the first (``with_effective``) and the one the
     # last probe was made as (``made_for``).
     effective_by_runner: dict = field(default_factory=dict)
+    # Each runner's key and name (``verdict_of`` reads them): made once per client, its connections share it.
+    runner_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def effective(self):
         """The effective TLS as the first runner runs it (``effective_client_tls``'s default), if resolved."""
         return self.effective_by_runner.get(self.runners[0].app.pk) if self.runners else None
-
-    @property
-    def runner_names(self) -> dict[str, str]:
-        return {r.key: r.app.name for r in self.runners}
 
     @property
     def verdict(self) -> Verdict:
@@ -228,6 +226,8 @@ def connection_views(connections: list[Connection], *, with_effective: bool = Fa
     by_connection: dict[int, dict] = {}
     for (connection_id, runner_id), tls in pairs.items():
         by_connection.setdefault(connection_id, {})[runner_id] = tls
+    # A page shows several connections of a client: its runners' names are read once.
+    names = {pk: {r.key: r.app.name for r in client_runners} for pk, client_runners in runners.items()}
     views = {}
     for connection in connections:
         client_runners = runners[connection.client_id]
@@ -240,5 +240,6 @@ def connection_views(connections: list[Connection], *, with_effective: bool = Fa
             probe=probe_view(probes.get(getattr(connection, "last_probe_id", None)), connection, client_runners,
                              effective),
             effective_by_runner=effective,
+            runner_names=names[connection.client_id],
         )
     return views
