@@ -11,6 +11,15 @@ from tests.checks.test_sweep_garbage import estate
 from tests.conftest import require
 
 
+def start_empty() -> None:
+    """The findings and checks empty, without the pages tests before left in them, and the planner knowing it:
+    what the tests compare with does not depend on the tests that ran before."""
+    assert not Finding.objects.exists() and not ConnectionCheck.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE security_finding, security_connectioncheck")
+        cursor.execute("ANALYZE security_finding, security_connectioncheck")
+
+
 def planner_rows(model) -> float:
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
@@ -20,10 +29,7 @@ def planner_rows(model) -> float:
 def test_a_sweep_leaves_the_planner_the_number_of_findings_it_wrote(world):
     require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     estate(world)
-    assert not Finding.objects.exists() and not ConnectionCheck.objects.exists()
-    with connection.cursor() as cursor:  # empty, no page left by tests before, and the planner knows it
-        cursor.execute("TRUNCATE security_finding, security_connectioncheck")
-        cursor.execute("ANALYZE security_finding, security_connectioncheck")
+    start_empty()
     assert planner_rows(Finding) == planner_rows(ConnectionCheck) == 0
 
     sweeps.run_sweep(sweeps.sweep_create(trigger="ui", actor="tests").pk)
@@ -36,6 +42,7 @@ def test_a_sweep_leaves_the_planner_the_number_of_findings_it_wrote(world):
 def test_a_table_is_analysed_again_only_when_its_size_has_moved(world):
     require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
     estate(world)
+    start_empty()
     sweeps.run_sweep(sweeps.sweep_create(trigger="ui", actor="tests").pk)
     assert analyze_if_changed(Finding, ConnectionCheck) == []  # the sweep's end analysed both
 
