@@ -29,6 +29,7 @@ from applications.queries import (
 )
 from applications.restart import mark_restarted, pending_changes_now
 from applications.sorting import page_query, sort_by
+from applications.templatetags.app_health import health_html, plural
 from applications.versioning import EditConflict, posted_version
 from cobrowse_admin.access import access_required
 
@@ -152,10 +153,6 @@ def host_row_html(host: Host, detail_url: str) -> str:
             f'\n      <td class="small" data-tls="{verdict}">{tls}</td></tr>\n  ')
 
 
-def plural(count: int) -> str:
-    return "" if count == 1 else "s"
-
-
 
 @access_required
 @require_safe
@@ -219,25 +216,6 @@ def application_list(request):
 
 
 APPLICATION_TYPES = dict(AppType.choices)
-
-
-def health_html(health) -> str:
-    """What ``applications/_health.html`` writes for an application's health (nothing for None)."""
-    if health is None:
-        return ""
-    if health.verdict == "ready":
-        html = '<span class="badge text-bg-success">ready</span>'
-    elif health.verdict == "not ready":
-        html = '<span class="badge text-bg-danger">not ready</span>'
-    elif health.verdict:
-        html = f'<span class="badge text-bg-secondary">{escape(health.verdict)}</span>'
-    else:
-        html = ""
-    if health.errors:
-        html += f' <span class="text-danger-emphasis">{health.errors} error{plural(health.errors)}</span>'
-    if health.warnings:
-        html += f' <span class="text-muted">{health.warnings} warning{plural(health.warnings)}</span>'
-    return html
 
 
 def application_row_html(app: Application, detail_url: str) -> str:
