@@ -200,7 +200,7 @@ def runners_for(clients: Iterable[Application], *, for_checks: bool = False,
     (``security.effective_tls``) when it has read it for their effective TLS: the Nodes and sections are
     taken from it, and only the stores are read."""
     clients = {c.pk: c for c in clients}
-    if world is not None and (for_checks or not clients.keys() <= world.apps.keys()):
+    if world is not None and (for_checks or not world.knows(clients)):
         world = None  # the checks judge Nodes as models; a world without these clients would not know them
     cluster_ids = [pk for pk, app in clients.items() if app.app_type == AppType.COBROWSE_CLUSTER]
     nodes_of: dict[int, list] = {pk: [] for pk in cluster_ids}

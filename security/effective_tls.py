@@ -185,6 +185,7 @@ class SecurityWorld:
 
     def __init__(self, app_ids: Iterable[int]):
         ids = {pk for pk in app_ids if pk}
+        self.asked = frozenset(ids)
         self.apps: dict[int, _App] = {}
         self.nodes: dict[int, list[_App]] = {}
         self.options: dict[int, dict[str, str]] = {}
@@ -207,6 +208,15 @@ class SecurityWorld:
         for app_id, name, value in Option.objects.filter(application_id__in_array=list(self.apps), section=SECTION,
                                                          ).values_list("application_id", "name", "value"):
             self.options.setdefault(app_id, {})[name] = value
+
+    @classmethod
+    def covering(cls, world: SecurityWorld | None, app_ids: Iterable[int]) -> SecurityWorld:
+        """``world`` when it was read for all of ``app_ids``, else a world read for them. Asked for, not merely
+        present: an application read as another's Node or Cluster has no Nodes of its own in ``nodes``."""
+        return world if world is not None and world.knows(app_ids) else cls(app_ids)
+
+    def knows(self, app_ids: Iterable[int]) -> bool:
+        return {pk for pk in app_ids if pk} <= self.asked
 
     @functools.cached_property
     def host_options(self) -> dict[int, dict[str, str]]:
@@ -318,8 +328,7 @@ def effective_client_tls_pairs(pairs: Iterable[tuple[int, int | None]], *, conne
     given = [c for c in connections if (c if isinstance(c, int) else c.pk) in wanted] if connections else wanted
     rows = {row["pk"]: row for row in _connection_rows(given)}
     clients = {row["client_id"] for row in rows.values()}
-    if world is None or not clients <= world.apps.keys():
-        world = SecurityWorld(clients)
+    world = SecurityWorld.covering(world, clients)
     result = {}
     for pk, runner in pairs:
         row = rows.get(pk)
@@ -355,8 +364,7 @@ def effective_port_tls_many(ports, *, world: SecurityWorld | None = None) -> dic
     rows = list(Port.objects.filter(pk__in=ids).values("pk", "port_id", "transport_params", "application_id",
                                                        "application__name"))
     owners = {row["application_id"] for row in rows}
-    if world is None or not owners <= world.apps.keys():
-        world = SecurityWorld(owners)
+    world = SecurityWorld.covering(world, owners)
     result = {}
     for row in rows:
         levels = [(port_source(row["application_id"], row["application__name"], row["pk"], row["port_id"]),

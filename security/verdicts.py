@@ -200,8 +200,7 @@ def connection_views(connections: list[Connection], *, with_effective: bool = Fa
     runner its last probe was made as (to judge the probe). The clients' Nodes and sections are read once (a
     ``SecurityWorld``, the caller's when it read it already), for the verdicts and the effective TLS alike."""
     clients = {c.client_id: c.client for c in connections}
-    if world is None or not clients.keys() <= world.apps.keys():
-        world = SecurityWorld(clients.keys())
+    world = SecurityWorld.covering(world, clients.keys())
     runners = runners_for(clients.values(), world=world)
     findings: dict[int, list[FindingRow]] = {}
     # Rows, not models: a page of Clusters has a finding per Node of each.
