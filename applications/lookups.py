@@ -7,6 +7,10 @@ subjects in six lists: writing and parsing them was a tenth of the page's CPU. `
 list as one array is the same condition in one parameter. Other databases (SQLite in development)
 read the usual ``IN``.
 
+Pass a set or a dict's keys rather than a list: Django's ``filter`` walks a list or a tuple value element by
+element, looking for expressions to resolve (a page of the review sent a thousand ids that way, 1,300 calls
+a request); any other iterable it passes on as it is, and the lookup reads each value once.
+
 The values may also be a one-column queryset: ``= ANY(ARRAY(SELECT ...))`` on PostgreSQL. The planner
 runs that subquery once, before the scan, and then uses the column's index like for a list; an
 ``IN (SELECT ...)`` or-ed with other conditions (``SecurityWorld``'s applications, their Nodes and

@@ -33,7 +33,6 @@ from django.db.models import Q
 from applications.links import url_for_ids
 from applications.models import Application, AppType, Connection, Port
 from security.checks.verdict import NOT_READY, NOT_SECURE, READY, UNCHECKED, VERDICT_LABELS, Verdict
-from security.models import ConnectionCheck
 from security.verdicts import connection_views, with_verdict_data
 
 GROUP_BY_CLUSTER = "cluster"
@@ -222,13 +221,11 @@ def shared_connections(rows: list[tuple], ports: dict[int, Port], apps: dict[int
     made 8,000 model instances, half of the page's time."""
     for port in ports.values():
         port.application = apps[port.application_id]
-    checked = Connection.tls_check.related
     connections = []
     for pk, client_id, port_id, worst, last_probe_id in sorted(rows):
         connection = Connection(id=pk, client_id=client_id, port_id=port_id)
         connection.client, connection.port = apps[client_id], ports[port_id]
-        checked.set_cached_value(connection, ConnectionCheck(connection_id=pk, worst=worst)
-                                 if worst is not None else None)
+        connection.validated = worst is not None  # ``security.verdicts.is_checked``
         connection.last_probe_id = last_probe_id
         connections.append(connection)
     return connections

@@ -87,7 +87,7 @@ def stores_for(sections: dict[int, SavedSection], *, shown_only: bool = False) -
     ``security.stores.store_for_application``, for many applications in two queries."""
     result: dict[int, TrustedStore] = {}
     # Pairs, then each store once: the ten Nodes of a Cluster usually share one store.
-    assigned = dict(StoreAssignment.objects.filter(application_id__in_array=list(sections)).values_list(
+    assigned = dict(StoreAssignment.objects.filter(application_id__in_array=sections.keys()).values_list(
         "application_id", "store_id"))
     # Every section's path, the assigned ones' too: an assigned store gone meanwhile falls back on it.
     paths = {s.trusted_ca for s in sections.values() if s.trusted_ca}
@@ -96,8 +96,8 @@ def stores_for(sections: dict[int, SavedSection], *, shown_only: bool = False) -
     stores: dict[int, TrustedStore] = {}
     if assigned or paths:
         stores = {store.pk: store for store in loaded.filter(
-            Q(pk__in_array=list(assigned.values())) | Q(path__in_array=list(paths))
-            | Q(windows_path__in_array=list(paths)))}
+            Q(pk__in_array=set(assigned.values())) | Q(path__in_array=paths)
+            | Q(windows_path__in_array=paths))}
     result.update({app_id: stores[store_id] for app_id, store_id in assigned.items() if store_id in stores})
     by_path: dict[str, list[TrustedStore]] = {}
     for store in stores.values():

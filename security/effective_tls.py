@@ -193,9 +193,9 @@ class SecurityWorld:
             return
         # The applications, the Nodes of any of them and the Cluster of any of them in one query, by name
         # (the order of a Cluster's Nodes): there were three, the last two only on some pages.
-        given = Q(pk__in_array=list(ids))
+        given = Q(pk__in_array=ids)
         rows = [_app(row) for row in Application.objects.filter(
-            given | Q(cluster_id__in_array=list(ids))
+            given | Q(cluster_id__in_array=ids)
             # An array, not ``IN (SELECT ...)``: or-ed, that subquery was a sequential scan (applications.lookups).
             | Q(pk__in_array=Application.objects.filter(given, cluster_id__isnull=False).values("cluster_id")),
         ).order_by("name", "pk").values_list(*_APP_FIELDS)]
@@ -205,7 +205,7 @@ class SecurityWorld:
             if app.cluster_id in clusters:
                 self.nodes.setdefault(app.cluster_id, []).append(app)
         # The whole section (not only the parameters): ``runners_for`` makes its saved sections of it.
-        for app_id, name, value in Option.objects.filter(application_id__in_array=list(self.apps), section=SECTION,
+        for app_id, name, value in Option.objects.filter(application_id__in_array=self.apps.keys(), section=SECTION,
                                                          ).values_list("application_id", "name", "value"):
             self.options.setdefault(app_id, {})[name] = value
 
@@ -224,8 +224,8 @@ class SecurityWorld:
         hosts = {a.host_id for a in self.apps.values() if a.host_id}
         found: dict[int, dict[str, str]] = {}
         if hosts:
-            for host_id, name, value in HostOption.objects.filter(host_id__in_array=list(hosts), section=SECTION,
-                                                                  name__in_array=list(PARAMETERS)).values_list(
+            for host_id, name, value in HostOption.objects.filter(host_id__in_array=hosts, section=SECTION,
+                                                                  name__in_array=PARAMETER_SET).values_list(
                     "host_id", "name", "value"):
                 found.setdefault(host_id, {})[name] = value
         return found

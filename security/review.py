@@ -141,10 +141,8 @@ UNSHOWN_FIELDS = (
                    "command_line", "command_line_arguments", "options_revision")),
     *(f"client__cluster__{name}" for name in ("created_at", "updated_at", "checks_requested_at", "last_restarted_at")),
     "port__application__host__description", "port__application__host__options_revision",
-    # The connection's ADDP settings, and its check but for being there (``is_checked``): the order is read
-    # from ConnectionCheck by ``ReviewOrder``, a row shows the findings.
+    # The connection's ADDP settings (its check is only whether there is one: ``validated``).
     "protocol", "addp_local_timeout", "addp_remote_timeout", "addp_trace",
-    *(f"tls_check__{name}" for name in ("worst", "insecure", "client_name", "server_name", "port_id", "checked_at")),
 )
 
 
@@ -161,7 +159,7 @@ def review_page(order: ReviewOrder, number, per_page: int) -> tuple[Page, list[C
     page = Paginator(order, per_page).get_page(number)
     ids = list(page.object_list)
     # Unordered: the page's order is the ids' (sorting them by three joined names was a sort for nothing).
-    loaded = with_row_data(Connection.objects.filter(pk__in_array=ids)).order_by().in_bulk()
+    loaded = with_row_data(Connection.objects.filter(pk__in_array=set(ids))).order_by().in_bulk()
     return page, [loaded[pk] for pk in ids if pk in loaded]
 
 
@@ -308,7 +306,7 @@ def review_rows(connections: list[Connection]) -> list[ReviewRow]:
     stores = {r.store.pk: r.store for v in views.values() for r in v.runners if r.store is not None}
     store_severity: dict[int, set[str]] = {}
     for subject, severity in Finding.objects.filter(
-            subject__in_array=[f"store:{pk}" for pk in stores]).values_list("subject", "severity"):
+            subject__in_array={f"store:{pk}" for pk in stores}).values_list("subject", "severity"):
         store_severity.setdefault(int(subject.split(":")[1]), set()).add(severity)
     rows = []
     # A page shows several connections of one client (50 rows, 26 Clusters of ten Nodes): the cells of its

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
@@ -30,7 +30,7 @@ from security.checks.verdict import (
 )
 from security.deployment import Runner, runners_for
 from security.effective_tls import SecurityWorld, effective_client_tls_pairs
-from security.models import Finding, ProbeOutcome, ProbeResult
+from security.models import ConnectionCheck, Finding, ProbeOutcome, ProbeResult
 
 PROBE_OUTCOME_LABELS = dict(ProbeOutcome.choices)
 
@@ -180,6 +180,11 @@ class ConnectionView:
 
 
 def is_checked(connection: Connection) -> bool:
+    """Whether the connection was validated (it has a ``ConnectionCheck``): annotated by ``with_verdict_data``,
+    else read."""
+    validated = getattr(connection, "validated", None)
+    if validated is not None:
+        return validated
     try:
         return connection.tls_check is not None
     except ObjectDoesNotExist:
@@ -187,10 +192,14 @@ def is_checked(connection: Connection) -> bool:
 
 
 def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
-    """What ``connection_views`` reads from each connection, joined or annotated."""
+    """What ``connection_views`` reads from each connection, joined or annotated. Whether it was validated is
+    an annotation, not its check joined: ``select_related`` of a reverse one-to-one links the two instances
+    both ways, a reference cycle that kept each connection and all it holds until a full pass of the garbage
+    collector (on a page of the review, the 50 rows' 400 model instances, in every request)."""
     last_probe = ProbeResult.objects.filter(connection=OuterRef("pk")).order_by("-at", "-id")
-    return qs.select_related("client__cluster", "port__application__host", "tls_check").annotate(
-        last_probe_id=Subquery(last_probe.values("id")[:1]))
+    return qs.select_related("client__cluster", "port__application__host").annotate(
+        last_probe_id=Subquery(last_probe.values("id")[:1]),
+        validated=Exists(ConnectionCheck.objects.filter(connection_id=OuterRef("pk"))))
 
 
 def connection_views(connections: list[Connection], *, with_effective: bool = False,
@@ -204,7 +213,7 @@ def connection_views(connections: list[Connection], *, with_effective: bool = Fa
     runners = runners_for(clients.values(), world=world)
     findings: dict[int, list[FindingRow]] = {}
     # Rows, not models: a page of Clusters has a finding per Node of each.
-    for connection_id, *row in Finding.objects.filter(connection_id__in_array=[c.pk for c in connections]).order_by(
+    for connection_id, *row in Finding.objects.filter(connection_id__in_array={c.pk for c in connections}).order_by(
             "severity", "code", "detail_key").values_list("connection_id", *FindingRow._fields):
         findings.setdefault(connection_id, []).append(FindingRow(*row))
     probe_ids = [c.last_probe_id for c in connections if getattr(c, "last_probe_id", None)]

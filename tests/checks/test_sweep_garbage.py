@@ -77,3 +77,26 @@ def test_the_collector_stays_off_after_when_it_was_off_before():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_page_of_the_review_builds_its_rows_without_a_model_instance_in_a_cycle(world):
+    """The review's rows (and the readiness panel's, the map's: ``with_verdict_data``) hold the connections with
+    their clients, servers and hosts; a connection in a cycle kept all of it for the collector's full pass,
+    in every request. Whether a connection was validated is an annotation, not its check joined both ways."""
+    from applications.models import Connection
+    from security.review import add_links, review_rows, rows_html, with_row_data
+    from security.verdicts import is_checked
+
+    estate(world)
+    world.validate(world.cluster)
+    world.validate(world.message)
+    unchecked = world.connect(world.message, world.message_default)  # saved after the validation
+
+    def page():
+        rows = rows_html(add_links(review_rows(list(with_row_data(Connection.objects.all())))),
+                         can_secure=True, csrf_token="t", this_page="/security/review/")
+        assert len(rows) == 5 and all(row.html for row in rows)
+        assert {row.connection.pk: is_checked(row.connection) for row in rows} == {
+            c.pk: c.pk != unchecked.pk for c in Connection.objects.all()}
+
+    assert models_left_in_cycles(page) == []

@@ -68,3 +68,24 @@ def test_a_one_column_queryset_is_a_subquery_read_once(apps):
 def test_a_queryset_of_two_columns_is_refused(apps):
     with pytest.raises(ValueError, match="1 selected fields"):
         list(Application.objects.filter(pk__in_array=Option.objects.values("application_id", "pk")))
+
+
+def test_a_set_or_a_dicts_keys_keep_the_same_rows_without_the_filter_walking_them(apps, monkeypatch):
+    """Django's ``filter`` walks a list value element by element for expressions; a set or a dict's keys it
+    passes on as they are (the review sends its ids that way)."""
+    from django.db.models.sql.query import Query
+
+    wanted = [a.pk for a in apps[5:58]]
+    by_list = set(Application.objects.filter(pk__in_array=wanted).values_list("pk", flat=True))
+    walked = []
+    original = Query.resolve_lookup_value
+    monkeypatch.setattr(Query, "resolve_lookup_value", lambda self, value, *args: (
+        walked.append(value), original(self, value, *args))[1])
+
+    by_set = set(Application.objects.filter(pk__in_array=set(wanted)).values_list("pk", flat=True))
+    by_keys = set(Application.objects.filter(pk__in_array=dict.fromkeys(wanted).keys()).values_list("pk", flat=True))
+    names = set(Application.objects.filter(name__in_array={"App_1", "App_2", "nobody"}).values_list("name", flat=True))
+
+    assert by_set == by_keys == by_list == {a.pk for a in apps[5:58]}
+    assert names == {"App_1", "App_2"}
+    assert not any(isinstance(value, int) for value in walked)  # no id was resolved one by one
