@@ -17,7 +17,6 @@ loading the applications, connections and verdicts, writing the DOT source, layi
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import resource
@@ -83,13 +82,15 @@ def measure(database_url: str, requests: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from applications.models import Application, AppType, Connection, Host
+    from cobrowse_admin.serving import prepare_worker
     from security import sweeps
     from security.connection_map import load_map, map_dot, map_titles, render_svg
 
     sweeps.run_sweep(sweeps.sweep_create(trigger="command", actor="benchmark").pk)
     vacuum_analyze()
-    gc.collect()
-    gc.freeze()
+    # A server process after start-up: its URL patterns and templates loaded, and what is loaded kept out of
+    # the garbage collector's full passes, as cobrowse_admin/wsgi.py arranges for gunicorn's workers.
+    prepare_worker()
     settings.DEBUG = False
 
     cluster = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER, name__startswith="scale-").first()

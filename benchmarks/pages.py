@@ -19,7 +19,6 @@ garbage collector's full passes, as the WSGI entry point does in gunicorn's work
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import re
 import subprocess
@@ -164,6 +163,7 @@ def measure(database_url: str, requests: int, versions: int = 1000, only: str = 
     from django.test.utils import CaptureQueriesContext
 
     from applications.models import Application, AppType, AuditEvent, Connection, Option
+    from cobrowse_admin.serving import prepare_worker
     from console.management.commands._scale import BIG_APPLICATION
     from security import sweeps
     from security.models import Certificate, Finding, TrustedStore
@@ -173,10 +173,9 @@ def measure(database_url: str, requests: int, versions: int = 1000, only: str = 
     sweeps.run_sweep(sweep.pk)
     sweep_seconds = time.perf_counter() - started
     vacuum_analyze()  # the sweep wrote every finding: as autovacuum leaves the tables soon after
-    # A server process after start-up: what is loaded stays out of the garbage collector's full passes,
-    # as cobrowse_admin/wsgi.py arranges for gunicorn's workers.
-    gc.collect()
-    gc.freeze()
+    # A server process after start-up: its URL patterns and templates loaded, and what is loaded kept out of
+    # the garbage collector's full passes, as cobrowse_admin/wsgi.py arranges for gunicorn's workers.
+    prepare_worker()
 
     settings.DEBUG = False
     big = Application.objects.get(name=BIG_APPLICATION)
