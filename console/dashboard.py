@@ -17,6 +17,7 @@ from django.utils import timezone
 from applications.models import AuditEvent, PendingRestartChange
 from security import finding_counts
 from security.models import ApplicationCheck, Certificate, ConnectionCheck, Sweep
+from security.sweeps import validation_state
 
 EVENT_LINE_LIMIT = 140
 
@@ -79,10 +80,8 @@ class SweepCard:
 
 
 def sweep_card() -> SweepCard:
-    from applications.models import Application
-
-    return SweepCard(Sweep.objects.first(),
-                     Application.objects.filter(checks_requested_at__isnull=False).count())
+    state = validation_state()
+    return SweepCard(state.sweep, state.pending_applications)
 
 
 def value_text(value) -> str:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from applications import audit
 from applications.models import Application, PendingRestartChange
 from security.models import ApplicationCheck, Certificate, ConnectionCheck, Finding
+from tests.checks.review_shown import shown_rows
 from tests.checks.test_findings_page import estate  # noqa: F401 - the fixture
 from tests.checks.test_pages import text
 
@@ -84,7 +85,7 @@ def test_the_not_secure_card_lists_the_connections_through_a_non_secure_port(cli
     viewer = client_as("viewer")
     card = cards(viewer.get(reverse("dashboard")))["not-secure"]
 
-    rows = viewer.get(card.url).context["rows"]
+    rows = shown_rows(viewer.get(card.url))
 
     assert [(row.client.name, row.connection.port.port_id) for row in rows] == [("Cobrowse_Cluster", "default")]
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from applications.models import Application, AppType
 from security.models import Finding
 from security.stores import applications_using
+from tests.checks.review_shown import shown_rows
 from tests.checks.world import World
 
 HOSTS = reverse("applications:host_list")
@@ -148,7 +149,7 @@ def test_the_review_sorts_by_client_server_and_port_both_ways(client_as, world: 
     review = reverse("security:review")
 
     def listed(sort: str) -> list[tuple[str, str, str]]:
-        rows = viewer.get(f"{review}?sort={sort}&insecure=").context["rows"]
+        rows = shown_rows(viewer.get(f"{review}?sort={sort}&insecure="))
         return [(r.client.name, r.server.name, r.connection.port.port_id) for r in rows]
 
     by_client = listed("client")

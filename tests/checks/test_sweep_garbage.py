@@ -100,3 +100,24 @@ def test_a_page_of_the_review_builds_its_rows_without_a_model_instance_in_a_cycl
             c.pk: c.pk != unchecked.pk for c in Connection.objects.all()}
 
     assert models_left_in_cycles(page) == []
+
+
+def test_a_request_of_the_review_leaves_none_of_its_rows_objects_for_the_collector(world, client_as):
+    """The review's template gets the rows' HTML: a template's context is a reference cycle, and the rows in
+    it kept every connection, application, port, host and store of the page for the collector's next pass."""
+    from django.urls import reverse
+
+    estate(world)
+    world.validate(world.cluster)
+    world.validate(world.message)
+    viewer = client_as("viewer")
+    url = reverse("security:review")
+    viewer.get(url)
+
+    def request():
+        response = viewer.get(url)
+        assert response.status_code == 200 and response.content.count(b"<tr data-connection=") == 4
+        del response  # the test client keeps the template context on the response
+
+    left = models_left_in_cycles(request)
+    assert not {"Connection", "Port", "Host", "Application", "TrustedStore"} & set(left), left

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from applications.models import AppType, PendingRestartChange
 from security.models import ConnectionCheck
+from tests.checks.review_shown import shown_ids, shown_rows
 from tests.checks.world import World
 
 
@@ -113,10 +114,11 @@ def test_the_review_shows_the_worst_first(client_as, world: World):
 
     response = client_as("viewer").get(reverse("security:review"))
 
-    order = [row.connection.pk for row in response.context["rows"]]
+    order = shown_ids(response)
     assert order[:3] == [failing.pk, warned.pk, fine.pk]
     assert order[3:] == [unchecked.pk]
-    assert response.context["rows"][3].verdict.state == "unchecked"
+    assert shown_rows(response)[3].verdict.state == "unchecked"
+    assert f'data-connection="{unchecked.pk}" data-verdict="unchecked"' in response.content.decode()
 
 
 def test_a_connection_not_checked_yet_gives_no_ready_verdict(client_as, world: World):

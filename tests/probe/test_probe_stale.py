@@ -11,13 +11,14 @@ from security.models import ProbeResult
 from security.probe import probe_connection
 from security.readiness import readiness_for
 from security.stores import store_save
+from tests.checks.review_shown import shown_rows
 from tests.checks.world import codes
 from tests.probe.test_probe_connection import listening_on
 
 
 def review_row(client, connection):
     response = client.get(reverse("security:review"))
-    return next(r for r in response.context["rows"] if r.connection.pk == connection.pk), response.content.decode()
+    return next(r for r in shown_rows(response) if r.connection.pk == connection.pk), response.content.decode()
 
 
 def node_readiness(world):
