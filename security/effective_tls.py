@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
 
-from django.db.models import Q
 from django.urls import reverse
 
 from applications.models import COBROWSE_TYPES, Application, AppType, Connection, HostOption, Option, Port
@@ -192,13 +191,18 @@ class SecurityWorld:
         if not ids:
             return
         # The applications, the Nodes of any of them and the Cluster of any of them in one query, by name
-        # (the order of a Cluster's Nodes): there were three, the last two only on some pages.
-        given = Q(pk__in_array=ids)
-        rows = [_app(row) for row in Application.objects.filter(
-            given | Q(cluster_id__in_array=ids)
-            # An array, not ``IN (SELECT ...)``: or-ed, that subquery was a sequential scan (applications.lookups).
-            | Q(pk__in_array=Application.objects.filter(given, cluster_id__isnull=False).values("cluster_id")),
-        ).order_by("name", "pk").values_list(*_APP_FIELDS)]
+        # (the order of a Cluster's Nodes): there were three, the last two only on some pages. A union of the
+        # three, each read through its index: or-ed in one condition, the planner read the whole table
+        # (1.3-1.5 ms at 5,000 applications, growing with them, against 0.4 ms).
+        # Each part without the model's ordering: SQLite refuses an ORDER BY inside a compound statement.
+        unordered = Application.objects.order_by()
+        given = unordered.filter(pk__in_array=ids)
+        rows = [_app(row) for row in given.values_list(*_APP_FIELDS).union(
+            unordered.filter(cluster_id__in_array=ids).values_list(*_APP_FIELDS),
+            # An array, not ``IN (SELECT ...)`` (applications.lookups): the Clusters' ids read first, once.
+            unordered.filter(pk__in_array=given.filter(cluster_id__isnull=False).values("cluster_id"))
+            .values_list(*_APP_FIELDS),
+        ).order_by("name", "pk")]
         self.apps = {app.pk: app for app in rows}
         clusters = {pk for pk in ids if pk in self.apps and self.apps[pk].app_type == AppType.COBROWSE_CLUSTER}
         for app in rows:

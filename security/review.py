@@ -158,9 +158,28 @@ def review_page(order: ReviewOrder, number, per_page: int) -> tuple[Page, list[C
     everything joined, put back in the page's order."""
     page = Paginator(order, per_page).get_page(number)
     ids = list(page.object_list)
-    # Unordered: the page's order is the ids' (sorting them by three joined names was a sort for nothing).
-    loaded = with_row_data(Connection.objects.filter(pk__in_array=set(ids))).order_by().in_bulk()
-    return page, [loaded[pk] for pk in ids if pk in loaded]
+    # Unordered: the page's order is the ids' (sorting them by three joined names was a sort for nothing). The
+    # clients apart (``with_clients``): joined, the planner hashed every application of the estate to find
+    # the page's clients (a sequential scan, 1-1.3 ms at 5,000 applications and growing with them).
+    loaded = (with_row_data(Connection.objects.filter(pk__in_array=set(ids))).select_related(None)
+              .select_related(*SERVER_SIDE).order_by().in_bulk())
+    return page, with_clients([loaded[pk] for pk in ids if pk in loaded])
+
+
+SERVER_SIDE = ("port__application__host",)
+# What the rows, the verdicts and the effective TLS read of a client and of its Cluster.
+CLIENT_FIELDS = ("name", "app_type", "version", "host_id", "cluster_id", "scs_controlled")
+
+
+def with_clients(connections: list[Connection]) -> list[Connection]:
+    """``connections`` with their clients (and each client's Cluster) set, read in one query by id, each client
+    one instance shared by its connections (a page lists several connections of a client)."""
+    wanted = {connection.client_id for connection in connections}
+    clients = Application.objects.filter(pk__in_array=wanted).select_related("cluster").only(
+        *CLIENT_FIELDS, *(f"cluster__{name}" for name in CLIENT_FIELDS)).in_bulk() if wanted else {}
+    for connection in connections:
+        connection.client = clients[connection.client_id]
+    return connections
 
 
 @dataclass
