@@ -36,6 +36,7 @@ from _common import (
     machine,
     median,
     percentile,
+    reference_loop_ms,
     seeded_database,
     table,
 )
@@ -184,6 +185,9 @@ def measure(database_url: str, requests: int, versions: int = 1000, only: str = 
            "versions": add_history(big, versions)}
     client = Client()
     client.force_login(User.objects.get(username="security"))
+    # The machine's speed around this scale's timings: on a shared machine it drifts within a run, and the
+    # ratio between two scales is only as good as their speeds are alike.
+    speed_before = reference_loop_ms()
     results = []
     for label, url in selected(pages(ids), only):
         response = client.get(url)
@@ -203,6 +207,7 @@ def measure(database_url: str, requests: int, versions: int = 1000, only: str = 
         results.append(figures)
     return {
         "sweep_seconds": sweep_seconds,
+        "reference_loop_ms": [speed_before, reference_loop_ms()],
         "rows": {
             "applications": Application.objects.count(), "options": Option.objects.count(),
             "connections": Connection.objects.count(), "certificates": Certificate.objects.count(),
@@ -278,7 +283,9 @@ def main() -> None:
         rows = figures[scale]["rows"]
         print(f"\nscale {scale}: seed_demo --scale {scale} took {seed_seconds:.1f} s; "
               f"sweep before measuring {figures[scale]['sweep_seconds']:.1f} s; "
-              + ", ".join(f"{v:,} {k}" for k, v in rows.items()))
+              + ", ".join(f"{v:,} {k}" for k, v in rows.items())
+              + "; reference loop {:.0f} ms before its pages, {:.0f} ms after".format(
+                  *figures[scale]["reference_loop_ms"]))
 
     first, last = scales[0], scales[-1]
     header = (["page"] + [f"queries @{s}" for s in scales] + [f"rows @{s}" for s in scales]
