@@ -173,13 +173,15 @@ CLIENT_FIELDS = ("name", "app_type", "version", "host_id", "cluster_id", "scs_co
 
 def with_clients(connections: list[Connection]) -> list[Connection]:
     """``connections`` with their clients (and each client's Cluster) set, read in one query by id, each client
-    one instance shared by its connections (a page lists several connections of a client)."""
+    one instance shared by its connections (a page lists several connections of a client). A connection whose
+    client was deleted between the two reads (its connections with it) is left out, as if read a moment later."""
     wanted = {connection.client_id for connection in connections}
     clients = Application.objects.filter(pk__in_array=wanted).select_related("cluster").only(
         *CLIENT_FIELDS, *(f"cluster__{name}" for name in CLIENT_FIELDS)).in_bulk() if wanted else {}
-    for connection in connections:
+    kept = [connection for connection in connections if connection.client_id in clients]
+    for connection in kept:
         connection.client = clients[connection.client_id]
-    return connections
+    return kept
 
 
 @dataclass

@@ -8,7 +8,7 @@ from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications.models import AppType, Connection
+from applications.models import Application, AppType, Connection
 from security.models import ConnectionCheck, ProbeResult
 from security.review import review_queryset
 from tests.checks.review_shown import shown_ids, shown_rows
@@ -200,3 +200,19 @@ def test_pages_that_reach_the_connections_never_validated_keep_the_csv_order(cli
 
     assert shown == list(review_queryset().values_list("pk", flat=True))
     assert len(shown) == 70
+
+
+def test_a_client_deleted_between_the_pages_reads_leaves_its_connections_out(deployment):
+    """The page reads its connections, then their clients: a client deleted in between (and its connections
+    with it) is not an error, the page shows the others, as it would a moment later."""
+    from security.review import SERVER_SIDE, with_clients, with_row_data
+
+    loaded = list(with_row_data(Connection.objects.order_by("pk")).select_related(None).select_related(*SERVER_SIDE))
+    gone = deployment.misplaced.client_id  # a Node: its Cluster's connections stay
+    Application.objects.filter(pk=gone).delete()
+
+    kept = with_clients(loaded)
+
+    assert [c.pk for c in kept] == [deployment.secure.pk, deployment.insecure.pk]
+    assert [c.pk for c in loaded] == sorted([deployment.secure.pk, deployment.insecure.pk, deployment.misplaced.pk])
+    assert all(c.client.pk == c.client_id and c.client.name for c in kept)
