@@ -188,7 +188,6 @@ class SecurityWorld:
         self.apps: dict[int, _App] = {}
         self.nodes: dict[int, list[_App]] = {}
         self.options: dict[int, dict[str, str]] = {}
-        self._levels: dict[tuple[int, int | None], list[tuple[Source, dict]]] = {}
         if not ids:
             return
         # The applications, the Nodes of any of them and the Cluster of any of them in one query, by name
@@ -265,14 +264,7 @@ class SecurityWorld:
         return candidates[0] if candidates else None
 
     def application_levels(self, app_id: int, runner_id: int | None = None) -> list[tuple[Source, dict]]:
-        """The Application and Host levels of an application (through its runner), made once per application
-        and runner: a page or a sweep's chunk resolves several connections of each client. Read-only."""
-        key = (app_id, runner_id)
-        if key not in self._levels:
-            self._levels[key] = self._application_levels(app_id, runner_id)
-        return self._levels[key]
-
-    def _application_levels(self, app_id: int, runner_id: int | None) -> list[tuple[Source, dict]]:
+        """The Application and Host levels of an application (through its runner)."""
         app = self.apps.get(app_id)
         if app is None:
             return []

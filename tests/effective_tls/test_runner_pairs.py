@@ -169,21 +169,3 @@ def test_the_command_shows_the_connection_as_a_given_node_runs_it(cluster_world)
         call_command("tls_effective", "--connection", str(w.connection.pk), "--runner", "Node_C")
     with pytest.raises(CommandError, match="--runner goes with --connection"):
         call_command("tls_effective", "--port", str(w.base.port.pk), "--runner", "Node_B")
-
-
-def test_the_levels_of_a_client_are_made_once_per_runner_and_shared_by_its_connections(cluster_world):
-    """A page or a sweep's chunk resolves several connections of each client: its Application and Host levels
-    are made once per (client, runner) in a world, and each connection still reads its own Node's."""
-    from security.effective_tls import SecurityWorld
-
-    w = cluster_world
-    second = Connection.objects.create(client=w.cluster, port=w.base.plain)
-    world = SecurityWorld([w.cluster.pk])
-
-    assert world.application_levels(w.cluster.pk, w.node_b.pk) is world.application_levels(w.cluster.pk, w.node_b.pk)
-    assert world.application_levels(w.cluster.pk, w.node_a.pk) != world.application_levels(w.cluster.pk, w.node_b.pk)
-    pairs = [(c.pk, node.pk) for c in (w.connection, second) for node in (w.node_a, w.node_b)]
-    found = effective_client_tls_pairs(pairs, world=world)
-    for connection in {w.connection.pk, second.pk}:
-        assert found[(connection, w.node_b.pk)].parameters["tls-target-name-check"].source.label == "Host cb-linux-02"
-        assert found[(connection, w.node_a.pk)].value("tls-target-name-check") is None
