@@ -29,12 +29,11 @@ def template_names() -> list[str]:
     return list(names)
 
 
-def load_templates() -> int:
-    """Compile every template into the cached loader; the number compiled."""
+def load_templates() -> None:
+    """Compile every template into the cached loader."""
     engine = engines["django"]
     for name in template_names():
         engine.get_template(name)
-    return len(template_names())
 
 
 def prepare_worker() -> None:

@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from applications.models import AuditEvent, PendingRestartChange
 from security import finding_counts
-from security.models import ApplicationCheck, Certificate, ConnectionCheck, Sweep
-from security.sweeps import validation_state
+from security.models import ApplicationCheck, Certificate, ConnectionCheck
 
 EVENT_LINE_LIMIT = 140
 
@@ -71,17 +70,6 @@ def work_cards() -> list[Card]:
              "Connections to move", detail="through a port that is not secure, on a server that has a secure one",
              tone="warning" if not_secure else ""),
     ]
-
-
-@dataclass(frozen=True)
-class SweepCard:
-    sweep: Sweep | None
-    pending_applications: int
-
-
-def sweep_card() -> SweepCard:
-    state = validation_state()
-    return SweepCard(state.sweep, state.pending_applications)
 
 
 def value_text(value) -> str:

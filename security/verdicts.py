@@ -191,13 +191,15 @@ def is_checked(connection: Connection) -> bool:
         return False
 
 
-def with_verdict_data(qs: QuerySet[Connection]) -> QuerySet[Connection]:
+def with_verdict_data(qs: QuerySet[Connection], *, clients: bool = True) -> QuerySet[Connection]:
     """What ``connection_views`` reads from each connection, joined or annotated. Whether it was validated is
     an annotation, not its check joined: ``select_related`` of a reverse one-to-one links the two instances
     both ways, a reference cycle that kept each connection and all it holds until a full pass of the garbage
-    collector (on a page of the review, the 50 rows' 400 model instances, in every request)."""
+    collector (on a page of the review, the 50 rows' 400 model instances, in every request). ``clients=False``:
+    the clients not joined, for a caller that reads them apart (``security.review.with_clients``)."""
     last_probe = ProbeResult.objects.filter(connection=OuterRef("pk")).order_by("-at", "-id")
-    return qs.select_related("client__cluster", "port__application__host").annotate(
+    joined = ("client__cluster", "port__application__host") if clients else ("port__application__host",)
+    return qs.select_related(*joined).annotate(
         last_probe_id=Subquery(last_probe.values("id")[:1]),
         validated=Exists(ConnectionCheck.objects.filter(connection_id=OuterRef("pk"))))
 

@@ -28,6 +28,7 @@ from security.review import (
     review_queryset,
     review_rows,
     rows_html,
+    with_clients,
     with_row_data,
 )
 
@@ -104,7 +105,7 @@ def review_export(request):
         yield writer.writerow(CSV_HEADER)
         connections = list(with_row_data(qs))
         for start in range(0, len(connections), CSV_CHUNK):
-            for row in review_rows(connections[start:start + CSV_CHUNK]):
+            for row in review_rows(with_clients(connections[start:start + CSV_CHUNK])):
                 yield writer.writerow(csv_row(row))
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

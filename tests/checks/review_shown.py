@@ -5,7 +5,7 @@ gets the rows' HTML only (``security.views_checks.review``)."""
 import re
 
 from applications.models import Connection
-from security.review import ReviewRow, review_rows, with_row_data
+from security.review import ReviewRow, review_rows, with_clients, with_row_data
 
 ROW = re.compile(r'<tr data-connection="(\d+)"')
 
@@ -17,4 +17,4 @@ def shown_ids(response) -> list[int]:
 def shown_rows(response) -> list[ReviewRow]:
     ids = shown_ids(response)
     loaded = with_row_data(Connection.objects.filter(pk__in=ids)).in_bulk()
-    return review_rows([loaded[pk] for pk in ids])
+    return review_rows(with_clients([loaded[pk] for pk in ids]))
