@@ -369,6 +369,16 @@ def dot_program() -> str | None:
     return shutil.which("graphviz-pure")
 
 
+def run_layout(program: str, dot: str, *options: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run([program, "-Tsvg", *options], input=dot.encode(), capture_output=True,
+                              timeout=getattr(settings, "CONNECTION_MAP_TIMEOUT", 30), check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise LayoutError("laying the map out took too long: filter it to a Cluster, a host or an application") from exc
+    except OSError as exc:
+        raise LayoutError(f"the layout program could not run: {exc.strerror or exc}") from exc
+
+
 def render_svg(dot: str, titles: dict[str, str] | None = None) -> str:
     """The laid-out picture, cleaned (``clean_svg``) with its ``titles``. The same source gives the same
     picture, so it is kept in the cache under the digest of both: a second look at an unchanged map does
@@ -384,13 +394,12 @@ def render_svg(dot: str, titles: dict[str, str] | None = None) -> str:
     if not program:
         raise LayoutError("the graphviz-pure program is not installed: run `pip install -r requirements.txt` "
                           "(or set GRAPHVIZ_DOT to a Graphviz dot)")
-    try:
-        done = subprocess.run([program, "-Tsvg"], input=dot.encode(), capture_output=True,
-                              timeout=getattr(settings, "CONNECTION_MAP_TIMEOUT", 30), check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise LayoutError("laying the map out took too long: filter it to a Cluster, a host or an application") from exc
-    except OSError as exc:
-        raise LayoutError(f"the layout program could not run: {exc.strerror or exc}") from exc
+    done = run_layout(program, dot)
+    if done.returncode != 0:
+        # The spline router can fail on an arrow between two boxes of one rank (two servers connected to
+        # each other: "Error: lost a14 a17 edge"), and the picture then lacks that connection. Straight
+        # arrows need no routing: the same layout again with them draws every connection.
+        done = run_layout(program, dot, "-Gsplines=line")
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
         raise LayoutError(f"the layout program failed: {message[-1] if message else done.returncode}")
