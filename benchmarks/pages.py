@@ -5,6 +5,10 @@ connections, N/10 certificates, N/25 stores, 20·N audit events), one validation
 have findings to show, then each page requested many times in-process through Django's test
 ``Client`` (the whole middleware stack, sessions and templates; no network, no WSGI server) as the
 Security officer. Time is measured around each request; queries are counted on a separate request.
+Each scale is served by its own process, and the scales take turns: a sixth of a page's requests at the
+smallest, as many at the next, and so on, six times. A drift of this shared machine's speed during a run
+(1.5-2x within minutes, seen here) then falls on both sizes alike, and their ratio says what the estate's
+size costs, not when each half ran (before 4 December they ran one after the other, minutes apart).
 A list that is not full at the smaller size (14 hosts at 500 applications, 50 a page at 5,000) is measured
 a second time at the larger sizes with its page limited to the rows it showed at the smallest: the same
 order, the same code, as many rows; the raw figures and their ratio stay as they are, this comparison is
@@ -20,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from contextlib import contextmanager
@@ -43,6 +49,8 @@ from _common import (
 
 TARGET_P95_MS = 50
 TARGET_RATIO = 1.3  # p95 at the largest size over p95 at the smallest, in the same run
+# Each page's requests are timed in this many turns, the scales one after the other in each turn.
+ROUNDS = 6
 
 
 def pages(ids: dict) -> list[tuple[str, str]]:
@@ -146,16 +154,22 @@ def timed(client, url: str, requests: int) -> dict:
         client.get(url)
         times.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
-    return {"p50": median(times), "p95": percentile(times, 95), "max": max(times), "cpu50": median(cpu)}
+    return {"times": times, "cpu": cpu}
 
 
-def measure(database_url: str, requests: int, versions: int = 1000, only: str = "",
-            equal_rows: dict[str, int] | None = None) -> dict:
-    """In the child process: sweep once, then time every page. Returns the figures as a dict.
-    ``equal_rows``: label -> rows a list showed at the smallest size; such a page showing more rows here is
-    timed again with its page limited to that many rows (``rows_per_page``)."""
+def figures_of(timings: dict) -> dict:
+    times = timings["times"]
+    return {"p50": median(times), "p95": percentile(times, 95), "max": max(times), "cpu50": median(timings["cpu"])}
+
+
+def serve(database_url: str, versions: int, only: str) -> None:
+    """In a child process, one per scale: sweep once, then answer the parent's commands (one JSON line in,
+    one out) until it closes stdin. The parent asks each scale in turn for a few requests of the same page,
+    so that a drift of the machine's speed falls on both sizes alike (``measure_interleaved``)."""
     from _common import use_database
 
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    sys.stdout = sys.stderr  # anything else printed must not be read as a reply
     use_database(database_url)
     from django.conf import settings
     from django.contrib.auth.models import User
@@ -168,6 +182,10 @@ def measure(database_url: str, requests: int, versions: int = 1000, only: str = 
     from console.management.commands._scale import BIG_APPLICATION
     from security import sweeps
     from security.models import Certificate, Finding, TrustedStore
+
+    def reply(value: dict) -> None:
+        replies.write(json.dumps(value) + "\n")
+        replies.flush()
 
     started = time.perf_counter()
     sweep = sweeps.sweep_create(trigger="command", actor="benchmark")
@@ -183,39 +201,97 @@ def measure(database_url: str, requests: int, versions: int = 1000, only: str = 
     cluster = Application.objects.filter(app_type=AppType.COBROWSE_CLUSTER, name__startswith="scale-").first()
     ids = {"big": big.pk, "cluster": cluster.pk, "page": max(2, Application.objects.count() // 50 // 20),
            "versions": add_history(big, versions)}
+    chosen = selected(pages(ids), only)
     client = Client()
     client.force_login(User.objects.get(username="security"))
-    # The machine's speed around this scale's timings: on a shared machine it drifts within a run, and the
-    # ratio between two scales is only as good as their speeds are alike.
-    speed_before = reference_loop_ms()
-    results = []
-    for label, url in selected(pages(ids), only):
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        # Read now: the next request empties the log (Django resets it when a request starts).
-        query_count = len(queries)
-        figures = {"label": label, "url": url, "queries": query_count, **timed(client, url, requests),
-                   "bytes": len(response.content), "rows": rows_shown(response.content)}
-        fewer = (equal_rows or {}).get(label)
-        if fewer and fewer < figures["rows"]:
-            with rows_per_page(fewer):
-                if rows_shown(client.get(url).content) == fewer:  # a paginated list (else not comparable)
-                    figures["equal_rows"] = {"rows": fewer, **timed(client, url, requests)}
-        results.append(figures)
-    return {
-        "sweep_seconds": sweep_seconds,
-        "reference_loop_ms": [speed_before, reference_loop_ms()],
-        "rows": {
-            "applications": Application.objects.count(), "options": Option.objects.count(),
-            "connections": Connection.objects.count(), "certificates": Certificate.objects.count(),
-            "stores": TrustedStore.objects.count(), "audit events": AuditEvent.objects.count(),
-            "findings": Finding.objects.count(),
-        },
-        "pages": results,
-    }
+    reply({"sweep_seconds": sweep_seconds, "labels": [label for label, _url in chosen], "rows": {
+        "applications": Application.objects.count(), "options": Option.objects.count(),
+        "connections": Connection.objects.count(), "certificates": Certificate.objects.count(),
+        "stores": TrustedStore.objects.count(), "audit events": AuditEvent.objects.count(),
+        "findings": Finding.objects.count()}})
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["do"] == "speed":
+            reply({"ms": reference_loop_ms()})
+            continue
+        label, url = chosen[command["page"]]
+        limit = command.get("limit")
+        if command["do"] == "prepare":
+            response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+            with CaptureQueriesContext(connection) as queries:
+                client.get(url)
+            # Read now: the next request empties the log (Django resets it when a request starts).
+            reply({"label": label, "url": url, "queries": len(queries), "bytes": len(response.content),
+                   "rows": rows_shown(response.content)})
+        elif command["do"] == "limit":
+            with rows_per_page(limit):
+                reply({"paginated": rows_shown(client.get(url).content) == limit})
+        elif command["do"] == "time":
+            with rows_per_page(limit):
+                reply(timed(client, url, command["requests"]))
+
+
+class Child:
+    """A ``serve`` process of one scale, asked one command at a time."""
+
+    def __init__(self, scale: int, url: str, args) -> None:
+        self.scale = scale
+        self.errors = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(
+            [PYTHON, __file__, "--serve", "--database-url", url, "--versions", str(args.versions),
+             "--pages", args.pages],
+            cwd=BASE_DIR, env=child_env(url), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
+            text=True)
+        self.hello = self.read()
+
+    def read(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait()
+            self.errors.seek(0)
+            raise SystemExit(f"measuring at scale {self.scale} failed:\n{self.errors.read()[-3000:]}")
+        return json.loads(line)
+
+    def ask(self, **command) -> dict:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def measure_interleaved(children: dict[int, Child], requests: int, rounds: int) -> dict[int, list[dict]]:
+    """Every page at every scale, the requests of each in ``rounds`` turns: a few at the first scale, as many
+    at the next, and so on. A list not full at the smallest scale is also timed at the larger ones with its
+    page limited to the rows it showed there (``rows_per_page``), in the same turns."""
+    scales = sorted(children)
+    first = scales[0]
+    chunks = [requests // rounds + (1 if i < requests % rounds else 0) for i in range(rounds)]
+    results: dict[int, list[dict]] = {s: [] for s in scales}
+    for index in range(len(children[first].hello["labels"])):
+        page = {s: children[s].ask(do="prepare", page=index) for s in scales}
+        fewer = page[first]["rows"]
+        limits = {s: fewer for s in scales[1:] if fewer and fewer < page[s]["rows"]
+                  and children[s].ask(do="limit", page=index, limit=fewer)["paginated"]}
+        timings = {s: {"times": [], "cpu": []} for s in scales}
+        limited = {s: {"times": [], "cpu": []} for s in limits}
+        for n in (chunk for chunk in chunks if chunk):
+            for s in scales:
+                for key, value in children[s].ask(do="time", page=index, requests=n).items():
+                    timings[s][key] += value
+                if s in limits:
+                    for key, value in children[s].ask(do="time", page=index, requests=n, limit=limits[s]).items():
+                        limited[s][key] += value
+        for s in scales:
+            figures = {**page[s], **figures_of(timings[s])}
+            if s in limits:
+                figures["equal_rows"] = {"rows": limits[s], **figures_of(limited[s])}
+            results[s].append(figures)
+    return results
 
 
 def add_history(app, count: int) -> int:
@@ -250,42 +326,42 @@ def main() -> None:
                         help="only the pages whose label starts with one of these comma-separated prefixes "
                              "(e.g. 'dashboard,findings')")
     parser.add_argument("--quick", action="store_true", help="60 applications, 3 requests, 50 versions: a smoke test")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--equal-rows", default="{}", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
 
-    if args.measure:
-        print(json.dumps(measure(args.database_url, args.requests, args.versions, args.pages,
-                                 json.loads(args.equal_rows))))
+    if args.serve:
+        serve(args.database_url, args.versions, args.pages)
         return
 
     scales = [60] if args.quick else [int(s) for s in args.scales.split(",")]
     requests = 3 if args.quick else args.requests
     versions = 50 if args.quick else args.versions
-    print(f"Pages at scale, in-process (Django test Client, server-side time), {requests} requests per page; "
-          f"{machine()}")
+    print(f"Pages at scale, in-process (Django test Client, server-side time), {requests} requests per page, "
+          f"the scales taking turns ({min(ROUNDS, requests)} turns a page); {machine()}")
+    args.versions = versions
+    children: dict[int, Child] = {}
+    seed_seconds = {}
+    try:
+        for scale in scales:
+            name = database_name(args.database_url)
+            url = args.database_url.replace(name, f"{name}_{scale}")
+            seed_seconds[scale] = seeded_database(url, scale)
+            children[scale] = Child(scale, url, args)
+        speed_before = {s: child.ask(do="speed")["ms"] for s, child in children.items()}
+        measured = measure_interleaved(children, requests, min(ROUNDS, requests))
+        speed_after = {s: child.ask(do="speed")["ms"] for s, child in children.items()}
+    finally:
+        for child in children.values():
+            child.close()
     figures = {}
     for scale in scales:
-        name = database_name(args.database_url)
-        url = args.database_url.replace(name, f"{name}_{scale}")
-        seed_seconds = seeded_database(url, scale)
-        # The rows each list showed at the smallest size: at the larger ones, also timed with that many rows.
-        equal_rows = ({p["label"]: p["rows"] for p in figures[scales[0]]["pages"] if p["rows"]}
-                      if figures else {})
-        out = subprocess.run([PYTHON, __file__, "--measure", "--database-url", url, "--requests", str(requests),
-                              "--versions", str(versions), "--pages", args.pages,
-                              "--equal-rows", json.dumps(equal_rows)],
-                             cwd=BASE_DIR, env=child_env(url), capture_output=True, text=True)
-        if out.returncode != 0:
-            raise SystemExit(f"measuring at scale {scale} failed:\n{out.stdout}{out.stderr}")
-        figures[scale] = json.loads(out.stdout.strip().splitlines()[-1])
-        rows = figures[scale]["rows"]
-        print(f"\nscale {scale}: seed_demo --scale {scale} took {seed_seconds:.1f} s; "
-              f"sweep before measuring {figures[scale]['sweep_seconds']:.1f} s; "
-              + ", ".join(f"{v:,} {k}" for k, v in rows.items())
-              + "; reference loop {:.0f} ms before its pages, {:.0f} ms after".format(
-                  *figures[scale]["reference_loop_ms"]))
+        hello = children[scale].hello
+        figures[scale] = {"pages": measured[scale]}
+        print(f"\nscale {scale}: seed_demo --scale {scale} took {seed_seconds[scale]:.1f} s; "
+              f"sweep before measuring {hello['sweep_seconds']:.1f} s; "
+              + ", ".join(f"{v:,} {k}" for k, v in hello["rows"].items())
+              + f"; reference loop {speed_before[scale]:.0f} ms before the pages, {speed_after[scale]:.0f} ms after")
 
     first, last = scales[0], scales[-1]
     header = (["page"] + [f"queries @{s}" for s in scales] + [f"rows @{s}" for s in scales]
