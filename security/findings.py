@@ -137,11 +137,13 @@ def facets(filters: FindingFilters) -> Facets:
     """The counts of every filter, in one query.
 
     Without a text filter they are read from the counts the database keeps per severity, kind,
-    application type, host and Cluster (``FindingCount``, one row per combination: about a third of the
+    application type, host and Cluster (``FindingCount``, one row per combination: about a quarter of the
     findings), each filter's counts summed in SQL over the rows the *other* filters keep: a few hundred
-    counts come back, not every combination. PostgreSQL reads the table once (grouping sets), SQLite once
-    per filter (a ``UNION ALL`` of five grouped parts); the counts are the same (tests compare both with
-    counts made over the findings).
+    counts come back, not every combination. PostgreSQL reads, for the filters that choose no host and no
+    Cluster, the sums of those counts per host and per Cluster the database keeps beside them
+    (``FindingFacetCount``), and otherwise the chosen host's or Cluster's counts (``kept_counts_postgresql``);
+    SQLite reads ``FindingCount`` once per filter (a ``UNION ALL`` of five grouped parts); the counts are
+    the same (tests compare both with counts made over the findings).
 
     With a text filter they are counted over the findings the text matches (found through the trigram
     indexes), grouped by the five columns in one pass and summed per filter in Python: the matches are
@@ -190,28 +192,54 @@ def kept_counts(filters: FindingFilters) -> list[tuple[str, str | int, int]]:
 
 
 def kept_counts_postgresql(filters: FindingFilters) -> list[tuple[str, str | int, int]]:
-    """As ``kept_counts``, in one pass over ``FindingCount``: one grouping set per filter, each summing
-    the rows the other filters keep (``FILTER``); ``GROUPING()`` says which set a row belongs to."""
+    """As ``kept_counts``, in one statement over the fewest counts that hold each filter's. With no host and
+    no Cluster among the *other* chosen filters, a filter's values are summed from the counts per host
+    (severity, kind, application type, host) or per Cluster (Cluster) that the database keeps beside the
+    counts (``FindingFacetCount``: 1,073 and 2,299 rows at 5,000 applications, where the counts per host
+    *and* Cluster are 9,771); otherwise from the counts of the chosen host or Cluster (``FindingCount``
+    read through its index on either). Each source adds the changes not yet folded, and is read once:
+    one grouping set per filter read from it, each summing the rows the filter's others keep (``FILTER``);
+    ``GROUPING()`` says which set a row belongs to."""
     chosen_values = chosen(filters)
-    sums, params = [], []
+    by_source: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for name in DIMENSIONS:
-        others = [other for other in chosen_values if other != name]
-        sums.append("SUM(n) FILTER (WHERE " + (" AND ".join(f"{COLUMNS[o]} = %s" for o in others) or "TRUE") + ")")
-        params += [chosen_values[o] for o in others]
-    columns = ", ".join(COLUMNS[name] for name in DIMENSIONS)
-    sets = ", ".join(f"({COLUMNS[name]})" for name in DIMENSIONS)
-    sql = (f"SELECT {columns}, GROUPING({columns}), {', '.join(sums)} "
-           f"FROM {finding_counts.kept_rows_sql()} GROUP BY GROUPING SETS ({sets})")
+        places = tuple(other for other in ("host", "cluster") if other in chosen_values and other != name)
+        if places:  # the counts of that host or Cluster, read through the index (in the part's WHERE)
+            source = finding_counts.kept_rows_sql()
+        else:
+            source = finding_counts.kept_facet_rows_sql("cluster" if name == "cluster" else "host")
+        by_source.setdefault((source, places), []).append(name)
+    parts, params = [], []
+    for (source, _places), names in by_source.items():
+        others = {name: [o for o in chosen_values if o != name] for name in names}
+        common = [o for o in chosen_values if all(o in others[name] for name in names)]
+        columns = [COLUMNS[name] for name in names]
+        sums = []
+        for name in names:
+            own = [o for o in others[name] if o not in common]
+            sums.append("SUM(n) FILTER (WHERE " + (" AND ".join(f"{COLUMNS[o]} = %s" for o in own) or "TRUE") + ")")
+            params += [chosen_values[o] for o in own]
+        where = " AND ".join(f"{COLUMNS[o]} = %s" for o in common) or "TRUE"
+        params += [chosen_values[o] for o in common]
+        # Each part: the dimension, its value as a word and as a whole number, the sum (a grouping set per name).
+        grouping = f"GROUPING({', '.join(columns)})" if len(columns) > 1 else "0"
+        picks = []
+        for i, name in enumerate(names):
+            bit = 1 << (len(names) - 1 - i)
+            word, whole = ("''", COLUMNS[name]) if name in ("host", "cluster") else (COLUMNS[name], "0")
+            picks.append((f"WHEN {grouping} & {bit} = 0 THEN", name, word, whole, sums[i]))
+        select = (
+            "CASE " + " ".join(f"{when} '{name}'" for when, name, *_rest in picks) + " END, "
+            "CASE " + " ".join(f"{when} CAST({word} AS TEXT)" for when, _n, word, _w, _s in picks) + " END, "
+            "CASE " + " ".join(f"{when} {whole}" for when, _n, _w, whole, _s in picks) + " END, "
+            "CASE " + " ".join(f"{when} {total}" for when, _n, _w, _wh, total in picks) + " END")
+        sets = ", ".join(f"({column})" for column in columns)
+        parts.append(f"SELECT {select} FROM {source} WHERE {where} GROUP BY GROUPING SETS ({sets})")
+    # Params: the FILTERs come first in each part's text (in the SELECT), then its WHERE.
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
-    width = len(DIMENSIONS)
-    result = []
-    for row in rows:
-        # GROUPING() has a bit per column, the first the highest, set when the column is not grouped.
-        index = next(i for i in range(width) if not row[width] & (1 << (width - 1 - i)))
-        result.append((DIMENSIONS[index], row[index], row[width + 1 + index]))
-    return result
+    return [(name, whole if name in ("host", "cluster") else word, n) for name, word, whole, n in rows]
 
 
 FACET_COLUMNS = ("severity", "kind", "app_type", "host_id", "cluster_id")

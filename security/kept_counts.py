@@ -14,12 +14,13 @@ from django.db import connection, models, transaction
 
 
 def fold_statement(changes: type[models.Model], counts: type[models.Model], key: tuple[str, ...],
-                   values: tuple[str, ...], alive: str) -> str:
+                   values: tuple[str, ...], alive: str, *, also: str = "") -> str:
     """The SQL that moves every change into the counts, summed per key; it returns each count's id and
-    its ``alive`` column (the count goes when that is zero or less)."""
+    its ``alive`` column (the count goes when that is zero or less). ``also``: more common table expressions
+    (``, name AS (...)``) that read ``moved`` in the same statement (sums of the counts kept beside them)."""
     key_list, value_list, table = ", ".join(key), ", ".join(values), counts._meta.db_table
     return f"""
-WITH moved AS (DELETE FROM {changes._meta.db_table} RETURNING {key_list}, {value_list})
+WITH moved AS (DELETE FROM {changes._meta.db_table} RETURNING {key_list}, {value_list}){also}
 INSERT INTO {table} ({key_list}, {value_list})
 SELECT {key_list}, {", ".join(f"SUM({v})" for v in values)} FROM moved GROUP BY {key_list} ORDER BY {key_list}
 ON CONFLICT ({key_list}) DO UPDATE SET {", ".join(f"{v} = {table}.{v} + EXCLUDED.{v}" for v in values)}

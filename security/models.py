@@ -246,6 +246,9 @@ class FindingCount(models.Model):
             models.UniqueConstraint(fields=["severity", "kind", "app_type", "host_id", "cluster_id"],
                                     name="one_finding_count_per_group"),
         ]
+        # With a host or a Cluster chosen, the findings page reads that host's or Cluster's counts only.
+        indexes = [models.Index(fields=["host_id"], name="finding_count_host"),
+                   models.Index(fields=["cluster_id"], name="finding_count_cluster")]
 
     def __str__(self) -> str:
         return f"{self.n} {self.severity} {self.kind} {self.app_type} host {self.host_id} cluster {self.cluster_id}"
@@ -269,6 +272,35 @@ class FindingCountChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.n:+} {self.severity} {self.kind} {self.app_type} host {self.host_id} cluster {self.cluster_id}"
+
+
+class FindingFacetCount(models.Model):
+    """``FindingCount`` summed over the Clusters (``dimension`` "host", ``value`` the host) and over the hosts
+    (``dimension`` "cluster", ``value`` the Cluster): what the findings page counts when no host and no
+    Cluster is chosen, its usual case. ``FindingCount`` has a row per host *and* Cluster a finding is on
+    (9,771 at 5,000 applications), these two sums 1,073 and 2,299: reading them instead, the page's counts
+    took 1.3 ms instead of 4 ms there, and grow with the hosts and Clusters listed, not with their pairs.
+
+    PostgreSQL only: written by ``security.finding_counts.fold`` in the statement that adds the changes to
+    ``FindingCount`` (so it is always the sums of ``FindingCount``; readers add the changes not yet folded,
+    as they do for ``FindingCount``). Empty on SQLite, whose page reads ``FindingCount`` (a few hundred rows
+    on the demo's scale). Never written by Python."""
+
+    dimension = models.CharField(max_length=8)
+    severity = models.CharField(max_length=8)
+    kind = models.CharField(max_length=16)
+    app_type = models.CharField(max_length=32)
+    value = models.IntegerField(default=0)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "severity", "kind", "app_type", "value"],
+                                    name="one_finding_facet_count_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.n} {self.severity} {self.kind} {self.app_type} {self.dimension} {self.value}"
 
 
 class ProbeOutcome(models.TextChoices):

@@ -24,6 +24,7 @@ from security.models import (
     ConnectionCheck,
     Finding,
     FindingCount,
+    FindingFacetCount,
     Sweep,
     SweepItem,
     SweepStatus,
@@ -48,7 +49,7 @@ CHUNK = 50
 # What a sweep fills: their planner statistics are brought up to date after its first chunk of applications
 # and at its end (``analyze_if_changed``), so that its own reads, the next sweep's and the pages' go through
 # the indexes rather than through whole tables the planner still thinks empty.
-SWEPT_MODELS = (Finding, FindingCount, ConnectionCheck, ApplicationCheck, SweepItem)
+SWEPT_MODELS = (Finding, FindingCount, FindingFacetCount, ConnectionCheck, ApplicationCheck, SweepItem)
 
 
 @contextmanager

@@ -28,7 +28,7 @@ from security.findings import (
     kept_counts,
     kept_counts_postgresql,
 )
-from security.models import Finding, FindingCount, FindingCountChange
+from security.models import Finding, FindingCount, FindingCountChange, FindingFacetCount
 from security.stores import store_delete
 from tests.checks.world import World
 from tests.conftest import require
@@ -57,6 +57,23 @@ def assert_exact() -> None:
     finding_counts.fold()  # what runs after each writing transaction commits (PostgreSQL)
     assert not FindingCountChange.objects.exists()
     assert Counter({tuple(key): n for *key, n in FindingCount.objects.values_list(*KEY, "n") if n}) == counted()
+    assert_facets_are_the_sums_of_the_counts()
+
+
+def assert_facets_are_the_sums_of_the_counts() -> None:
+    """``FindingFacetCount`` after a fold: the counts summed per host and per Cluster, no zero or negative
+    row (PostgreSQL; on SQLite nothing writes it)."""
+    kept_facets = Counter({tuple(key): n for *key, n in FindingFacetCount.objects.values_list(
+        "dimension", "severity", "kind", "app_type", "value", "n")})
+    if connection.vendor != "postgresql":
+        assert not kept_facets
+        return
+    sums = Counter()
+    for severity, kind, app_type, host, cluster, n in FindingCount.objects.values_list(*KEY, "n"):
+        sums["host", severity, kind, app_type, host] += n
+        sums["cluster", severity, kind, app_type, cluster] += n
+    assert kept_facets == +sums
+    assert all(n > 0 for n in kept_facets.values())
 
 
 def counted_facets(filters: FindingFilters) -> Facets:
@@ -152,15 +169,19 @@ def test_the_counts_stay_exact_when_the_counts_are_emptied_before_the_findings(e
     come back as -1s that hide the next findings (found by a browser test run after another)."""
     assert Finding.objects.exists()
     FindingCount.objects.all().delete()
+    FindingFacetCount.objects.all().delete()
     FindingCountChange.objects.all().delete()
     Finding.objects.all().delete()
     finding_counts.fold()
     assert all(n >= 0 for n in kept().values())
+    assert not FindingFacetCount.objects.filter(n__lte=0).exists()
     FindingCount.objects.all().delete()  # what a flush leaves, whichever table it empties first
+    FindingFacetCount.objects.all().delete()
     FindingCountChange.objects.all().delete()
     estate.validate(estate.node1)
     assert Finding.objects.exists()
     assert kept() == counted()
+    assert_exact()
 
 
 def test_the_counts_are_exact_after_a_sweep(estate):
@@ -181,18 +202,34 @@ def test_the_page_counts_equal_counts_over_the_findings(estate, filters):
     assert_facets_exact(filters)
 
 
+@pytest.mark.parametrize("folded", [False, True], ids=["changes not folded yet", "folded"])
 @pytest.mark.parametrize("filters", [{}, {"severity": "error", "kind": "connection"}, {"host": "linux"},
-                                     {"cluster": "cluster", "app_type": AppType.COBROWSE_NODE}])
-def test_postgresql_reads_the_kept_counts_in_one_pass_as_sqlite_does_in_five(estate, filters):
+                                     {"cluster": "cluster", "app_type": AppType.COBROWSE_NODE},
+                                     {"host": "linux", "cluster": "cluster"},
+                                     {"host": "linux", "cluster": "cluster", "severity": "error"},
+                                     {"host": "core", "kind": "connection", "app_type": AppType.COBROWSE_CLUSTER}])
+def test_postgresql_reads_the_kept_counts_and_their_sums_as_sqlite_reads_the_counts(estate, filters, folded):
+    """PostgreSQL reads the sums per host and per Cluster (``FindingFacetCount``) where no host or Cluster is
+    chosen, the chosen one's counts otherwise; each with the changes not yet folded (a test's transaction
+    never commits: until ``fold`` every count is a change)."""
     require(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL)")
-    objects = {"linux": estate.linux.pk, "cluster": estate.cluster.pk}
+    objects = {"linux": estate.linux.pk, "core": estate.core.pk, "cluster": estate.cluster.pk}
     filters = FindingFilters(**{k: objects.get(v, v) if k in ("host", "cluster") else v for k, v in filters.items()})
+    if folded:
+        finding_counts.fold()
+        assert FindingFacetCount.objects.exists() and not FindingCountChange.objects.exists()
+        estate.security(estate.node1, provider="JSSE")  # and some changes on top of the folded counts
+        estate.validate(estate.node1)
+        assert FindingCountChange.objects.exists()
+    else:
+        assert FindingCountChange.objects.exists() and not FindingFacetCount.objects.exists()
 
     def nonzero(rows):
         return sorted((name, value, n) for name, value, n in rows if n)
 
     assert nonzero(kept_counts_postgresql(filters)) == nonzero(kept_counts(filters))
     assert nonzero(kept_counts(filters))
+    assert_facets_exact(filters)
 
 
 @pytest.mark.parametrize("filters", [{"text": "trust"}, {"text": "secure", "severity": "warning"},
