@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
@@ -462,9 +463,33 @@ def text_search(filters: FindingFilters, *, page_start: int = 0, page_size: int 
                       page_ids=[pk for _rank, _code, pk in page], by_severity=by_severity, facets=counted)
 
 
+class FindingData(NamedTuple):
+    """A finding as its row shows it: its own columns (the application type and host are those it was
+    written with, as its filters read them) and its host's name. Plain values, not a model instance with
+    its related instances: a page's 50 rows were 350 instances to build (2.5 ms)."""
+
+    id: int
+    subject: str
+    code: str
+    severity: str
+    message: str
+    hint: str
+    app_type: str
+    host_id: int | None
+    cluster_id: int | None
+    store_id: int | None
+    application_id: int | None
+    connection_id: int | None
+    host_name: str | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 @dataclass
 class FindingRow:
-    finding: Finding
+    finding: FindingData
     kind: str
     object_name: str
     url: str
@@ -474,56 +499,53 @@ class FindingRow:
         return KIND_LABELS.get(self.kind, self.kind)
 
 
-ROW_FIELDS = (
-    "subject", "code", "severity", "message", "hint", "kind", "app_type", "host", "cluster",
-    "store", "application", "connection", "application__host",
-    "connection__client", "connection__client__host", "connection__port", "connection__port__application",
-    "store__name", "application__name",
-    "application__app_type", "application__host__name", "connection__client__name", "connection__client__app_type",
-    "connection__client__host__name", "connection__port__port_id", "connection__port__application__name",
+ROW_VALUES = (
+    *FindingData._fields[:-1], "host__name",
+    "store__name", "application__name", "connection__client_id", "connection__client__name",
+    "connection__port__port_id", "connection__port__application__name",
 )
 
 
 def rows_for(findings: QuerySet[Finding] | list[int]) -> list[FindingRow]:
-    """The rows of these findings (a queryset in order, or ids in order), their objects joined in one query."""
+    """The rows of these findings (a queryset in order, or ids in order), their objects' names in one query."""
     if isinstance(findings, list):
         # No ids: still one query (Django makes none for an empty IN), so that a page's query count does
         # not depend on whether anything matched.
-        loaded = row_queryset(Finding.objects.filter(Q(pk__in=findings) if findings else Q(pk__isnull=True))).in_bulk()
+        values = (Finding.objects.filter(Q(pk__in=findings) if findings else Q(pk__isnull=True))
+                  .order_by().values_list(*ROW_VALUES))
+        loaded = {row[0]: row for row in values}
         ordered = [loaded[pk] for pk in findings if pk in loaded]
     else:
-        ordered = list(row_queryset(findings))
+        ordered = list(findings.values_list(*ROW_VALUES))
     store_url, app_url, connections_url = (url_for_ids(name) for name in (
         "security:store_detail", "applications:detail", "applications:connections"))
+    width = len(FindingData._fields)
     rows = []
-    for f in ordered:
+    for values in ordered:
+        f = FindingData(*values[:width])
+        store_name, app_name, client_id, client_name, port_id, server_name = values[width:]
         kind = f.subject.split(":", 1)[0]
         if f.store_id:
-            rows.append(FindingRow(f, kind, f.store.name, store_url(f.store_id)))
+            rows.append(FindingRow(f, kind, store_name, store_url(f.store_id)))
         elif f.application_id:
-            rows.append(FindingRow(f, kind, f.application.name, app_url(f.application_id)))
+            rows.append(FindingRow(f, kind, app_name, app_url(f.application_id)))
         elif f.connection_id:
-            c = f.connection
-            rows.append(FindingRow(f, kind, f"{c.client.name} → {c.port.application.name}:{c.port.port_id}",
-                                   connections_url(c.client_id)))
+            rows.append(FindingRow(f, kind, f"{client_name} → {server_name}:{port_id}", connections_url(client_id)))
         else:
             rows.append(FindingRow(f, kind, f.subject, ""))
     return rows
-
-
-def row_queryset(qs: QuerySet[Finding]) -> QuerySet[Finding]:
-    return qs.select_related("store", "application__host", "connection__client__host",
-                             "connection__port__application").only(*ROW_FIELDS)
 
 
 CSV_HEADER = ["severity", "object kind", "object", "application type", "host", "message", "fix", "code"]
 
 
 def csv_row(row: FindingRow) -> list[str]:
+    """The application type and host are those of the application the finding is about, or of a connection's
+    client (the finding's own columns, as the filters read them); none for a store."""
     f = row.finding
-    app = f.application if f.application_id else (f.connection.client if f.connection_id else None)
+    about_an_application = bool(f.application_id or f.connection_id)
     return [csv_cell(v) for v in (
         f.severity, row.kind_label, row.object_name,
-        APP_TYPE_LABELS.get(app.app_type, app.app_type) if app else "",
-        app.host.name if app and app.host_id else "", f.message, f.hint, f.code,
+        APP_TYPE_LABELS.get(f.app_type, f.app_type) if about_an_application and f.app_type else "",
+        (f.host_name or "") if about_an_application else "", f.message, f.hint, f.code,
     )]

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from applications.models import Application
 from security.findings import (
     DIMENSIONS,
     SEVERITIES,
@@ -171,6 +172,19 @@ def test_the_csv_has_every_finding_with_message_and_fix(client_as, estate):
     assert {r[6] for r in rows[1:]} == {f.hint for f in wanted}
     node = next(r for r in rows[1:] if r[2] == "Cobrowse_Node_1")
     assert node[3:5] == ["Co-browse Node", "cb-linux-01"]
+
+
+def test_the_csv_gives_a_connection_its_clients_type_and_host_and_a_store_none(client_as, estate):
+    response = client_as("viewer").get(reverse("security:findings_export"))
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))[1:]
+    connection_rows = [r for r in rows if r[1] == "connection"]
+    store_rows = [r for r in rows if r[1] == "trusted store"]
+    assert connection_rows and store_rows
+    for row in connection_rows:
+        client = Application.objects.get(name=row[2].split(" → ")[0])
+        assert row[3:5] == [client.get_app_type_display(), client.host.name]
+    assert all(row[3:5] == ["", ""] for row in store_rows)
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
