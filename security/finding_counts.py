@@ -37,6 +37,9 @@ FOLD = kept_counts.fold_statement(FindingCountChange, FindingCount, tuple(KEY.sp
 
 
 def drop_spent_facets() -> None:
+    """A sum per host or Cluster reaches zero only with every count it sums, one of which this fold touched:
+    so only after a fold that left a count at zero (a fold per validation; the table read each time cost a
+    sweep of 5,000 applications 1.5 s)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FACETS} WHERE n <= 0")
 
@@ -44,7 +47,7 @@ def drop_spent_facets() -> None:
 def fold() -> None:
     """Add the pending changes to the counts and to their sums per host and Cluster (PostgreSQL; on SQLite
     there are none)."""
-    kept_counts.fold(lock=FOLD_LOCK, statement=FOLD, counts=FindingCount, then=drop_spent_facets)
+    kept_counts.fold(lock=FOLD_LOCK, statement=FOLD, counts=FindingCount, when_spent=drop_spent_facets)
 
 
 def fold_after_commit() -> None:

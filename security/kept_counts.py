@@ -28,9 +28,11 @@ RETURNING id, {alive}
 """
 
 
-def fold(*, lock: int, statement: str, counts: type[models.Model], then: Callable[[], object] | None = None) -> None:
+def fold(*, lock: int, statement: str, counts: type[models.Model], then: Callable[[], object] | None = None,
+         when_spent: Callable[[], object] | None = None) -> None:
     """Run a ``fold_statement`` under its advisory lock (folds take turns, each a few rows; none waits for a
-    writer) and delete the counts it left at zero; ``then``: more of the same transaction (PostgreSQL only)."""
+    writer) and delete the counts it left at zero; ``then``: more of the same transaction; ``when_spent``:
+    the same, only when a count reached zero (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         return
     with transaction.atomic(), connection.cursor() as cursor:
@@ -39,6 +41,8 @@ def fold(*, lock: int, statement: str, counts: type[models.Model], then: Callabl
         spent = [pk for pk, alive in cursor.fetchall() if alive <= 0]
         if spent:
             counts.objects.filter(pk__in=spent).delete()
+            if when_spent is not None:
+                when_spent()
         if then is not None:
             then()
 
