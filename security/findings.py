@@ -506,17 +506,14 @@ ROW_VALUES = (
 )
 
 
-def rows_for(findings: QuerySet[Finding] | list[int]) -> list[FindingRow]:
-    """The rows of these findings (a queryset in order, or ids in order), their objects' names in one query."""
-    if isinstance(findings, list):
-        # No ids: still one query (Django makes none for an empty IN), so that a page's query count does
-        # not depend on whether anything matched.
-        values = (Finding.objects.filter(Q(pk__in=findings) if findings else Q(pk__isnull=True))
-                  .order_by().values_list(*ROW_VALUES))
-        loaded = {row[0]: row for row in values}
-        ordered = [loaded[pk] for pk in findings if pk in loaded]
-    else:
-        ordered = list(findings.values_list(*ROW_VALUES))
+def rows_for(ids: list[int]) -> list[FindingRow]:
+    """The rows of these findings (ids in the page's order), their objects' names in one query."""
+    # No ids: still one query (Django makes none for an empty IN), so that a page's query count does not
+    # depend on whether anything matched.
+    values = (Finding.objects.filter(Q(pk__in=ids) if ids else Q(pk__isnull=True))
+              .order_by().values_list(*ROW_VALUES))
+    loaded = {row[0]: row for row in values}
+    ordered = [loaded[pk] for pk in ids if pk in loaded]
     store_url, app_url, connections_url = (url_for_ids(name) for name in (
         "security:store_detail", "applications:detail", "applications:connections"))
     width = len(FindingData._fields)
