@@ -243,12 +243,11 @@ def serve(database_url: str, versions: int, only: str) -> None:
 class Child:
     """A ``serve`` process of one scale, asked one command at a time."""
 
-    def __init__(self, scale: int, url: str, args) -> None:
+    def __init__(self, scale: int, url: str, *, versions: int, only: str) -> None:
         self.scale = scale
         self.errors = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
-            [PYTHON, __file__, "--serve", "--database-url", url, "--versions", str(args.versions),
-             "--pages", args.pages],
+            [PYTHON, __file__, "--serve", "--database-url", url, "--versions", str(versions), "--pages", only],
             cwd=BASE_DIR, env=child_env(url), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
             text=True)
         self.hello = self.read()
@@ -346,7 +345,6 @@ def main() -> None:
     versions = 50 if args.quick else args.versions
     print(f"Pages at scale, in-process (Django test Client, server-side time), {requests} requests per page, "
           f"the scales taking turns ({min(ROUNDS, requests)} turns a page); {machine()}")
-    args.versions = versions
     children: dict[int, Child] = {}
     seed_seconds = {}
     try:
@@ -354,7 +352,7 @@ def main() -> None:
             name = database_name(args.database_url)
             url = args.database_url.replace(name, f"{name}_{scale}")
             seed_seconds[scale] = seeded_database(url, scale)
-            children[scale] = Child(scale, url, args)
+            children[scale] = Child(scale, url, versions=versions, only=args.pages)
         speed_before = {s: child.ask(do="speed")["ms"] for s, child in children.items()}
         measured = measure_interleaved(children, requests, min(ROUNDS, requests))
         speed_after = {s: child.ask(do="speed")["ms"] for s, child in children.items()}
