@@ -19,7 +19,7 @@ from security.findings import (
     facets,
     findings_queryset,
 )
-from security.models import Finding
+from security.models import Finding, Severity
 from tests.checks.test_pages import text
 from tests.checks.world import World
 
@@ -371,3 +371,26 @@ def test_a_text_matching_more_than_the_limit_says_so_and_lists_the_first_ones(cl
             assert re.search(chip, page), (severity, shown)
     assert response.context["counts"] is None
     assert re.search(r">cb-linux-02</option>", page)  # no number rather than a number of a part
+
+
+def test_a_text_search_whose_errors_fill_the_limit_still_counts_its_warnings(estate):
+    """Past the limit, a severity whose matches cannot be listed (the errors before it hold ``limit``) is
+    counted in any order rather than read in the page's order: the chips and "more than the limit" are the
+    same as a plain filter's, with the limit exactly the errors' number (the warnings then push it over)."""
+    from security.findings import text_search
+
+    filters = FindingFilters(text="tls")
+    matched, _kept = matches_in_python(filters)
+    per_severity = {s: sum(f.severity == s for f in matched) for s in SEVERITIES}
+    assert per_severity[Severity.ERROR] >= 1 and per_severity[Severity.WARNING] >= 1
+    limit = per_severity[Severity.ERROR]
+
+    search = text_search(filters, page_size=50, limit=limit)
+
+    assert search.more and search.listed == limit and search.total is None
+    assert search.page_ids == [f.pk for f in matched][:limit]
+    assert search.by_severity == {s: (n if n <= limit else None) for s, n in per_severity.items()}
+    # Chosen, the warnings are listed in the page's order, the errors only counted.
+    warnings = text_search(FindingFilters(text="tls", severity=Severity.WARNING), page_size=50, limit=limit)
+    assert warnings.page_ids == [f.pk for f in matched if f.severity == Severity.WARNING][:min(50, limit)]
+    assert warnings.by_severity == search.by_severity
