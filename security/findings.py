@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 
-from applications.models import Application, AppType
+from applications.models import Application, AppType, Host
 from security import finding_counts
 from security.models import Finding, Severity, TrustedStore
 from security.review import csv_cell, url_for_ids
@@ -534,10 +534,24 @@ class FindingRow:
         return KIND_LABELS.get(self.kind, self.kind)
 
 
+def name_of(model, key: str) -> Subquery:
+    return Subquery(model.objects.filter(pk=OuterRef(key)).values("name"))
+
+
+# The names a row shows, each looked up by its id for each of the page's findings (an index read each).
+# As joins, PostgreSQL hashed every application (5,012 at 5,000 applications: 2 of the query's 2.7 ms)
+# for the 50 findings of a page.
+def row_names() -> dict[str, Subquery]:
+    return {"host_name": name_of(Host, "host_id"), "store_name": name_of(TrustedStore, "store_id"),
+            "application_name": name_of(Application, "application_id"),
+            "client_name": name_of(Application, "connection__client_id"),
+            "server_name": name_of(Application, "connection__port__application_id")}
+
+
 ROW_VALUES = (
-    *FindingData._fields[:-1], "host__name",
-    "store__name", "application__name", "connection__client_id", "connection__client__name",
-    "connection__port__port_id", "connection__port__application__name",
+    *FindingData._fields[:-1], "host_name",
+    "store_name", "application_name", "connection__client_id", "client_name",
+    "connection__port__port_id", "server_name",
 )
 
 
@@ -546,7 +560,7 @@ def rows_for(ids: list[int]) -> list[FindingRow]:
     # No ids: still one query (Django makes none for an empty IN), so that a page's query count does not
     # depend on whether anything matched.
     values = (Finding.objects.filter(Q(pk__in=ids) if ids else Q(pk__isnull=True))
-              .order_by().values_list(*ROW_VALUES))
+              .order_by().annotate(**row_names()).values_list(*ROW_VALUES))
     loaded = {row[0]: row for row in values}
     ordered = [loaded[pk] for pk in ids if pk in loaded]
     store_url, app_url, connections_url = (url_for_ids(name) for name in (
