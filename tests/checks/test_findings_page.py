@@ -307,6 +307,8 @@ def test_a_text_search_finds_counts_and_lists_what_a_plain_filter_over_every_fin
              FindingFilters(text="Lone_server", app_type="cobrowse_server"),
              FindingFilters(text="secure", kind="store"),
              FindingFilters(text="CA"),  # under three characters: no trigram index could answer it
+             # Characters a LIKE pattern would take for wildcards are found as they are.
+             FindingFilters(text="insecure_p"), FindingFilters(text="e_p"), FindingFilters(text="%"),
              FindingFilters(text="nothing matches this")]
     over_the_limit = 0
     for filters in cases:
