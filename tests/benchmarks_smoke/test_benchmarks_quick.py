@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -80,13 +81,30 @@ def runs(tmp_path_factory):
         log = (out / f"{name}.log").open("wb")
         processes[name] = (subprocess.Popen(
             [sys.executable, f"benchmarks/{name}.py", "--quick", "--database-url", f"{server}/{PREFIX}_{name}"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT), out / f"{name}.log")
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True), out / f"{name}.log")
     yield processes
     for process, _log in processes.values():
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop(process)
     drop_databases(server)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """The script and whatever it started and still runs (gunicorn, a Celery worker, redis-server): its
+    process group (each script is started in a session of its own). Killing the script alone, when a
+    run of a few of these tests left the others unfinished, left those running and busy after the tests."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return  # the script and everything it started have ended
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # what did not end on SIGTERM (gunicorn's graceful timeout)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 HANG_GUARD_SECONDS = 420
@@ -100,7 +118,7 @@ def test_the_benchmark_runs_in_quick_mode_and_prints_its_figures(runs, name):
         # the machine's cores with the rest of the suite (on a loaded machine store_build took > 120 s).
         process.wait(timeout=HANG_GUARD_SECONDS)
     except subprocess.TimeoutExpired:
-        process.kill()
+        stop(process)
         tail = log.read_text()[-3000:]
         pytest.fail(f"benchmarks/{name}.py --quick did not finish in {HANG_GUARD_SECONDS} s:\n{tail}")
     output = log.read_text(errors="replace")
