@@ -166,9 +166,21 @@ def facets(filters: FindingFilters) -> Facets:
 def counts_by_severity(filters: FindingFilters) -> dict[str, int]:
     """The findings the filters keep, per severity (what ``FindingsOrder`` pages over), for a list without
     the other filters' counts (the API): the kept counts summed per severity in one small query, or
-    with a text filter those of ``facets`` (the matches counted)."""
+    with a text filter those of ``facets`` (the matches counted). PostgreSQL sums the counts per host
+    (``FindingFacetCount``) unless a Cluster is chosen, and then the chosen Cluster's counts through their
+    index: summing every count (9,771 at 5,000 applications, against 1,073 per host) grew with the estate."""
     if filters.text:
         return facets(filters).matched_by_severity(filters)
+    if connection.vendor == "postgresql":
+        chosen_values = chosen(filters)
+        source = (finding_counts.kept_rows_sql() if "cluster" in chosen_values
+                  else finding_counts.kept_facet_rows_sql("host"))
+        where = " AND ".join(f"{COLUMNS[name]} = %s" for name in chosen_values) or "TRUE"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT severity, SUM(n) FROM {source} WHERE {where} GROUP BY severity",
+                           list(chosen_values.values()))
+            counts = Counter({severity: n or 0 for severity, n in cursor.fetchall()})
+        return {s: counts[s] for s in SEVERITIES}
     first, *others = (rows.filter(choices_condition(filters)).values_list("severity").annotate(n=Sum("n"))
                       for rows in finding_counts.kept_rows())
     counts: Counter = Counter()

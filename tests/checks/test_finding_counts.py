@@ -19,10 +19,12 @@ from security import finding_counts, sweeps, validation
 from security.checks import Issue
 from security.findings import (
     DIMENSIONS,
+    SEVERITIES,
     Facets,
     FindingFilters,
     FindingsOrder,
     condition,
+    counts_by_severity,
     facets,
     findings_queryset,
     kept_counts,
@@ -230,6 +232,9 @@ def test_postgresql_reads_the_kept_counts_and_their_sums_as_sqlite_reads_the_cou
     assert nonzero(kept_counts_postgresql(filters)) == nonzero(kept_counts(filters))
     assert nonzero(kept_counts(filters))
     assert_facets_exact(filters)
+    # The API's counts per severity, read from the same sums or the chosen Cluster's counts.
+    kept = findings_queryset(filters)
+    assert counts_by_severity(filters) == {s: kept.filter(severity=s).count() for s in SEVERITIES}
 
 
 @pytest.mark.parametrize("filters", [{"text": "trust"}, {"text": "secure", "severity": "warning"},
