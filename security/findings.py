@@ -499,18 +499,20 @@ def severity_parts_sql(filters: FindingFilters, limit: int) -> tuple[str, list]:
     read in the page's order (the severity's matches can be listed), not when only counted (any order: the
     read stops at the first ``limit`` + 1 matches wherever they are). PostgreSQL runs one of the two reads
     (one-time filters on ``listed_severity``)."""
-    base = Finding.objects.filter(text_match(filters.text), choices_condition(filters, without="severity"))
+    # One queryset compiled, each severity's two reads written around it (PostgreSQL flattens the subquery: the
+    # read in the page's order still goes through the index on (severity, code, id)). Six compiled querysets
+    # were 3.3 ms of each text search.
+    matches = (Finding.objects.filter(text_match(filters.text), choices_condition(filters, without="severity"))
+               .annotate(page_rank=page_rank()).order_by().values_list("id", "code", "severity", "page_rank"))
+    matches_sql, matches_params = matches.query.sql_with_params()
+    of_severity = f"SELECT * FROM ({matches_sql}) AS matches WHERE severity = %s"
     parts, params = [], []
     for index, severity in enumerate(SEVERITIES):
-        rows = (base.filter(severity=severity).annotate(page_rank=page_rank())
-                .values_list("id", "code", "severity", "page_rank"))
-        in_order, in_order_params = rows.order_by("code", "id")[:limit + 1].query.sql_with_params()
-        counted, counted_params = rows.order_by()[:limit + 1].query.sql_with_params()
         listed = listed_severity(filters, index, limit)
         parts.append(f"severity{index} (id, code, severity, page_rank, listed) AS ("
-                     f"SELECT *, TRUE FROM ({in_order}) AS in_order WHERE {listed} "
-                     f"UNION ALL SELECT *, FALSE FROM ({counted}) AS counted WHERE NOT ({listed}))")
-        params += [*in_order_params, *counted_params]
+                     f"SELECT *, TRUE FROM ({of_severity} ORDER BY code, id LIMIT %s) AS in_order WHERE {listed} "
+                     f"UNION ALL SELECT *, FALSE FROM ({of_severity} LIMIT %s) AS counted WHERE NOT ({listed}))")
+        params += [*matches_params, severity, limit + 1, *matches_params, severity, limit + 1]
     return ", ".join(parts), params
 
 
