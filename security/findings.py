@@ -64,11 +64,14 @@ def text_branches(text: str) -> list[QuerySet[Finding]]:
     One condition over the findings joined to their stores and applications (what this was) could only
     be answered by reading every finding."""
     findings = Finding.objects.order_by()
-    return [
-        findings.filter(search__holds=text.lower()),
-        findings.filter(store__in=TrustedStore.objects.order_by().filter(name__icontains=text).values("pk")),
-        findings.filter(application__in=Application.objects.order_by().filter(name__icontains=text).values("pk")),
-    ]
+    return [findings.filter(condition) for condition in text_conditions(text)]
+
+
+def text_conditions(text: str) -> list[Q]:
+    """The three ways a finding matches ``text`` (``text_branches``, ``text_match``)."""
+    return [Q(search__holds=text.lower()),
+            Q(store__in=TrustedStore.objects.order_by().filter(name__icontains=text).values("pk")),
+            Q(application__in=Application.objects.order_by().filter(name__icontains=text).values("pk"))]
 
 
 def text_condition(text: str) -> Q:
@@ -166,21 +169,16 @@ def facets(filters: FindingFilters) -> Facets:
 def counts_by_severity(filters: FindingFilters) -> dict[str, int]:
     """The findings the filters keep, per severity (what ``FindingsOrder`` pages over), for a list without
     the other filters' counts (the API): the kept counts summed per severity in one small query, or
-    with a text filter those of ``facets`` (the matches counted). PostgreSQL sums the counts per host
-    (``FindingFacetCount``) unless a Cluster is chosen, and then the chosen Cluster's counts through their
-    index: summing every count (9,771 at 5,000 applications, against 1,073 per host) grew with the estate."""
+    with a text filter those of ``facets`` (the matches counted). PostgreSQL reads the severity's counts
+    as the page does (``kept_counts_postgresql``: the sums per host, or the chosen host's or Cluster's counts
+    through their index): summing every count (9,771 at 5,000 applications, 1,073 per host) grew with the estate."""
     if filters.text:
         return facets(filters).matched_by_severity(filters)
     if connection.vendor == "postgresql":
-        chosen_values = chosen(filters)
-        source = (finding_counts.kept_rows_sql() if "cluster" in chosen_values
-                  else finding_counts.kept_facet_rows_sql("host"))
-        where = " AND ".join(f"{COLUMNS[name]} = %s" for name in chosen_values) or "TRUE"
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT severity, SUM(n) FROM {source} WHERE {where} GROUP BY severity",
-                           list(chosen_values.values()))
-            counts = Counter({severity: n or 0 for severity, n in cursor.fetchall()})
-        return {s: counts[s] for s in SEVERITIES}
+        result = Facets()
+        for _name, severity, n in kept_counts_postgresql(filters, dimensions=("severity",)):
+            result.severity[severity] += n or 0
+        return result.matched_by_severity(filters)
     first, *others = (rows.filter(choices_condition(filters)).values_list("severity").annotate(n=Sum("n"))
                       for rows in finding_counts.kept_rows())
     counts: Counter = Counter()
@@ -204,7 +202,8 @@ def kept_counts(filters: FindingFilters) -> list[tuple[str, str | int, int]]:
             for name, word, whole, n in parts[0].union(*parts[1:], all=True)]
 
 
-def kept_counts_postgresql(filters: FindingFilters) -> list[tuple[str, str | int, int]]:
+def kept_counts_postgresql(filters: FindingFilters,
+                           dimensions: tuple[str, ...] = DIMENSIONS) -> list[tuple[str, str | int, int]]:
     """As ``kept_counts``, in one statement over the fewest counts that hold each filter's. With no host and
     no Cluster among the *other* chosen filters, a filter's values are summed from the counts per host
     (severity, kind, application type, host) or per Cluster (Cluster) that the database keeps beside the
@@ -212,10 +211,10 @@ def kept_counts_postgresql(filters: FindingFilters) -> list[tuple[str, str | int
     *and* Cluster are 9,771); otherwise from the counts of the chosen host or Cluster (``FindingCount``
     read through its index on either). Each source adds the changes not yet folded, and is read once:
     one grouping set per filter read from it, each summing the rows the filter's others keep (``FILTER``);
-    ``GROUPING()`` says which set a row belongs to."""
+    ``GROUPING()`` says which set a row belongs to. ``dimensions``: the filters whose counts are read."""
     chosen_values = chosen(filters)
     by_source: dict[tuple[str, tuple[str, ...]], list[str]] = {}
-    for name in DIMENSIONS:
+    for name in dimensions:
         places = tuple(other for other in ("host", "cluster") if other in chosen_values and other != name)
         if places:  # the counts of that host or Cluster, read through the index (in the part's WHERE)
             source = finding_counts.kept_rows_sql()
@@ -337,9 +336,8 @@ TEXT_COUNT_LIMIT = 1000
 def text_match(text: str) -> Q:
     """``text_branches`` as one condition: read row by row in the page's order, it lets a read stop at the
     matches it needs (the stores and applications so named are two small sets looked up once)."""
-    return (Q(search__holds=text.lower())
-            | Q(store__in=TrustedStore.objects.order_by().filter(name__icontains=text).values("pk"))
-            | Q(application__in=Application.objects.order_by().filter(name__icontains=text).values("pk")))
+    own, store, application = text_conditions(text)
+    return own | store | application
 
 
 @dataclass
